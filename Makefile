@@ -1,0 +1,42 @@
+# Every entry point of the project. `make demo` and `make test` install what
+# they need first (.ci/setup is idempotent).
+GO      ?= go
+WASMEXEC = $(shell $(GO) env GOROOT)/lib/wasm/wasm_exec.js
+ADDR    ?= 127.0.0.1:8080
+# lavapipe prints a warning on every device open without it.
+export XDG_RUNTIME_DIR ?= /tmp
+
+.PHONY: demo serve test setup vet build build-wasm test-native test-browser bench
+
+demo: setup build-wasm serve            ## run the demo at http://$(ADDR)/
+
+serve:
+	$(GO) run ./server serve -addr $(ADDR)
+
+test: setup vet build build-wasm test-native test-browser   ## every test
+
+setup:
+	.ci/setup
+
+vet:
+	test -z "$$(gofmt -l . | tee /dev/stderr)"
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./...
+
+build:
+	$(GO) build ./...
+	GOOS=js GOARCH=wasm $(GO) build ./...
+
+build-wasm:
+	GOOS=js GOARCH=wasm $(GO) build -o web/kerneltest.wasm ./wasm/kerneltest
+	cp "$(WASMEXEC)" web/wasm_exec.js
+
+test-native:                            ## pure-Go twins, and every kernel on the native adapter
+	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -v -run 'TestKernelsMatchCPU' ./model/gpu/kerneltest | grep -E '^(native kernel suite|    kerneltest_test.go:.*(PASS|FAIL)|--- )' | sed 's/^    kerneltest_test.go:[0-9]*: //'
+
+test-browser:                           ## the kernel suite compiled to wasm, in headless Chromium on SwiftShader
+	cd web && node test/browser-test.mjs kerneltest.html 1200
+
+bench:                                  ## kernel timings as JSON lines, beside the pure-Go twins
+	$(GO) run ./server bench

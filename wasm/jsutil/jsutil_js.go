@@ -1,0 +1,73 @@
+//go:build js && wasm
+
+// Package jsutil is the small seam between Go and the browser that the wasm
+// mains share: awaiting Promises and reading what WebGPU says about the
+// adapter. Await blocks, so call it from main or a goroutine, never from
+// inside a js.FuncOf callback.
+package jsutil
+
+import (
+	"errors"
+	"strings"
+	"syscall/js"
+)
+
+// Await waits for a Promise and returns its value or its rejection.
+func Await(p js.Value) (js.Value, error) {
+	type result struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan result, 1)
+	var ok, fail js.Func
+	ok = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ok.Release()
+		fail.Release()
+		ch <- result{v: arg0(args)}
+		return nil
+	})
+	fail = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ok.Release()
+		fail.Release()
+		msg := "promise rejected"
+		if a := arg0(args); a.Truthy() {
+			msg = a.Call("toString").String()
+		}
+		ch <- result{err: errors.New(msg)}
+		return nil
+	})
+	p.Call("then", ok, fail)
+	r := <-ch
+	return r.v, r.err
+}
+
+func arg0(args []js.Value) js.Value {
+	if len(args) == 0 {
+		return js.Undefined()
+	}
+	return args[0]
+}
+
+// AdapterInfo asks WebGPU for the adapter's vendor, architecture and
+// description (gogpu's browser backend reports only "WebGPU Adapter"), and
+// whether it is a CPU implementation such as SwiftShader.
+func AdapterInfo() (name string, cpu bool) {
+	gpu := js.Global().Get("navigator").Get("gpu")
+	if !gpu.Truthy() {
+		return "", false
+	}
+	ad, err := Await(gpu.Call("requestAdapter", map[string]any{"powerPreference": "high-performance"}))
+	if err != nil || !ad.Truthy() || !ad.Get("info").Truthy() {
+		return "", false
+	}
+	info := ad.Get("info")
+	var parts []string
+	for _, k := range []string{"vendor", "architecture", "description"} {
+		if v := info.Get(k); v.Type() == js.TypeString && v.String() != "" {
+			parts = append(parts, v.String())
+		}
+	}
+	name = strings.Join(parts, " ")
+	low := strings.ToLower(name)
+	return name, strings.Contains(low, "swiftshader") || strings.Contains(low, "llvmpipe") || info.Get("isFallbackAdapter").Truthy()
+}

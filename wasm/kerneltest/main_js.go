@@ -1,0 +1,71 @@
+//go:build js && wasm
+
+// Command kerneltest runs the kernel parity suite in a browser: every WGSL
+// file is compiled by the browser's own compiler (Tint in Chromium), then
+// the browser-sized cases of model/gpu/kerneltest run against their pure-Go
+// twins. web/kerneltest.html loads it; web/test/browser-test.mjs drives it
+// in headless Chromium and reads the verdict from the page.
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"honnef.co/go/js/dom/v2"
+
+	"blip2/model/gpu"
+	"blip2/model/gpu/kerneltest"
+	"blip2/shaders"
+	"blip2/wasm/jsutil"
+)
+
+func main() {
+	doc := dom.GetWindow().Document()
+	log := doc.GetElementByID("log")
+	var out strings.Builder
+	say := func(format string, args ...any) {
+		fmt.Fprintf(&out, format+"\n", args...)
+		log.SetTextContent(out.String())
+		fmt.Printf(format+"\n", args...)
+	}
+	failed := run(say)
+	verdict := "pass"
+	if failed > 0 {
+		verdict = "fail"
+	}
+	say("RESULT %s (%d failed)", verdict, failed)
+	doc.GetElementByID("status").SetAttribute("data-done", verdict)
+	select {} // keep the Go runtime alive for the page
+}
+
+// run returns the number of failures. It blocks on GPU readbacks, which is
+// allowed here: this is the main goroutine, not a JS callback.
+func run(say func(string, ...any)) (failed int) {
+	d, err := gpu.Open(context.Background())
+	if err != nil {
+		say("FAIL no WebGPU adapter: %v", err)
+		return 1
+	}
+	defer d.Close()
+	d.Describe(jsutil.AdapterInfo())
+	say("adapter: %s, class %s", d.Info, d.Info.Class)
+	for _, name := range shaders.Names() {
+		if err := d.Compile(name); err != nil {
+			say("FAIL compile %s: %v", name, err)
+			failed++
+		}
+	}
+	say("compiled %d kernels", len(shaders.Names()))
+	cases := kerneltest.Cases(true)
+	for _, c := range cases {
+		r := kerneltest.Run(d, c)
+		say("%s", r)
+		if !r.OK() {
+			failed++
+		}
+	}
+	passed := len(cases) - failed
+	say("%d passed, %d failed", passed, failed)
+	return failed
+}
