@@ -178,3 +178,14 @@ func (d *Device) Wait(ctx context.Context) error {
 	t.Release()
 	return err
 }
+
+// Describe replaces the adapter name and class where the platform knows
+// better than the backend (the browser backend reports no adapter details).
+func (d *Device) Describe(name string, cpuClass bool) {
+	if name != "" {
+		d.Info.Name = name
+	}
+	if cpuClass {
+		d.Info.Class = "cpu"
+	}
+}
