@@ -1,0 +1,95 @@
+package shaders
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/gogpu/naga"
+)
+
+// TestEveryKernelCompilesWithNaga compiles each file with the native WGSL
+// compiler; the browser suite compiles each with Tint.
+func TestEveryKernelCompilesWithNaga(t *testing.T) {
+	names := Names()
+	if len(names) == 0 {
+		t.Fatal("no kernels embedded")
+	}
+	for _, name := range names {
+		k, err := Get(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := naga.Compile(k.Source); err != nil {
+			t.Errorf("%s: naga: %v", name, err)
+		}
+	}
+}
+
+var overrideRE = regexp.MustCompile(`\boverride\b`)
+
+// TestKernelsFollowConventions guards the platform facts: `override` is
+// broken natively, one entry point named main, WebGPU's default limits.
+func TestKernelsFollowConventions(t *testing.T) {
+	for _, name := range Names() {
+		k, _ := Get(name)
+		src := stripComments(k.Source)
+		if overrideRE.MatchString(src) {
+			t.Errorf("%s uses `override`, which gogpu's native path runs with one invocation per workgroup", name)
+		}
+		if strings.Count(src, "@compute") != 1 || !strings.Contains(src, "fn main(") {
+			t.Errorf("%s: want exactly one @compute entry point named main", name)
+		}
+		if inv := k.Workgroup[0] * k.Workgroup[1] * k.Workgroup[2]; inv > 256 {
+			t.Errorf("%s: %d invocations per workgroup, over WebGPU's default 256", name, inv)
+		}
+		if k.WorkgroupBytes > 16384 {
+			t.Errorf("%s: %d bytes of workgroup memory, over WebGPU's default 16 KiB", name, k.WorkgroupBytes)
+		}
+		if storage := len(k.Bindings) - 1; storage > 8 {
+			t.Errorf("%s: %d storage buffers, over WebGPU's default 8 per stage", name, storage)
+		}
+		if strings.Contains(src, "enable f16") {
+			t.Errorf("%s: f16 is optional in browsers; keep kernels f32", name)
+		}
+	}
+}
+
+func TestParseReadsBindingsAndSizes(t *testing.T) {
+	src := `
+const WG: u32 = 64u;
+var<workgroup> tile: array<vec4<f32>, WG>;
+var<workgroup> sums: array<f32, 32>;
+@group(0) @binding(0) var<storage, read_write> out: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
+@compute @workgroup_size(WG, 2)
+fn main() {}`
+	k, err := Parse("probe", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(k.Bindings) != 3 || k.Bindings[0] != (Binding{"out", ReadWrite}) || k.Bindings[1] != (Binding{"x", Read}) || k.Bindings[2].Access != Uniform {
+		t.Errorf("bindings = %v", k.Bindings)
+	}
+	if k.Workgroup != [3]uint32{64, 2, 1} {
+		t.Errorf("workgroup = %v", k.Workgroup)
+	}
+	if k.WorkgroupBytes != 64*16+32*4 {
+		t.Errorf("workgroup bytes = %d", k.WorkgroupBytes)
+	}
+}
+
+func TestParseRejectsBrokenConventions(t *testing.T) {
+	for name, src := range map[string]string{
+		"no uniform":   "@group(0) @binding(0) var<storage, read_write> out: array<f32>;\n@compute @workgroup_size(1) fn main() {}",
+		"gap":          "@group(0) @binding(0) var<storage, read_write> out: array<f32>;\n@group(0) @binding(2) var<uniform> p: P;\n@compute @workgroup_size(1) fn main() {}",
+		"group 1":      "@group(1) @binding(0) var<uniform> p: P;\n@compute @workgroup_size(1) fn main() {}",
+		"no workgroup": "@group(0) @binding(0) var<uniform> p: P;\nfn main() {}",
+		"uniform name": "@group(0) @binding(0) var<uniform> params: P;\n@compute @workgroup_size(1) fn main() {}",
+	} {
+		if _, err := Parse(name, src); err == nil {
+			t.Errorf("%s: parsed without error", name)
+		}
+	}
+}
