@@ -48,4 +48,3 @@ func runKernels(args []string) error {
 	fmt.Print(kerneltest.Table(twins, timings))
 	return nil
 }
-
