@@ -1,0 +1,127 @@
+package kerneltest
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"blip2/model/cpu"
+	"blip2/model/gpu"
+)
+
+var actNames = []string{"relu", "gelu", "gelu_tanh", "quickgelu", "erf"}
+
+// actGrid is a dense grid over [-10, 10] (step 1/512), tiny magnitudes down
+// to 1e-38, large ones up to 3e38, and ±0: where erf approximations break
+// (the switch between formulas at |u| = 1, cancellation in 1 + erf for
+// negative x, overflow of x², x³ and exp).
+func actGrid() []float32 {
+	var xs []float32
+	for i := -5120; i <= 5120; i++ {
+		xs = append(xs, float32(i)/512)
+	}
+	for e := -38.0; e <= 38.5; e += 0.25 {
+		v := float32(math.Pow(10, e))
+		xs = append(xs, v, -v)
+	}
+	return append(xs, 0, float32(math.Copysign(0, -1)), 0.70710677, -0.70710677, 1.4142135, -1.4142135)
+}
+
+// actTol is |Δ| ≤ atol + rtol·|want| per activation: the erf approximation
+// costs ≤ 1.5e-7 absolute (A&S 7.1.26 for |u| ≥ 1), plus a few ulp.
+var actTol = [][2]float64{
+	cpu.ActReLU:      {0, 0},
+	cpu.ActGELU:      {4e-7, 4e-7},
+	cpu.ActGELUTanh:  {1e-7, 4e-7},
+	cpu.ActQuickGELU: {1e-7, 4e-7},
+	cpu.ActErf:       {2.5e-7, 0},
+}
+
+var actBwdTol = [][2]float64{
+	cpu.ActReLU:      {0, 0},
+	cpu.ActGELU:      {4e-7, 4e-7},
+	cpu.ActGELUTanh:  {2e-7, 1e-6},
+	cpu.ActQuickGELU: {2e-7, 1e-6},
+	cpu.ActErf:       {1e-7, 1e-6},
+}
+
+func init() {
+	for op := range actNames {
+		name := actNames[op]
+		register(Case{
+			Kernels: []string{"act_fwd"}, Shape: name + " dense grid", Atol: actTol[op][0], Rtol: actTol[op][1], Browser: true,
+			Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
+				x := actGrid()
+				return runAct(d, op, x)
+			},
+		}, Case{
+			Kernels: []string{"act_bwd"}, Shape: name + " dense grid", Atol: actBwdTol[op][0], Rtol: actBwdTol[op][1], Browser: true,
+			Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
+				x := actGrid()
+				return runActBwd(d, op, x, randn(rng, len(x), 1))
+			},
+		})
+		for _, s := range [][2]int{{257, 6144}, {32, 3072}, {3, 37}} {
+			rows, cols := s[0], s[1]
+			register(Case{
+				Kernels: []string{"act_fwd", "act_bwd"}, Shape: fmt.Sprintf("%s (%d,%d) randn·3", name, rows, cols),
+				Atol: max(actTol[op][0], actBwdTol[op][0]), Rtol: max(actTol[op][1], actBwdTol[op][1]), Browser: rows*cols < 1000,
+				Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
+					x, dy := randn(rng, rows*cols, 3), randn(rng, rows*cols, 1)
+					g1, w1, err := runAct(d, op, x)
+					if err != nil {
+						return nil, nil, err
+					}
+					g2, w2, err := runActBwd(d, op, x, dy)
+					return concat(g1, g2), concat(w1, w2), err
+				},
+			})
+		}
+	}
+}
+
+func runAct(d *gpu.Device, op int, x []float32) ([]float32, []float32, error) {
+	want := make([]float32, len(x))
+	cpu.ActForward(want, x, len(x), op)
+	tx := d.Upload(x, len(x))
+	defer tx.Release()
+	got, err := readAll(d.Act(gpu.Activation(op), tx))
+	return got, want, err
+}
+
+func runActBwd(d *gpu.Device, op int, x, dy []float32) ([]float32, []float32, error) {
+	want := make([]float32, len(x))
+	cpu.ActBackward(want, dy, x, len(x), op)
+	tx, tdy := d.Upload(x, len(x)), d.Upload(dy, len(x))
+	defer release(tx, tdy)
+	got, err := readAll(d.ActBackward(gpu.Activation(op), tdy, tx))
+	return got, want, err
+}
+
+func init() {
+	// The ViT-g MLP activation: 257 tokens × 6144.
+	const rows, cols = 257, 6144
+	for _, op := range []int{cpu.ActGELU, cpu.ActQuickGELU} {
+		registerBench(Bench{
+			Kernel: "act_fwd", Shape: fmt.Sprintf("%s (%d,%d)", actNames[op], rows, cols), Bytes: 8 * rows * cols,
+			Setup: func(d *gpu.Device, rng *rand.Rand) (func(), func()) {
+				x := d.Upload(randn(rng, rows*cols, 1), rows, cols)
+				return func() { d.Act(gpu.Activation(op), x).Release() }, func() { x.Release() }
+			},
+			Twin: func(rng *rand.Rand) func() {
+				x, out := randn(rng, rows*cols, 1), make([]float32, rows*cols)
+				return func() { cpu.ActForward(out, x, len(x), op) }
+			},
+		}, Bench{
+			Kernel: "act_bwd", Shape: fmt.Sprintf("%s (%d,%d)", actNames[op], rows, cols), Bytes: 12 * rows * cols,
+			Setup: func(d *gpu.Device, rng *rand.Rand) (func(), func()) {
+				x, dy := d.Upload(randn(rng, rows*cols, 1), rows, cols), d.Upload(randn(rng, rows*cols, 1), rows, cols)
+				return func() { d.ActBackward(gpu.Activation(op), dy, x).Release() }, func() { release(x, dy) }
+			},
+			Twin: func(rng *rand.Rand) func() {
+				x, dy, out := randn(rng, rows*cols, 1), randn(rng, rows*cols, 1), make([]float32, rows*cols)
+				return func() { cpu.ActBackward(out, dy, x, len(x), op) }
+			},
+		})
+	}
+}

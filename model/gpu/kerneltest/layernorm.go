@@ -1,0 +1,104 @@
+package kerneltest
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"blip2/model/cpu"
+	"blip2/model/gpu"
+)
+
+func init() {
+	// eps 1e-12: Q-Former (BERT); 1e-6: ViT blocks; 1e-5: ln_vision in LAVIS.
+	// The data scale is chosen so that eps is not negligible beside the
+	// variance in the 1e-5 case.
+	for _, e := range []struct {
+		eps, scale, shift float32
+	}{{1e-12, 1, 3}, {1e-6, 0.5, -1}, {1e-5, 0.01, 0.1}} {
+		for _, s := range rowShapes {
+			rows, cols, eps, scale, shift := s.rows, s.cols, e.eps, e.scale, e.shift
+			shape := fmt.Sprintf("(%d,%d) eps %g", rows, cols, eps)
+			register(Case{
+				Kernels: []string{"layernorm_fwd"}, Shape: shape, Atol: 2e-6, Rtol: 2e-6, Browser: s.browser,
+				Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
+					x, gamma, beta := randnShift(rng, rows*cols, scale, shift), randnShift(rng, cols, 0.5, 1), randn(rng, cols, 0.5)
+					y, mean, rstd := make([]float32, rows*cols), make([]float32, rows), make([]float32, rows)
+					cpu.LayerNormForward(y, mean, rstd, x, gamma, beta, rows, cols, eps)
+					tx, tg, tb := d.Upload(x, rows, cols), d.Upload(gamma, cols), d.Upload(beta, cols)
+					defer release(tx, tg, tb)
+					got, err := readAll(d.LayerNorm(tx, tg, tb, eps))
+					return got, concat(y, mean, rstd), err
+				},
+			}, Case{
+				Kernels: []string{"layernorm_bwd_input", "layernorm_bwd_weight"}, Shape: shape, Atol: 1e-5, Rtol: 4e-6, Browser: s.browser,
+				Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
+					x, gamma, beta := randnShift(rng, rows*cols, scale, shift), randnShift(rng, cols, 0.5, 1), randn(rng, cols, 0.5)
+					dy := randn(rng, rows*cols, 1)
+					y, mean, rstd := make([]float32, rows*cols), make([]float32, rows), make([]float32, rows)
+					cpu.LayerNormForward(y, mean, rstd, x, gamma, beta, rows, cols, eps)
+					dx, dg, db := make([]float32, rows*cols), make([]float32, cols), make([]float32, cols)
+					cpu.LayerNormBackwardInput(dx, dy, x, gamma, mean, rstd, rows, cols)
+					cpu.LayerNormBackwardWeight(dg, db, dy, x, mean, rstd, rows, cols)
+					tdy, tx, tg := d.Upload(dy, rows, cols), d.Upload(x, rows, cols), d.Upload(gamma, cols)
+					tm, tr := d.Upload(mean, rows), d.Upload(rstd, rows)
+					defer release(tdy, tx, tg, tm, tr)
+					got, err := readAll(d.LayerNormBackward(tdy, tx, tg, tm, tr))
+					return got, concat(dx, dg, db), err
+				},
+			})
+		}
+	}
+	// A constant row has zero variance: y must come out as beta, not NaN.
+	register(Case{
+		Kernels: []string{"layernorm_fwd"}, Shape: "(2,33) constant rows eps 1e-5", Atol: 2e-6, Rtol: 2e-6, Browser: true,
+		Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
+			const rows, cols = 2, 33
+			x := make([]float32, rows*cols)
+			for i := range x {
+				x[i] = float32(1 + i/cols)
+			}
+			gamma, beta := randn(rng, cols, 1), randn(rng, cols, 1)
+			y, mean, rstd := make([]float32, rows*cols), make([]float32, rows), make([]float32, rows)
+			cpu.LayerNormForward(y, mean, rstd, x, gamma, beta, rows, cols, 1e-5)
+			tx, tg, tb := d.Upload(x, rows, cols), d.Upload(gamma, cols), d.Upload(beta, cols)
+			defer release(tx, tg, tb)
+			got, err := readAll(d.LayerNorm(tx, tg, tb, 1e-5))
+			return got, concat(y, mean, rstd), err
+		},
+	})
+}
+
+func init() {
+	for _, s := range [][2]int{{32, 768}, {257, 1408}} {
+		rows, cols := s[0], s[1]
+		shape := fmt.Sprintf("(%d,%d)", rows, cols)
+		registerBench(Bench{
+			Kernel: "layernorm_fwd", Shape: shape, Bytes: 4 * float64(2*rows*cols+2*cols+2*rows),
+			Setup: func(d *gpu.Device, rng *rand.Rand) (func(), func()) {
+				x, g, b := d.Upload(randn(rng, rows*cols, 1), rows, cols), d.Upload(randn(rng, cols, 1), cols), d.Upload(randn(rng, cols, 1), cols)
+				return func() { release(d.LayerNorm(x, g, b, 1e-6)) }, func() { release(x, g, b) }
+			},
+			Twin: func(rng *rand.Rand) func() {
+				x, g, b := randn(rng, rows*cols, 1), randn(rng, cols, 1), randn(rng, cols, 1)
+				y, m, r := make([]float32, rows*cols), make([]float32, rows), make([]float32, rows)
+				return func() { cpu.LayerNormForward(y, m, r, x, g, b, rows, cols, 1e-6) }
+			},
+		}, Bench{
+			Kernel: "layernorm_bwd_input+weight", Shape: shape, Bytes: 4 * float64(4*rows*cols+3*cols+2*rows),
+			Setup: func(d *gpu.Device, rng *rand.Rand) (func(), func()) {
+				dy, x, g := d.Upload(randn(rng, rows*cols, 1), rows, cols), d.Upload(randn(rng, rows*cols, 1), rows, cols), d.Upload(randn(rng, cols, 1), cols)
+				m, r := d.Upload(randn(rng, rows, 0.1), rows), d.Upload(randnShift(rng, rows, 0.1, 1), rows)
+				return func() { release(d.LayerNormBackward(dy, x, g, m, r)) }, func() { release(dy, x, g, m, r) }
+			},
+			Twin: func(rng *rand.Rand) func() {
+				dy, x, g := randn(rng, rows*cols, 1), randn(rng, rows*cols, 1), randn(rng, cols, 1)
+				m, r := randn(rng, rows, 0.1), randnShift(rng, rows, 0.1, 1)
+				dx, dg, db := make([]float32, rows*cols), make([]float32, cols), make([]float32, cols)
+				return func() {
+					cpu.LayerNormBackwardInput(dx, dy, x, g, m, r, rows, cols)
+					cpu.LayerNormBackwardWeight(dg, db, dy, x, m, r, rows, cols)
+				}
+			},
+		})
+	}
+}
