@@ -47,7 +47,9 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
         if ((bitcast<u32>(total) & 0x7f800000u) == 0x7f800000u) {
             out[p.slot] = 0.0;
             out[p.slot + 1u] = 0.0;
-            out[p.slot + 2u] = bitcast<f32>(0x7f800000u);
+            // Through a var: a constant Inf is a shader-creation error in Tint.
+            var inf_bits = 0x7f800000u;
+            out[p.slot + 2u] = bitcast<f32>(inf_bits);
             return;
         }
         let norm = sqrt(total);

@@ -79,11 +79,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
             let l = smax[0] + log(ssum[0]);
             lse[row] = l;
             if (y < 0 || u32(y) >= p.cols) {
-                loss[row] = bitcast<f32>(0x7fc00000u); // NaN: label out of range
+                // NaN: label out of range. Through a var: a constant NaN
+                // is a shader-creation error in Tint.
+                var nan_bits = 0x7fc00000u;
+                loss[row] = bitcast<f32>(nan_bits);
             } else {
                 let nll = l - logits[base + u32(y)];
-                let smooth = l - sx[0] / f32(p.cols);
-                loss[row] = (1.0 - p.eps) * nll + p.eps * smooth;
+                let uniform_nll = l - sx[0] / f32(p.cols);
+                loss[row] = (1.0 - p.eps) * nll + p.eps * uniform_nll;
             }
         }
     }

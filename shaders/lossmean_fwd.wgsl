@@ -50,7 +50,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
         if (scnt[0] > 0.0) {
             out[p.slot] = ssum[0] / scnt[0];
         } else {
-            out[p.slot] = bitcast<f32>(0x7fc00000u); // NaN, spelled out: WGSL may fold 0/0
+            // NaN, spelled out since WGSL may fold 0/0, and through a var
+            // since a constant NaN is a shader-creation error in Tint.
+            var nan_bits = 0x7fc00000u;
+            out[p.slot] = bitcast<f32>(nan_bits);
         }
         out[p.slot + 1u] = scnt[0];
     }
