@@ -1,0 +1,90 @@
+package gpu
+
+import "unsafe"
+
+// IgnoreIndex is the label that leaves a row out of a cross-entropy loss,
+// PyTorch's default ignore_index.
+const IgnoreIndex int32 = -100
+
+type crossEntropyParams struct {
+	Rows, Cols uint32
+	Ignore     int32
+	Eps        float32
+	GX         uint32
+	_, _, _    uint32
+}
+
+type crossEntropyBwdParams struct {
+	Rows, Cols uint32
+	Ignore     int32
+	Eps, G     float32
+	Slot, GX   uint32
+	_          uint32
+}
+
+type lossMeanParams struct {
+	Rows   uint32
+	Ignore int32
+	Slot   uint32
+	_      uint32
+}
+
+// UploadLabels copies class labels into a tensor of i32 words, the layout
+// the cross-entropy kernels read; IgnoreIndex (−100) marks rows left out.
+func (d *Device) UploadLabels(labels []int32, shape ...int) *Tensor {
+	return d.UploadU32(unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(labels))), len(labels)), shape...)
+}
+
+// rowGroups spreads one workgroup per row over x and y (65535 per
+// dimension); kernels recover the row as wid.y·gx + wid.x.
+func rowGroups(rows int) (groups [3]uint32, gx uint32) {
+	x, y := max(rows, 1), 1
+	if x > 65535 {
+		x, y = 65535, (rows+65534)/65535
+	}
+	return [3]uint32{uint32(x), uint32(y), 1}, uint32(x)
+}
+
+// CrossEntropy returns the per-row smoothed cross-entropy of logits
+// (..., C) against labels (one i32 per row, IgnoreIndex to skip a row) and
+// the per-row logsumexp that CrossEntropyBackward needs. Both are (rows).
+// Kernel crossentropy_fwd; twin cpu.CrossEntropyForward.
+func (d *Device) CrossEntropy(logits, labels *Tensor, eps float32) (loss, lse *Tensor) {
+	rows, cols := logits.Rows(), logits.Cols()
+	loss, lse = d.Scratch(rows), d.Scratch(rows)
+	if labels.Len() != rows || cols == 0 {
+		d.failf("crossentropy: logits %v with labels %v: want one label per row of logits", logits.shape, labels.shape)
+		return
+	}
+	g, gx := rowGroups(rows)
+	d.Dispatch("crossentropy_fwd", g, crossEntropyParams{Rows: uint32(rows), Cols: uint32(cols), Ignore: IgnoreIndex, Eps: eps, GX: gx}, loss, lse, logits, labels)
+	return
+}
+
+// LossMean writes the mean of per-row losses over the non-ignored rows into
+// stats[slot] and their count into stats[slot+1], where
+// CrossEntropyBackward reads it. stats is a small f32 buffer that gathers a
+// step's losses, counts and finite flags for one readback.
+// Kernel lossmean_fwd; twin cpu.LossMeanForward.
+func (d *Device) LossMean(stats, loss, labels *Tensor, slot int) {
+	if loss.Len() != labels.Len() || slot < 0 || slot+2 > stats.Len() {
+		d.failf("lossmean: loss %v, labels %v, stats %v slot %d: want as many labels as losses and two free slots", loss.shape, labels.shape, stats.shape, slot)
+		return
+	}
+	d.Dispatch("lossmean_fwd", [3]uint32{1, 1, 1}, lossMeanParams{Rows: uint32(loss.Len()), Ignore: IgnoreIndex, Slot: uint32(slot)}, stats, loss, labels)
+}
+
+// CrossEntropyBackward returns dlogits, the gradient of g times the mean
+// loss that LossMean left in stats[slot], with respect to logits.
+// Kernel crossentropy_bwd; twin cpu.CrossEntropyBackward.
+func (d *Device) CrossEntropyBackward(logits, labels, lse, stats *Tensor, slot int, eps, g float32) *Tensor {
+	rows, cols := logits.Rows(), logits.Cols()
+	dl := d.Scratch(logits.shape...)
+	if labels.Len() != rows || lse.Len() != rows || cols == 0 || slot < 0 || slot+2 > stats.Len() {
+		d.failf("crossentropy_bwd: logits %v, labels %v, lse %v, stats %v slot %d: want one label and one lse per row and the count at stats[slot+1]", logits.shape, labels.shape, lse.shape, stats.shape, slot)
+		return dl
+	}
+	gr, gx := rowGroups(rows)
+	d.Dispatch("crossentropy_bwd", gr, crossEntropyBwdParams{Rows: uint32(rows), Cols: uint32(cols), Ignore: IgnoreIndex, Eps: eps, G: g, Slot: uint32(slot), GX: gx}, dl, logits, labels, lse, stats)
+	return dl
+}
