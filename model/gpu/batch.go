@@ -23,9 +23,21 @@ type batch struct {
 	used       int            // slots taken in this batch
 	retired    []interface{ Release() }
 	dispatches int
+	bufs       map[*wgpu.Buffer]bool // buffers the recorded commands bind or copy
 }
 
 func (b *batch) pending() bool { return b.enc != nil }
+
+// use records that the batch's commands touch buf.
+func (b *batch) use(buf *wgpu.Buffer) {
+	if b.bufs == nil {
+		b.bufs = map[*wgpu.Buffer]bool{}
+	}
+	b.bufs[buf] = true
+}
+
+// touches reports whether recorded, unsubmitted work uses buf.
+func (b *batch) touches(buf *wgpu.Buffer) bool { return b.enc != nil && b.bufs[buf] }
 
 func (b *batch) encoder(d *Device) *wgpu.CommandEncoder {
 	if b.pass != nil {
@@ -111,6 +123,7 @@ func (b *batch) submit(d *Device) error {
 		}
 	}
 	b.used = 0
+	clear(b.bufs)
 	cmd, err := b.enc.Finish()
 	b.enc = nil
 	if err != nil {

@@ -111,6 +111,7 @@ func (d *Device) Dispatch(name string, groups [3]uint32, params any, bufs ...*Te
 			return
 		}
 		entries = append(entries, wgpu.BindGroupEntry{Binding: uint32(i), Buffer: t.buf, Size: max(t.bytes(), 4)})
+		d.batch.use(t.buf)
 	}
 	ubuf, off := d.batch.params(d, pb.Bytes())
 	if d.err != nil {

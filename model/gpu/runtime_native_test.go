@@ -113,3 +113,19 @@ func TestGroups1DCoversLargeCounts(t *testing.T) {
 		}
 	}
 }
+
+func TestReusedBufferIsNotOverwrittenBeforeRecordedReads(t *testing.T) {
+	d := openTest(t)
+	x := d.Upload([]float32{1, 1}, 2)
+	y := d.Add(x, x) // reads x; recorded, not submitted
+	x.Release()
+	z := d.Upload([]float32{5, 5}, 2) // the pool hands out x's buffer again
+	got, err := y.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0] != 2 || got[1] != 2 {
+		t.Fatalf("got %v, want [2 2]: an upload into a reused buffer overtook recorded work", got)
+	}
+	z.Release()
+}

@@ -99,6 +99,7 @@ func (d *Device) Zeros(shape ...int) *Tensor {
 	t := d.Scratch(shape...)
 	if d.err == nil && t.n > 0 {
 		d.batch.encoder(d).ClearBuffer(t.buf, 0, t.bytes())
+		d.batch.use(t.buf)
 	}
 	return t
 }
@@ -148,8 +149,9 @@ func (t *Tensor) Write(data []float32) {
 func (t *Tensor) write(b []byte) {
 	d := t.d
 	// queue.WriteBuffer lands before any command still being recorded, so
-	// recorded work that reads this buffer's old contents must go first.
-	if d.batch.pending() {
+	// recorded work that touches this buffer must be submitted first. A
+	// fresh buffer needs no flush, which keeps a forward pass in one submit.
+	if d.batch.touches(t.buf) {
 		d.fail(d.Flush())
 	}
 	if d.err != nil || len(b) == 0 {
@@ -217,6 +219,7 @@ func (t *Tensor) readBytes(ctx context.Context) ([]byte, error) {
 	}
 	defer staging.Release()
 	d.batch.encoder(d).CopyBufferToBuffer(t.buf, 0, staging, 0, size)
+	d.batch.use(t.buf)
 	if err := d.Flush(); err != nil {
 		return nil, err
 	}
