@@ -1,0 +1,40 @@
+// l2norm_fwd: y = x / max(‖x‖, eps) per row of x (rows, cols), as PyTorch's
+// F.normalize(x, dim=-1) (BLIP-2 ITC features, eps 1e-12).
+// Twin: cpu.L2NormForward(y, x, rows, cols, eps).
+//
+// One invocation per row with a serial loop (rows are 256 wide here).
+
+@group(0) @binding(0) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+
+struct Params {
+    rows: u32,
+    cols: u32,
+    eps: f32,
+    stride: u32, // threads per row of the dispatch grid
+}
+@group(0) @binding(2) var<uniform> p: Params;
+
+const BLOCK: u32 = 32u;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let row = gid.y * p.stride + gid.x;
+    if (row >= p.rows) {
+        return;
+    }
+    let base = row * p.cols;
+    var ss = 0.0;
+    for (var c0 = 0u; c0 < p.cols; c0 += BLOCK) {
+        var b = 0.0;
+        for (var c = c0; c < min(c0 + BLOCK, p.cols); c++) {
+            let v = x[base + c];
+            b += v * v;
+        }
+        ss += b;
+    }
+    let inv = 1.0 / max(sqrt(ss), p.eps);
+    for (var c = 0u; c < p.cols; c++) {
+        y[base + c] = x[base + c] * inv;
+    }
+}
