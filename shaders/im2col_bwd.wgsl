@@ -33,8 +33,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let n = nc / p.ch;
     var g = 0.0;
     if (y < gh * p.p && x < gw * p.p) {
-        let patch = (n * gh + y / p.p) * gw + x / p.p;
-        g = dpatches[(patch * p.ch + c) * p.p * p.p + (y % p.p) * p.p + x % p.p];
+        let cell = (n * gh + y / p.p) * gw + x / p.p;
+        g = dpatches[(cell * p.ch + c) * p.p * p.p + (y % p.p) * p.p + x % p.p];
     }
     dimage[e] = g;
 }

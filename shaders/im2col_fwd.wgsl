@@ -30,12 +30,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         return;
     }
     let j = e % k; // (c·p + y)·p + x
-    let patch = e / k; // n·gh·gw + gy·gw + gx
+    let cell = e / k; // patch index n·gh·gw + gy·gw + gx ("patch" is reserved in WGSL)
     let c = j / (p.p * p.p);
     let y = (j / p.p) % p.p;
     let x = j % p.p;
-    let n = patch / (gh * gw);
-    let g = patch % (gh * gw);
+    let n = cell / (gh * gw);
+    let g = cell % (gh * gw);
     let gy = g / gw;
     let gx = g % gw;
     patches[e] = image[((n * p.ch + c) * p.h + gy * p.p + y) * p.w + gx * p.p + x];
