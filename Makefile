@@ -36,7 +36,7 @@ test-native:                            ## pure-Go twins, and every kernel on th
 	$(GO) test -count=1 -v -run 'TestKernelsMatchCPU' ./model/gpu/kerneltest | grep -E '^(native kernel suite|    kerneltest_test.go:.*(PASS|FAIL)|--- )' | sed 's/^    kerneltest_test.go:[0-9]*: //'
 
 test-browser:                           ## the kernel suite compiled to wasm, in headless Chromium on SwiftShader
-	cd web && node test/browser-test.mjs kerneltest.html 1200
+	node web/test/browser-test.mjs web/kerneltest.html 1200
 
 bench:                                  ## kernel timings as JSON lines, beside the pure-Go twins
 	$(GO) run ./server bench

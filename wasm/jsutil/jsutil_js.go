@@ -71,3 +71,22 @@ func AdapterInfo() (name string, cpu bool) {
 	low := strings.ToLower(name)
 	return name, strings.Contains(low, "swiftshader") || strings.Contains(low, "llvmpipe") || info.Get("isFallbackAdapter").Truthy()
 }
+
+// Fetch GETs a URL and returns its body, or an error naming the status.
+func Fetch(url string) ([]byte, error) {
+	resp, err := Await(js.Global().Call("fetch", url))
+	if err != nil {
+		return nil, err
+	}
+	if !resp.Get("ok").Bool() {
+		return nil, errors.New(url + ": HTTP " + resp.Get("status").String())
+	}
+	buf, err := Await(resp.Call("arrayBuffer"))
+	if err != nil {
+		return nil, err
+	}
+	arr := js.Global().Get("Uint8Array").New(buf)
+	out := make([]byte, arr.Get("length").Int())
+	js.CopyBytesToGo(out, arr)
+	return out, nil
+}

@@ -1,23 +1,24 @@
-// Opens a test page of web/ in headless Chromium with WebGPU on SwiftShader,
+// Opens a test page in headless Chromium with WebGPU on SwiftShader,
 // streams the page's console to stdout, and exits non-zero unless the page
 // reports data-done="pass" on #status. Usage:
-//   node test/browser-test.mjs [page.html] [timeout-seconds]
-// The page and its wasm must already be built into web/ (make build-wasm).
+//   node test/browser-test.mjs [web/page.html] [timeout-seconds]
+// The repository root is served, so pages can fetch testdata/. The page and
+// its wasm must already be built into web/ (make build-wasm).
 import { chromium } from "playwright-core";
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const page = process.argv[2] || "kerneltest.html";
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const page = process.argv[2] || "web/kerneltest.html";
 const timeoutS = Number(process.argv[3] || 900);
 
 const types = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript",
   ".wasm": "application/wasm", ".json": "application/json", ".css": "text/css",
   ".png": "image/png", ".bin": "application/octet-stream", ".safetensors": "application/octet-stream" };
 
-// A static server on loopback only; the page is served from web/.
+// A static server on loopback only, over the repository root.
 const server = createServer(async (req, res) => {
   const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^(\.\.[/\\])+/, "");
   try {

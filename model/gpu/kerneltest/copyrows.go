@@ -1,0 +1,39 @@
+package kerneltest
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"blip2/model/cpu"
+	"blip2/model/gpu"
+)
+
+func init() {
+	for _, s := range []struct {
+		batch, ta, tb, cols int
+		browser             bool
+	}{{1, 1, 1, 1, true}, {3, 8, 6, 24, true}, {64, 32, 32, 768, false}, {2, 257, 5, 1408, false}} {
+		batch, ta, tb, cols := s.batch, s.ta, s.tb, s.cols
+		register(Case{
+			Kernels: []string{"copyrows_fwd"}, Shape: fmt.Sprintf("concat (%d,%d,%d)+(%d,%d,%d), then rows", batch, ta, cols, batch, tb, cols),
+			Browser: s.browser,
+			Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
+				a, b := randn(rng, batch*ta*cols, 1), randn(rng, batch*tb*cols, 1)
+				cat := make([]float32, batch*(ta+tb)*cols)
+				cpu.CopyRowsForward(cat, a, batch, ta, cols, ta, 0, ta+tb, 0)
+				cpu.CopyRowsForward(cat, b, batch, tb, cols, tb, 0, ta+tb, ta)
+				start, n := ta/2, (ta+tb)/2
+				want := make([]float32, batch*n*cols)
+				cpu.CopyRowsForward(want, cat, batch, n, cols, ta+tb, start, n, 0)
+				ga, gb := d.Upload(a, batch, ta, cols), d.Upload(b, batch, tb, cols)
+				gc := d.Concat(ga, gb)
+				gr := d.Rows(gc, start, n)
+				got, err := gr.Read()
+				for _, t := range []*gpu.Tensor{ga, gb, gc, gr} {
+					t.Release()
+				}
+				return got, want, err
+			},
+		})
+	}
+}
