@@ -44,7 +44,7 @@ func TestCrossEntropyGolden(t *testing.T) {
 // out-of-range label gives NaN.
 func TestCrossEntropyIgnore(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	x := randVec(rng, 4*5)
+	x := randUnitVec(rng, 4*5)
 	part := ceMean(x, []int32{3, -100, -100, 0}, 4, 5, -100, 0.1)
 	// Rows 1 and 2 ignored: the same as rows 0 and 3 alone.
 	alt := append(append([]float32{}, x[:5]...), x[15:]...)
@@ -75,7 +75,7 @@ func TestCrossEntropyBackwardFD(t *testing.T) {
 		{5, 33, []int32{32, -100, -100, 0, 17}, 0.1, 2},
 	} {
 		rows, cols := c.rows, c.cols
-		x := randVec(rng, rows*cols)
+		x := randUnitVec(rng, rows*cols)
 		loss, lse, stats := make([]float32, rows), make([]float32, rows), make([]float32, 2)
 		CrossEntropyForward(loss, lse, x, c.labels, rows, cols, -100, c.eps)
 		LossMeanForward(stats, loss, c.labels, rows, -100, 0)
@@ -103,7 +103,7 @@ func TestCrossEntropyBackwardFD(t *testing.T) {
 	}
 }
 
-func randVec(rng *rand.Rand, n int) []float32 {
+func randUnitVec(rng *rand.Rand, n int) []float32 {
 	out := make([]float32, n)
 	for i := range out {
 		out[i] = float32(rng.NormFloat64())

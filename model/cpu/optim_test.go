@@ -13,14 +13,14 @@ func TestAdamWMatchesFloat64(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	const n = 50
 	lr, wd, b1, b2, eps := 1e-3, 0.05, 0.9, 0.98, 1e-8
-	p, m, v := randVec(rng, n), make([]float32, n), make([]float32, n)
+	p, m, v := randUnitVec(rng, n), make([]float32, n), make([]float32, n)
 	p64, m64, v64 := make([]float64, n), make([]float64, n), make([]float64, n)
 	for i := range p {
 		p64[i] = float64(p[i])
 	}
 	stats := []float32{0.7, 1}
 	for step := 1; step <= 5; step++ {
-		g := randVec(rng, n)
+		g := randUnitVec(rng, n)
 		decay, omb1, omb2, ss, bc2s := AdamWConstants(lr, wd, b1, b2, step)
 		AdamWStep(p, m, v, g, stats, n, 0, decay, float32(b1), omb1, float32(b2), omb2, ss, bc2s, float32(eps))
 		bc1, bc2 := 1-math.Pow(b1, float64(step)), 1-math.Pow(b2, float64(step))
