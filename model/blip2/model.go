@@ -1,0 +1,115 @@
+// Package blip2 is the BLIP-2 model on the nn.Backend contract: the EVA
+// ViT, the Q-Former with its ITC/ITM heads, the language projection, and
+// the OPT or T5 language model, bound strictly to Hugging Face checkpoint
+// names. The same code runs on the GPU (model/gpu) and on the pure-Go
+// reference (model/cpu).
+package blip2
+
+import (
+	"fmt"
+
+	"blip2/model/config"
+	"blip2/model/nn"
+	"blip2/model/weights"
+)
+
+// Model is Blip2ForConditionalGeneration and Blip2ForImageTextRetrieval in
+// one: a checkpoint of either kind binds, and the parts it lacks are nil.
+type Model struct {
+	Vision      *VisionModel  `w:"vision_model"`
+	QueryTokens weights.Param `w:"query_tokens"`
+	QFormer     *QFormer      `w:"qformer"`
+	// Generation checkpoints carry the projection into the language model;
+	// retrieval checkpoints carry the text embeddings and the ITC/ITM heads.
+	LangProj   *nn.Linear      `w:"language_projection,optional"`
+	TextEmbed  *TextEmbeddings `w:"embeddings,optional"`
+	VisionProj *nn.Linear      `w:"vision_projection,optional"`
+	TextProj   *nn.Linear      `w:"text_projection,optional"`
+	ITMHead    *nn.Linear      `w:"itm_head,optional"`
+	// The language model binds separately under "language_model".
+	OPT *OPT
+	T5  *T5
+
+	Config *config.Blip2Config
+}
+
+// New allocates a model whose shapes follow the config.
+func New(c *config.Blip2Config) *Model {
+	q, h := c.QFormer, c.QFormer.HiddenSize
+	m := &Model{Config: c, Vision: newVisionModel(c.Vision), QFormer: newQFormer(q)}
+	m.QueryTokens.Shape = []int{1, c.NumQueryTokens, h}
+	lp, vp, tp, itm := nn.NewLinear(h, c.TextHiddenSize()), nn.NewLinear(h, c.ImageTextHiddenSize), nn.NewLinear(h, c.ImageTextHiddenSize), nn.NewLinear(h, 2)
+	m.LangProj, m.VisionProj, m.TextProj, m.ITMHead = &lp, &vp, &tp, &itm
+	m.TextEmbed = &TextEmbeddings{Word: weights.Param{Shape: []int{q.VocabSize, h}}, Position: weights.Param{Shape: []int{q.MaxPositionEmbeddings, h}}}
+	switch {
+	case c.OPT != nil:
+		m.OPT = newOPT(*c.OPT)
+	case c.T5 != nil:
+		m.T5 = newT5(*c.T5)
+	}
+	return m
+}
+
+// Load binds a checkpoint: every tensor must be consumed, present where the
+// config says, and of the expected shape, or the error names it.
+func Load(c *config.Blip2Config, src weights.Store) (*Model, error) {
+	m := New(c)
+	lm := []weights.Ignore{{Pattern: "language_model.*", Reason: "bound by the language model's own pass below"}}
+	if err := weights.Bind(m, src, "", lm); err != nil {
+		return nil, err
+	}
+	hasLM := false
+	for _, n := range src.Names() {
+		hasLM = hasLM || len(n) > len("language_model.") && n[:len("language_model.")] == "language_model."
+	}
+	switch {
+	case !hasLM:
+		m.OPT, m.T5 = nil, nil // a retrieval checkpoint
+	case m.OPT != nil:
+		if err := weights.Bind(m.OPT, src, "language_model", nil); err != nil {
+			return nil, err
+		}
+	case m.T5 != nil:
+		if err := weights.Bind(m.T5, src, "language_model", nil); err != nil {
+			return nil, err
+		}
+	}
+	if hasLM != (m.LangProj != nil) {
+		return nil, fmt.Errorf("blip2: language_projection and language_model.* must come together")
+	}
+	return m, m.afterBind()
+}
+
+func (m *Model) afterBind() error {
+	if err := m.Vision.afterBind(); err != nil {
+		return err
+	}
+	for i := range m.QFormer.Layers {
+		l := &m.QFormer.Layers[i]
+		if (l.CrossAttention != nil) != m.Config.QFormer.HasCrossAttention(i) {
+			return fmt.Errorf("qformer.encoder.layer.%d: cross-attention presence contradicts cross_attention_frequency=%d", i, m.Config.QFormer.CrossAttentionFrequency)
+		}
+		if (l.TextUp != nil) != (l.TextDown != nil) || (l.TextUp != nil) != (l.TextNorm != nil) {
+			return fmt.Errorf("qformer.encoder.layer.%d: the text feed-forward is incomplete", i)
+		}
+	}
+	heads := []bool{m.TextEmbed != nil, m.VisionProj != nil, m.TextProj != nil, m.ITMHead != nil}
+	for _, h := range heads[1:] {
+		if h != heads[0] {
+			return fmt.Errorf("blip2: a retrieval checkpoint needs embeddings, vision_projection, text_projection and itm_head together")
+		}
+	}
+	if heads[0] && m.QFormer.Layers[0].TextUp == nil {
+		return fmt.Errorf("blip2: retrieval heads without the Q-Former text feed-forward (intermediate/output)")
+	}
+	if m.OPT != nil {
+		return m.OPT.afterBind()
+	}
+	if m.T5 != nil {
+		return m.T5.afterBind()
+	}
+	return nil
+}
+
+// Retrieval reports whether the checkpoint has the ITC/ITM heads.
+func (m *Model) Retrieval() bool { return m.TextEmbed != nil }

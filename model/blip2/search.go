@@ -1,0 +1,85 @@
+package blip2
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"blip2/model/nn"
+)
+
+// Gallery is a set of images ready for text search: the frozen encoder's
+// features (for ITM re-ranking) and the ITC embeddings per query token.
+type Gallery struct {
+	Features nn.Tensor // (N, Nv, Dv)
+	Embeds   nn.Tensor // (N, Q, d), unit vectors
+}
+
+// Free releases the gallery's tensors.
+func (g *Gallery) Free(b nn.Backend) { b.Free(g.Features, g.Embeds) }
+
+// EmbedImages encodes pixels (N, 3, S, S) into a gallery.
+func (m *Model) EmbedImages(b nn.Backend, pixels nn.Tensor) (*Gallery, error) {
+	if !m.Retrieval() {
+		return nil, fmt.Errorf("blip2: this checkpoint has no ITC/ITM heads (use a retrieval checkpoint such as blip2-itm-vit-g)")
+	}
+	vh, img := m.Vision.Forward(b, pixels)
+	b.Free(vh...)
+	qh := m.QueryOutput(b, img)
+	z := qh[len(qh)-1]
+	g := &Gallery{Features: img, Embeds: m.ImageEmbeds(b, z)}
+	b.Free(qh...)
+	return g, b.Err()
+}
+
+// Hit is one ranked image.
+type Hit struct {
+	Index int
+	ITC   float32 // max over queries of the cosine similarity
+	ITM   float32 // match probability, for re-ranked hits; -1 otherwise
+}
+
+// Search ranks the gallery for one tokenized text (ids and mask without
+// padding are fine): every image by ITC, then the best rerank of them again
+// by ITM's match probability, which is what the final order follows.
+func (m *Model) Search(b nn.Backend, g *Gallery, ids, mask []int, rerank int) ([]Hit, error) {
+	_, th := m.TextHidden(b, [][]int{ids}, [][]int{mask})
+	te := m.TextEmbeds(b, th[len(th)-1]) // (1, d)
+	b.Free(th...)
+	sim := m.Similarity(b, g.Embeds, te) // (N, 1)
+	b.Free(te)
+	scores, err := b.Read(sim)
+	b.Free(sim)
+	if err != nil {
+		return nil, err
+	}
+	hits := make([]Hit, len(scores))
+	for i, s := range scores {
+		hits[i] = Hit{Index: i, ITC: s, ITM: -1}
+	}
+	sort.SliceStable(hits, func(a, c int) bool { return hits[a].ITC > hits[c].ITC })
+	k := min(rerank, len(hits))
+	if k == 0 {
+		return hits, nil
+	}
+	rows := make([]int, k)
+	idRows, maskRows := make([][]int, k), make([][]int, k)
+	for i := range rows {
+		rows[i], idRows[i], maskRows[i] = hits[i].Index, ids, mask
+	}
+	feats := b.Select(g.Features, rows)
+	last := m.ITMHidden(b, feats, idRows, maskRows)
+	perQuery := m.ITMLogits(b, last)
+	logits := b.MeanOver(perQuery) // (k, 2)
+	b.Free(feats, last, perQuery)
+	l, err := b.Read(logits)
+	b.Free(logits)
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i < k; i++ {
+		hits[i].ITM = float32(1 / (1 + math.Exp(float64(l[2*i]-l[2*i+1])))) // softmax(…)[1]
+	}
+	sort.SliceStable(hits[:k], func(a, c int) bool { return hits[a].ITM > hits[c].ITM })
+	return hits, nil
+}

@@ -1,0 +1,164 @@
+package blip2
+
+import (
+	"fmt"
+	"math"
+
+	"blip2/model/config"
+	"blip2/model/nn"
+	"blip2/model/weights"
+)
+
+// VisionAttention is the EVA ViT's self-attention: one fused qkv projection
+// whose key third has no bias. Checkpoints store the bias either merged
+// (qkv.bias = [q_bias, 0, v_bias]) or as separate q_bias and v_bias; both
+// bind, and Split turns either into three plain projections.
+type VisionAttention struct {
+	QKV        weights.Param  `w:"qkv.weight"`
+	QKVBias    *weights.Param `w:"qkv.bias,optional"`
+	QBias      *weights.Param `w:"q_bias,optional"`
+	VBias      *weights.Param `w:"v_bias,optional"`
+	Projection nn.Linear      `w:"projection"`
+
+	q, k, v nn.Linear // split from QKV after binding
+}
+
+// split derives the three projections from whichever bias layout was bound.
+func (a *VisionAttention) split(hidden int) error {
+	w := a.QKV.Data
+	if len(w) != 3*hidden*hidden {
+		return fmt.Errorf("%s: want %d values, have %d", a.QKV.Name, 3*hidden*hidden, len(w))
+	}
+	bias := make([]float32, 3*hidden)
+	switch {
+	case a.QKVBias != nil && a.QBias == nil && a.VBias == nil:
+		copy(bias, a.QKVBias.Data)
+	case a.QKVBias == nil && a.QBias != nil && a.VBias != nil:
+		copy(bias[:hidden], a.QBias.Data)
+		copy(bias[2*hidden:], a.VBias.Data)
+	case a.QKVBias == nil && a.QBias == nil && a.VBias == nil:
+		// qkv_bias=false: no bias at all.
+	default:
+		return fmt.Errorf("%s: a checkpoint must hold either qkv.bias or both q_bias and v_bias", a.QKV.Name)
+	}
+	part := func(i int, name string) nn.Linear {
+		return nn.Linear{
+			Weight: weights.Param{Name: a.QKV.Name + "[" + name + "]", Shape: []int{hidden, hidden}, Data: w[i*hidden*hidden : (i+1)*hidden*hidden]},
+			Bias:   weights.Param{Name: a.QKV.Name + "[" + name + " bias]", Shape: []int{hidden}, Data: bias[i*hidden : (i+1)*hidden]},
+		}
+	}
+	a.q, a.k, a.v = part(0, "q"), part(1, "k"), part(2, "v")
+	return nil
+}
+
+// VisionLayer is a pre-LN transformer block.
+type VisionLayer struct {
+	LayerNorm1 nn.LayerNorm    `w:"layer_norm1"`
+	SelfAttn   VisionAttention `w:"self_attn"`
+	LayerNorm2 nn.LayerNorm    `w:"layer_norm2"`
+	MLP        struct {
+		FC1 nn.Linear `w:"fc1"`
+		FC2 nn.Linear `w:"fc2"`
+	} `w:"mlp"`
+}
+
+// VisionModel is HF's Blip2VisionModel: patch embedding with bias, a CLS
+// token, learned positions, pre-LN blocks, and post_layernorm (BLIP-2's
+// ln_vision) at the end.
+type VisionModel struct {
+	Embeddings struct {
+		Class    weights.Param `w:"class_embedding"`
+		Patch    nn.Linear     `w:"patch_embedding"` // conv weight (C, 3, p, p) used as a matmul
+		Position weights.Param `w:"position_embedding"`
+	} `w:"embeddings"`
+	Layers []VisionLayer `w:"encoder.layers"`
+	Post   nn.LayerNorm  `w:"post_layernorm"`
+
+	cfg config.VisionConfig
+}
+
+func newVisionModel(c config.VisionConfig) *VisionModel {
+	m := &VisionModel{cfg: c, Layers: make([]VisionLayer, c.NumHiddenLayers)}
+	h, p := c.HiddenSize, c.PatchSize
+	m.Embeddings.Class.Shape = []int{1, 1, h}
+	m.Embeddings.Patch = nn.Linear{Weight: weights.Param{Shape: []int{h, 3, p, p}}, Bias: weights.Param{Shape: []int{h}}}
+	m.Embeddings.Position.Shape = []int{1, c.NumPositions(), h}
+	for i := range m.Layers {
+		l := &m.Layers[i]
+		l.LayerNorm1 = nn.NewLayerNorm(h, c.LayerNormEps)
+		l.LayerNorm2 = nn.NewLayerNorm(h, c.LayerNormEps)
+		l.SelfAttn.QKV.Shape = []int{3 * h, h}
+		l.SelfAttn.Projection = nn.NewLinear(h, h)
+		l.MLP.FC1 = nn.NewLinear(h, c.IntermediateSize)
+		l.MLP.FC2 = nn.NewLinear(c.IntermediateSize, h)
+	}
+	m.Post = nn.NewLayerNorm(h, c.LayerNormEps)
+	return m
+}
+
+// afterBind checks what tags cannot: the bias layout and its sizes.
+func (m *VisionModel) afterBind() error {
+	h := m.cfg.HiddenSize
+	for i := range m.Layers {
+		a := &m.Layers[i].SelfAttn
+		for _, p := range []*weights.Param{a.QKVBias, a.QBias, a.VBias} {
+			want := h
+			if p == a.QKVBias {
+				want = 3 * h
+			}
+			if p != nil && len(p.Data) != want {
+				return fmt.Errorf("%s: shape %v, want (%d)", p.Name, p.Shape, want)
+			}
+		}
+		if err := a.split(h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Embed is the input of encoder layer 0: [CLS; patches·Wᵀ + b] + positions.
+func (m *VisionModel) Embed(b nn.Backend, pixels nn.Tensor) nn.Tensor {
+	h, p := m.cfg.HiddenSize, m.cfg.PatchSize
+	batch := pixels.Shape()[0]
+	patches := b.Patches(pixels, p) // (B, P, 3·p·p)
+	w := b.Reshape(b.Param(&m.Embeddings.Patch.Weight), h, 3*p*p)
+	x := b.Linear(patches, w, b.Param(&m.Embeddings.Patch.Bias)) // (B, P, h)
+	b.Free(patches)
+	cls := repeat(b, &m.Embeddings.Class, batch, 1, h) // (B, 1, h)
+	x2 := b.Concat(cls, x)                             // (B, 1+P, h)
+	b.Free(x, cls)
+	pos := b.Reshape(b.Param(&m.Embeddings.Position), m.cfg.NumPositions(), h)
+	out := b.Add(x2, pos)
+	b.Free(x2)
+	return out
+}
+
+// Forward returns every hidden state (embeddings and each layer's output,
+// before post_layernorm) and the last hidden state after it.
+func (m *VisionModel) Forward(b nn.Backend, pixels nn.Tensor) (hidden []nn.Tensor, last nn.Tensor) {
+	x := m.Embed(b, pixels)
+	hidden = append(hidden, x)
+	heads := m.cfg.NumAttentionHeads
+	scale := float32(1 / math.Sqrt(float64(m.cfg.HiddenSize/heads)))
+	act := m.cfg.HiddenAct
+	for i := range m.Layers {
+		l := &m.Layers[i]
+		// self-attention, pre-LN
+		n := l.LayerNorm1.Forward(b, x)
+		q, k, v := l.SelfAttn.q.Forward(b, n), l.SelfAttn.k.Forward(b, n), l.SelfAttn.v.Forward(b, n)
+		ctx := b.Attention(q, k, v, nn.Attn{Heads: heads, Scale: scale})
+		proj := l.SelfAttn.Projection.Forward(b, ctx)
+		x1 := b.Add(x, proj)
+		b.Free(n, q, k, v, ctx, proj)
+		// feed-forward, pre-LN
+		n2 := l.LayerNorm2.Forward(b, x1)
+		f1 := l.MLP.FC1.Forward(b, n2)
+		a := b.Act(f1, act)
+		f2 := l.MLP.FC2.Forward(b, a)
+		x = b.Add(x1, f2)
+		b.Free(x1, n2, f1, a, f2)
+		hidden = append(hidden, x)
+	}
+	return hidden, m.Post.Forward(b, x)
+}
