@@ -58,9 +58,11 @@ func init() {
 		})
 		register(Case{
 			Kernels: []string{"crossentropy_bwd"}, Shape: fmt.Sprintf("(%d,%d) ε=%g ignored %.0f%%", rows, cols, eps, 100*frac),
-			// Entries are (p − t)·g/count, down to ~1e-9: relative error of
-			// exp plus a floor.
-			Atol: 1e-9, Rtol: 2e-5, Browser: s.browser,
+			// Compared as p − t (dlogits·count/g, see ceBackward): where
+			// p ≈ 1 the difference cancels, so the floor is a few ulps of 1
+			// (lavapipe and SwiftShader differ from the twin by up to 2 ulps
+			// there); elsewhere the relative error of exp.
+			Atol: 5e-7, Rtol: 2e-5, Browser: s.browser,
 			Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
 				x, y := ceInputs(rng, rows, cols, frac)
 				return ceBackward(d, x, y, rows, cols, eps, 0.5)
@@ -128,6 +130,15 @@ func ceBackward(d *gpu.Device, x []float32, y []int32, rows, cols int, eps, g fl
 	got, err := dx.Read()
 	for _, t := range []*gpu.Tensor{tx, ty, tl, ts, dx} {
 		t.Release()
+	}
+	// Undo the common factor g/count so the tolerance is on p − t, whose
+	// error does not depend on the batch: a wrong factor still shows.
+	if err == nil && stats[3] > 0 {
+		f := stats[3] / g
+		for i := range got {
+			got[i] *= f
+			want[i] *= f
+		}
 	}
 	return got, want, err
 }
