@@ -27,7 +27,7 @@ struct Params {
 }
 @group(0) @binding(3) var<uniform> p: Params;
 
-const NEG_MAX: f32 = -3.40282347e38;
+const NEG_MAX: f32 = -3.4028234663852886e38; // -FLT_MAX, written exactly: Tint rejects a literal that rounds past it
 
 fn score(base: u32, mbase: u32, j: u32) -> f32 {
     var s = p.scale * x[base + j];

@@ -8,6 +8,7 @@ package jsutil
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"syscall/js"
 )
@@ -88,5 +89,46 @@ func Fetch(url string) ([]byte, error) {
 	arr := js.Global().Get("Uint8Array").New(buf)
 	out := make([]byte, arr.Get("length").Int())
 	js.CopyBytesToGo(out, arr)
+	return out, nil
+}
+
+// CompileErrors compiles WGSL sources with the browser's own compiler on a
+// device of its own and returns the error messages per source name. The
+// Go WebGPU backend reports no shader errors in browsers (their validation
+// is asynchronous), so this is how a test learns which kernel failed.
+func CompileErrors(sources map[string]string) (map[string]string, error) {
+	gpu := js.Global().Get("navigator").Get("gpu")
+	if !gpu.Truthy() {
+		return nil, errors.New("navigator.gpu is missing")
+	}
+	ad, err := Await(gpu.Call("requestAdapter"))
+	if err != nil || !ad.Truthy() {
+		return nil, errors.New("no WebGPU adapter")
+	}
+	dev, err := Await(ad.Call("requestDevice"))
+	if err != nil {
+		return nil, err
+	}
+	defer dev.Call("destroy")
+	out := map[string]string{}
+	for name, src := range sources {
+		mod := dev.Call("createShaderModule", map[string]any{"code": src, "label": name})
+		info, err := Await(mod.Call("getCompilationInfo"))
+		if err != nil {
+			out[name] = err.Error()
+			continue
+		}
+		msgs := info.Get("messages")
+		var errs []string
+		for i := 0; i < msgs.Length(); i++ {
+			m := msgs.Index(i)
+			if m.Get("type").String() == "error" {
+				errs = append(errs, fmt.Sprintf("%d:%d %s", m.Get("lineNum").Int(), m.Get("linePos").Int(), m.Get("message").String()))
+			}
+		}
+		if len(errs) > 0 {
+			out[name] = strings.Join(errs, "; ")
+		}
+	}
 	return out, nil
 }

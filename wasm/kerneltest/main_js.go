@@ -50,13 +50,27 @@ func run(say func(string, ...any)) (failed int) {
 	defer d.Close()
 	d.Describe(jsutil.AdapterInfo())
 	say("adapter: %s, class %s", d.Info, d.Info.Class)
+	sources := map[string]string{}
 	for _, name := range shaders.Names() {
-		if err := d.Compile(name); err != nil {
-			say("FAIL compile %s: %v", name, err)
+		k, err := shaders.Get(name)
+		if err != nil {
+			say("FAIL %v", err)
+			return failed + 1
+		}
+		sources[name] = k.Source
+	}
+	errs, err := jsutil.CompileErrors(sources)
+	if err != nil {
+		say("FAIL compiling with the browser: %v", err)
+		return failed + 1
+	}
+	for _, name := range shaders.Names() {
+		if e, bad := errs[name]; bad {
+			say("FAIL compile %s: %s", name, e)
 			failed++
 		}
 	}
-	say("compiled %d kernels", len(shaders.Names()))
+	say("compiled %d kernels with the browser's WGSL compiler, %d failed", len(sources), len(errs))
 	cases := kerneltest.Cases(true)
 	for _, c := range cases {
 		r := kerneltest.Run(d, c)

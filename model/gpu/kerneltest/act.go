@@ -12,15 +12,17 @@ import (
 var actNames = []string{"relu", "gelu", "gelu_tanh", "quickgelu", "erf"}
 
 // actGrid is a dense grid over [-10, 10] (step 1/512), tiny magnitudes down
-// to 1e-38, large ones up to 3e38, and ±0: where erf approximations break
-// (the switch between formulas at |u| = 1, cancellation in 1 + erf for
-// negative x, overflow of x², x³ and exp).
+// to the smallest normal f32, large ones up to 3e38, and ±0: where erf
+// approximations break (the switch between formulas at |u| = 1,
+// cancellation in 1 + erf for negative x, overflow of x², x³ and exp).
+// Subnormals are left out: WGSL lets an implementation flush them to zero,
+// and SwiftShader does.
 func actGrid() []float32 {
 	var xs []float32
 	for i := -5120; i <= 5120; i++ {
 		xs = append(xs, float32(i)/512)
 	}
-	for e := -38.0; e <= 38.5; e += 0.25 {
+	for e := -37.75; e <= 38.5; e += 0.25 { // 10^-37.75 is above the smallest normal, 1.18e-38
 		v := float32(math.Pow(10, e))
 		xs = append(xs, v, -v)
 	}
