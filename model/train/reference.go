@@ -162,11 +162,13 @@ func (m *Model) ReferenceTensors(b *Batch) ([]weights.Tensor, error) {
 		}
 	}
 	if m.OPT != nil && b.LMIDs != nil {
-		loss, g, err := m.Stage2(b)
+		r2, err := m.Stage2(b)
 		if err != nil {
 			return nil, err
 		}
-		f("loss_stage2", []float32{loss}, 1)
+		g := r2.Grads
+		f("loss_stage2", []float32{r2.Loss}, 1)
+		f("loss_stage2_with_bos_target", []float32{r2.LossWithBOS}, 1)
 		for _, p := range m.Stage2Params() {
 			d, ok := g[p.Name]
 			if !ok {
