@@ -52,10 +52,17 @@ func (m *Model) itcForward(z []float32, ids, mask [][]int) (*itcState, float32, 
 	s.txtF = make([]float32, len(s.txtP))
 	cpu.L2NormForward(s.txtF, s.txtP, Bt, E, l2eps)
 
-	sim := make([]float32, B*Q*Bt) // (B, Q, Bt)
-	matmulNT(sim, s.imgF, s.txtF, nil, B*Q, E, Bt)
-	s.maxSim, s.arg = make([]float32, B*Bt), make([]uint32, B*Bt)
-	cpu.MaxRowsForward(s.maxSim, s.arg, sim, B, Q, Bt)
+	// The detached side of each similarity is the live value except under
+	// a finite-difference check, which freezes it at the base point.
+	imgD, txtD := s.imgF, s.txtF
+	if m.detached != nil {
+		imgD, txtD = m.detached[0], m.detached[1]
+	}
+	s.maxSim, s.arg = maxSim(s.imgF, txtD, B, Q, Bt, E)
+	t2iMax := append([]float32(nil), s.maxSim...)
+	if m.detached != nil {
+		t2iMax, _ = maxSim(imgD, s.txtF, B, Q, Bt, E)
+	}
 
 	temp := m.Temp.Data[0]
 	i2t := make([]float32, B*Bt)
@@ -63,7 +70,10 @@ func (m *Model) itcForward(z []float32, ids, mask [][]int) (*itcState, float32, 
 		i2t[i] = v / temp
 	}
 	t2i := make([]float32, Bt*B)
-	cpu.Transpose2DForward(t2i, i2t, B, Bt)
+	for i, v := range t2iMax {
+		t2iMax[i] = v / temp
+	}
+	cpu.Transpose2DForward(t2i, t2iMax, B, Bt)
 	li, lt := float32(0), float32(0)
 	li, s.i2t = crossEntropy(i2t, diagLabels(B), Bt, 0.1)
 	lt, s.t2i = crossEntropy(t2i, diagLabels(Bt), B, 0.1)
@@ -118,4 +128,13 @@ func (m *Model) itcBackward(g Grads, s *itcState, scale float32) []float32 {
 	demb, _ := m.qformerBackward(g, dh, s.text)
 	m.textEmbedsBackward(g, demb, s.ids)
 	return dz
+}
+
+// maxSim is max over queries of ⟨img[i,q], txt[j]⟩: (B, Bt) and the argmax.
+func maxSim(img, txt []float32, B, Q, Bt, E int) ([]float32, []uint32) {
+	sim := make([]float32, B*Q*Bt) // (B, Q, Bt)
+	matmulNT(sim, img, txt, nil, B*Q, E, Bt)
+	out, arg := make([]float32, B*Bt), make([]uint32, B*Bt)
+	cpu.MaxRowsForward(out, arg, sim, B, Q, Bt)
+	return out, arg
 }

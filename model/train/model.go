@@ -31,6 +31,10 @@ type Model struct {
 	Temp weights.Param
 
 	actOp int
+	// detached, when set, holds ITC's (image, text) features frozen at a
+	// base point: the stop-gradient surrogate a finite-difference check
+	// differentiates.
+	detached *[2][]float32
 }
 
 // New wraps a retrieval-capable model (embeddings, projections, ITM head,

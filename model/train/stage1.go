@@ -64,62 +64,87 @@ func (b *Batch) check() error {
 	return nil
 }
 
-// Stage1 runs the stage-1 forward (ITC + ITM + ITG) and backward. With
-// split it also returns the gradient of each loss separately.
-func (m *Model) Stage1(b *Batch, split bool) (*Stage1Result, error) {
+// stage1State is the saved forward of one stage-1 step.
+type stage1State struct {
+	v   []float32
+	vs  *visionSave
+	zs  *qfPass
+	itc *itcState
+	itm *itmState
+	itg *itgState
+}
+
+// stage1Forward computes the losses and intermediates.
+func (m *Model) stage1Forward(b *Batch) (*Stage1Result, *stage1State, error) {
 	if m.Head == nil || !m.Retrieval() {
-		return nil, fmt.Errorf("train: stage 1 needs the ITG head and a retrieval checkpoint")
+		return nil, nil, fmt.Errorf("train: stage 1 needs the ITG head and a retrieval checkpoint")
 	}
 	if err := b.check(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	B := len(b.IDs)
-	r := &Stage1Result{}
-	v, vs, err := m.vision(b.Pixels, b.PixelShape)
+	r, st := &Stage1Result{}, &stage1State{}
+	var err error
+	st.v, st.vs, err = m.vision(b.Pixels, b.PixelShape)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	z, zs := m.imagePass(v, vs)
-	itc, li, lt := m.itcForward(z, b.IDs, b.Mask)
+	var z []float32
+	z, st.zs = m.imagePass(st.v, st.vs)
+	var li, lt float32
+	st.itc, li, lt = m.itcForward(z, b.IDs, b.Mask)
 	r.LossI2T, r.LossT2I, r.LossITC = li, lt, (li+lt)/2
-	r.SimI2T, r.SimT2I = itc.i2t.logits, itc.t2i.logits
+	r.SimI2T, r.SimT2I = st.itc.i2t.logits, st.itc.t2i.logits
 	r.NegImage, r.NegText = b.NegImage, b.NegText
 	if r.NegImage == nil || r.NegText == nil {
 		if b.Rand == nil {
-			return nil, fmt.Errorf("train: no ITM negatives and no sampler")
+			return nil, nil, fmt.Errorf("train: no ITM negatives and no sampler")
 		}
 		if r.NegImage, err = SampleNegatives(b.Rand, r.SimT2I, B, B); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if r.NegText, err = SampleNegatives(b.Rand, r.SimI2T, B, B); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	itm, lm, itmLogits := m.itmForward(v, vs, b.IDs, b.Mask, r.NegImage, r.NegText)
-	r.LossITM, r.ITMLogits = lm, itmLogits
-	itg, lg, itgLogits, itgHidden := m.itgForward(v, vs, b.IDs, b.Mask, b.DecID)
-	r.LossITG, r.ITGLogits, r.ITGHidden = lg, itgLogits, itgHidden
+	st.itm, r.LossITM, r.ITMLogits = m.itmForward(st.v, st.vs, b.IDs, b.Mask, r.NegImage, r.NegText)
+	st.itg, r.LossITG, r.ITGLogits, r.ITGHidden = m.itgForward(st.v, st.vs, b.IDs, b.Mask, b.DecID)
 	r.Loss = r.LossITC + r.LossITM + r.LossITG
+	return r, st, nil
+}
 
+// Stage1Loss runs the stage-1 forward only.
+func (m *Model) Stage1Loss(b *Batch) (*Stage1Result, error) {
+	r, _, err := m.stage1Forward(b)
+	return r, err
+}
+
+// Stage1 runs the stage-1 forward (ITC + ITM + ITG) and backward. With
+// split it also returns the gradient of each loss separately.
+func (m *Model) Stage1(b *Batch, split bool) (*Stage1Result, error) {
+	r, st, err := m.stage1Forward(b)
+	if err != nil {
+		return nil, err
+	}
 	r.Grads = Grads{}
 	r.ITC, r.ITM, r.ITG = r.Grads, r.Grads, r.Grads
 	if split {
 		r.ITC, r.ITM, r.ITG = Grads{}, Grads{}, Grads{}
 	}
-	dvITC := m.imagePassBackward(r.ITC, m.itcBackward(r.ITC, itc, 1), zs)
-	dvITM := make([]float32, len(v))
-	m.itmBackward(r.ITM, itm, 1, dvITM)
-	dvITG := make([]float32, len(v))
-	m.itgBackward(r.ITG, itg, 1, dvITG)
+	dvITC := m.imagePassBackward(r.ITC, m.itcBackward(r.ITC, st.itc, 1), st.zs)
+	dvITM := make([]float32, len(st.v))
+	m.itmBackward(r.ITM, st.itm, 1, dvITM)
+	dvITG := make([]float32, len(st.v))
+	m.itgBackward(r.ITG, st.itg, 1, dvITG)
 	if !split {
 		addTo(dvITC, dvITM)
 		addTo(dvITC, dvITG)
-		m.visionBackward(r.Grads, dvITC, vs)
+		m.visionBackward(r.Grads, dvITC, st.vs)
 		return r, nil
 	}
-	m.visionBackward(r.ITC, dvITC, vs)
-	m.visionBackward(r.ITM, dvITM, vs)
-	m.visionBackward(r.ITG, dvITG, vs)
+	m.visionBackward(r.ITC, dvITC, st.vs)
+	m.visionBackward(r.ITM, dvITM, st.vs)
+	m.visionBackward(r.ITG, dvITG, st.vs)
 	for _, g := range []Grads{r.ITC, r.ITM, r.ITG} {
 		r.Grads.AddFrom(g)
 	}
