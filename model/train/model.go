@@ -68,13 +68,38 @@ type visionSave struct {
 // vision runs the frozen ViT on the host backend (forward only) and the
 // trainable ln_vision: V (B, P, Dv).
 func (m *Model) vision(pixels []float32, shape []int) ([]float32, *visionSave, error) {
-	b := cpu.New()
-	hidden, last := m.Vision.Forward(b, b.Upload(pixels, shape...))
-	pre, err := b.Read(hidden[len(hidden)-1])
+	pre, err := m.vitFeatures(pixels, shape)
 	if err != nil {
 		return nil, nil, err
 	}
+	return m.lnVision(pre, shape)
+}
+
+// vitFeatures is the frozen ViT's last hidden state before ln_vision.
+func (m *Model) vitFeatures(pixels []float32, shape []int) ([]float32, error) {
+	b := cpu.New()
+	hidden, last := m.Vision.Forward(b, b.Upload(pixels, shape...))
+	pre, err := b.Read(hidden[len(hidden)-1])
 	b.Free(append(hidden, last)...)
+	return pre, err
+}
+
+// batchVision is vision with the batch's feature cache.
+func (m *Model) batchVision(b *Batch) ([]float32, *visionSave, error) {
+	if b.Features == nil {
+		pre, err := m.vitFeatures(b.Pixels, b.PixelShape)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !b.CacheFeatures {
+			return m.lnVision(pre, b.PixelShape)
+		}
+		b.Features = pre
+	}
+	return m.lnVision(b.Features, b.PixelShape)
+}
+
+func (m *Model) lnVision(pre []float32, shape []int) ([]float32, *visionSave, error) {
 	s := &visionSave{B: shape[0], Dv: m.Config.Vision.HiddenSize, pixelShape: shape}
 	s.P = len(pre) / (s.B * s.Dv)
 	v, ln := layerNorm(&m.Vision.Post, pre, s.B*s.P)

@@ -18,6 +18,11 @@ type Batch struct {
 	// the temperature-scaled ITC logits, the positive masked.
 	NegImage, NegText []int
 	Rand              *rand.Rand
+	// Features, if set, is the frozen ViT's output (before ln_vision) for
+	// these pixels; the first step fills it when CacheFeatures is set, so
+	// repeated steps over the same images skip the frozen encoder.
+	Features      []float32
+	CacheFeatures bool
 	// Stage 2: the language-model ids, mask and unshifted labels (B, T),
 	// −100 for ignored targets.
 	LMIDs, LMMask, LMLabels [][]int
@@ -85,7 +90,7 @@ func (m *Model) stage1Forward(b *Batch) (*Stage1Result, *stage1State, error) {
 	B := len(b.IDs)
 	r, st := &Stage1Result{}, &stage1State{}
 	var err error
-	st.v, st.vs, err = m.vision(b.Pixels, b.PixelShape)
+	st.v, st.vs, err = m.batchVision(b)
 	if err != nil {
 		return nil, nil, err
 	}

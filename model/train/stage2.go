@@ -143,7 +143,7 @@ func (m *Model) Stage2(b *Batch) (*Stage2Result, error) {
 	}
 	Q := m.Config.NumQueryTokens
 	T := len(b.LMIDs[0])
-	v, vs, err := m.vision(b.Pixels, b.PixelShape)
+	v, vs, err := m.batchVision(b)
 	if err != nil {
 		return nil, err
 	}
