@@ -115,8 +115,6 @@ func (m *Model) qformerForward(emb []float32, s *qfPass) []float32 {
 		if NQ > 0 {
 			hq := takeRows(a, B, T, H, 0, NQ)
 			if l.CrossAttention != nil && s.image != nil {
-				dv := len(s.image) / (B * s.P)
-				_ = dv
 				cp := cpu.AttentionParams{B: B, Tq: NQ, Tk: s.P, H: heads, D: H / heads, Scale: scale}
 				hq, ls.cross = attnForward(l.CrossAttention, hq, s.image, cp, nil)
 			}
