@@ -1,0 +1,186 @@
+package train
+
+import (
+	"fmt"
+	"math"
+
+	"blip2/model/cpu"
+)
+
+// optLayerSave is one frozen OPT decoder layer's saved forward. Only the
+// input gradient is ever formed: the language model gets no weight
+// gradients.
+type optLayerSave struct {
+	ln1, ln2 lnSave
+	n, n2    []float32
+	a        attnSave
+	ctx      []float32
+	f1, act  []float32
+}
+
+// optPass is the frozen OPT decoder over input embeddings x (B, L, E).
+type optPass struct {
+	B, L   int
+	projIn []float32 // x before project_in, if any
+	layers []optLayerSave
+	final  lnSave
+	last   []float32 // after the final LayerNorm (B·L, H)
+	proj   []float32 // after project_out (B·L, E), or last
+}
+
+// optForward returns the rows of the final output that predict tokens
+// (positions Q−1 … L−2: (B·T, E), T = L − Q) and the saved state.
+func (m *Model) optForward(x []float32, mask [][]int, q int) ([]float32, *optPass, error) {
+	o, c := m.OPT, m.Config.OPT
+	op, ok := cpu.ActOp(c.ActivationFunction)
+	if !ok {
+		return nil, nil, fmt.Errorf("train: OPT activation %q", c.ActivationFunction)
+	}
+	B, L := len(mask), len(mask[0])
+	H, heads := c.HiddenSize, c.NumAttentionHeads
+	s := &optPass{B: B, L: L}
+	if o.ProjectIn != nil {
+		s.projIn = x
+		x = linearW(&o.ProjectIn.Weight, nil, x, B*L)
+	}
+	// Positions count real tokens: cumsum(mask)·mask − 1, offset by 2.
+	var pos []uint32
+	for _, row := range mask {
+		n := 0
+		for _, v := range row {
+			n += v
+			pos = append(pos, uint32(n*v-1+2))
+		}
+	}
+	h := make([]float32, B*L*H)
+	cpu.EmbeddingForward(h, pos, o.Positions.Data, len(pos), o.Positions.Shape[0], H, 0)
+	addTo(h, x)
+	p := cpu.AttentionParams{B: B, Tq: L, Tk: L, H: heads, D: H / heads, Scale: float32(1 / math.Sqrt(float64(H/heads))), Mode: cpu.MaskCausal}
+	bias := keyBias(mask)
+	s.layers = make([]optLayerSave, len(o.Layers))
+	for i := range o.Layers {
+		l, ls := &o.Layers[i], &s.layers[i]
+		ls.n, ls.ln1 = layerNorm(&l.AttnNorm, h, B*L)
+		qv, kv, vv := linear(&l.Q, ls.n, B*L), linear(&l.K, ls.n, B*L), linear(&l.V, ls.n, B*L)
+		ls.ctx, ls.a = attention(qv, kv, vv, bias, p)
+		h1 := linear(&l.Out, ls.ctx, B*L)
+		addTo(h1, h)
+		ls.n2, ls.ln2 = layerNorm(&l.FinalNorm, h1, B*L)
+		ls.f1 = linear(&l.FC1, ls.n2, B*L)
+		ls.act = act(ls.f1, op)
+		h = linear(&l.FC2, ls.act, B*L)
+		addTo(h, h1)
+	}
+	s.last = h
+	if o.FinalNorm != nil {
+		s.last, s.final = layerNorm(o.FinalNorm, h, B*L)
+	}
+	s.proj = s.last
+	if o.ProjectOut != nil {
+		s.proj = linearW(&o.ProjectOut.Weight, nil, s.last, B*L)
+	}
+	e := len(s.proj) / (B * L)
+	return takeRows(s.proj, B, L, e, q-1, L-q), s, nil
+}
+
+// optBackward takes d(rows Q−1 … L−2 of the output) and returns d(x).
+func (m *Model) optBackward(d []float32, s *optPass, q int) []float32 {
+	o, c := m.OPT, m.Config.OPT
+	op, _ := cpu.ActOp(c.ActivationFunction)
+	B, L := s.B, s.L
+	e := len(s.proj) / (B * L)
+	dp := make([]float32, len(s.proj))
+	putRows(dp, d, B, L, e, q-1, L-q)
+	dh := dp
+	if o.ProjectOut != nil {
+		dh = inputGrad(&o.ProjectOut.Weight, dp, B*L)
+	}
+	if o.FinalNorm != nil {
+		dh = layerNormBackward(nil, o.FinalNorm, dh, s.final)
+	}
+	for i := len(o.Layers) - 1; i >= 0; i-- {
+		l, ls := &o.Layers[i], &s.layers[i]
+		da := inputGrad(&l.FC2.Weight, dh, B*L)
+		df1 := actBackward(da, ls.f1, op)
+		dh1 := layerNormBackward(nil, &l.FinalNorm, inputGrad(&l.FC1.Weight, df1, B*L), ls.ln2)
+		addTo(dh1, dh)
+		dctx := inputGrad(&l.Out.Weight, dh1, B*L)
+		dq, dk, dv := attentionGrad(dctx, ls.a)
+		dn := inputGrad(&l.Q.Weight, dq, B*L)
+		addTo(dn, inputGrad(&l.K.Weight, dk, B*L))
+		addTo(dn, inputGrad(&l.V.Weight, dv, B*L))
+		dh = layerNormBackward(nil, &l.AttnNorm, dn, ls.ln1)
+		addTo(dh, dh1)
+		s.layers[i] = optLayerSave{}
+	}
+	if o.ProjectIn != nil {
+		dh = inputGrad(&o.ProjectIn.Weight, dh, B*L)
+	}
+	return dh
+}
+
+// Stage2Result is one stage-2 step.
+type Stage2Result struct {
+	Loss float32
+	// LossWithBOS is LAVIS's convention (the BOS label is a target too,
+	// predicted from the last query position); informational, no gradient.
+	LossWithBOS float32
+	Grads       Grads
+}
+
+// Stage2 runs the LM loss through the frozen OPT: input
+// [language_projection(Z) ; embed_tokens(ids)], the logit at text position
+// t predicts LMLabels[t+1] (no smoothing, −100 ignored, the visual prompt
+// never a target), and back-propagates to the visual prompt only, then
+// language_projection, the Q-Former query path, query tokens, ln_vision.
+func (m *Model) Stage2(b *Batch) (*Stage2Result, error) {
+	if m.OPT == nil || m.LangProj == nil {
+		return nil, fmt.Errorf("train: stage 2 needs an OPT language model and language_projection")
+	}
+	B := len(b.LMIDs)
+	if B == 0 || len(b.LMMask) != B || len(b.LMLabels) != B || b.PixelShape[0] != B {
+		return nil, fmt.Errorf("train: stage 2 batch: %d ids, %d masks, %d labels, pixels %v", B, len(b.LMMask), len(b.LMLabels), b.PixelShape)
+	}
+	Q := m.Config.NumQueryTokens
+	T := len(b.LMIDs[0])
+	v, vs, err := m.batchVision(b)
+	if err != nil {
+		return nil, err
+	}
+	z, zs := m.imagePass(v, vs)
+	prompt := linear(m.LangProj, z, B*Q) // (B, Q, E)
+	e := len(prompt) / (B * Q)
+	w, _ := flatIDs(b.LMIDs)
+	tok := make([]float32, B*T*e)
+	cpu.EmbeddingForward(tok, w, m.OPT.Embed.Data, len(w), m.OPT.Embed.Shape[0], e, 0)
+	x := concatRows(prompt, tok, B, Q, T, e)
+	out, os, err := m.optForward(x, onesThen(Q, b.LMMask), Q)
+	if err != nil {
+		return nil, err
+	}
+	lm := &m.OPT.LMHead
+	logits := linearW(lm, nil, out, B*T) // row r of each batch: position Q−1+r
+	vocab := lm.Shape[0]
+	labels, withBOS := make([]int32, 0, B*T), make([]int32, 0, B*T)
+	for _, row := range b.LMLabels {
+		for r := 0; r < T; r++ {
+			y := int32(row[r])
+			withBOS = append(withBOS, y)
+			if r == 0 {
+				y = -100
+			}
+			labels = append(labels, y)
+		}
+	}
+	res := &Stage2Result{Grads: Grads{}}
+	res.LossWithBOS, _ = crossEntropy(logits, withBOS, vocab, 0)
+	loss, ce := crossEntropy(logits, labels, vocab, 0)
+	res.Loss = loss
+	dout := inputGrad(lm, ce.grad(1), B*T)
+	dx := m.optBackward(dout, os, Q)
+	dprompt := takeRows(dx, B, Q+T, e, 0, Q)
+	dz := linearBackward(res.Grads, m.LangProj, dprompt, z, B*Q, true)
+	dv := m.imagePassBackward(res.Grads, dz, zs)
+	m.visionBackward(res.Grads, dv, vs)
+	return res, nil
+}
