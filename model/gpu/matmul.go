@@ -31,12 +31,12 @@ func toParams(d cpu.MatMulDims) matmulParams {
 // matmulTiles is the block of C one workgroup computes, per kernel: rows,
 // columns.
 var matmulTiles = map[string][2]int{
-	"matmul_fwd":              {16, 128},
-	"matmul_fwd_tiled":        {64, 64},
-	"matmul_fwd_q8":           {16, 128},
-	"matmul_fwd_q4":           {16, 128},
-	"matmul_bwd_input":        {16, 128},
-	"matmul_bwd_weight":       {16, 128},
+	"matmul_fwd":        {16, 128},
+	"matmul_fwd_tiled":  {64, 64},
+	"matmul_fwd_q8":     {16, 128},
+	"matmul_fwd_q4":     {16, 128},
+	"matmul_bwd_input":  {16, 128},
+	"matmul_bwd_weight": {16, 128},
 }
 
 // MatMulVariant names the kernel a product uses on this adapter: the

@@ -141,7 +141,7 @@ func init() {
 		)
 	}
 	for _, s := range []struct {
-		rows, cols int
+		rows, cols   int
 		acc, browser bool
 	}{{1, 1, false, true}, {5, 3, true, true}, {37, 70, false, true}, {257, 1408, true, false}, {64 * 32, 768, false, false}} {
 		s := s
