@@ -1,0 +1,164 @@
+package kerneltest
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"blip2/model/cpu"
+	"blip2/model/gpu"
+)
+
+// mmKind is which product a case runs: NT (matmul_fwd*), NN
+// (matmul_bwd_input), TN (matmul_bwd_weight).
+type mmKind int
+
+const (
+	mmNT mmKind = iota
+	mmNN
+	mmTN
+)
+
+// extent is the number of elements a view touches, for sizing its buffer.
+func extent(l cpu.Layout, batch, inner, rows, cols int) int {
+	return l.Off + l.Outer*((batch-1)/inner) + l.Inner*(min(batch, inner)-1) + (rows-1)*l.Row + cols
+}
+
+// mmTol is |Δ| ≤ atol + rtol·|ref| for an f32 sum of K products of unit
+// normals against the float64 twin: rounding grows about like K·eps.
+func mmTol(k int) (atol, rtol float64) { return 1e-6 + 2.5e-7*float64(k), 1e-5 }
+
+// mmCase checks `kernel` against its twin on random data laid out by dims.
+// Elements of C outside the views keep their prefilled values on both sides,
+// so a stray store shows up as a mismatch.
+func mmCase(kernel string, kind mmKind, dims cpu.MatMulDims, browser bool, shape string) Case {
+	if dims.Inner == 0 {
+		dims.Inner = 1
+	}
+	ar, ac, br, bc := dims.M, dims.K, dims.N, dims.K
+	switch kind {
+	case mmNN:
+		br, bc = dims.K, dims.N
+	case mmTN:
+		ar, ac, br, bc = dims.K, dims.M, dims.K, dims.N
+	}
+	atol, rtol := mmTol(dims.K)
+	return Case{
+		Kernels: []string{kernel}, Shape: shape, Atol: atol, Rtol: rtol, Browser: browser,
+		Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
+			na, nb := extent(dims.A, dims.Batch, dims.Inner, ar, ac), extent(dims.B, dims.Batch, dims.Inner, br, bc)
+			nc := extent(dims.C, dims.Batch, dims.Inner, dims.M, dims.N)
+			a, b, c := randn(rng, na, 1), randn(rng, nb, 1), randn(rng, nc, 1)
+			var bias []float32
+			if dims.Bias {
+				bias = randn(rng, dims.N, 1)
+			}
+			want := append([]float32(nil), c...)
+			ta, tb, tc := d.Upload(a, na), d.Upload(b, nb), d.Upload(c, nc)
+			defer ta.Release()
+			defer tb.Release()
+			defer tc.Release()
+			switch kind {
+			case mmNT:
+				cpu.MatMulForward(want, a, b, bias, dims)
+				var tbias *gpu.Tensor
+				if dims.Bias {
+					tbias = d.Upload(bias, dims.N)
+					defer tbias.Release()
+				}
+				d.MatMulNTWith(kernel, tc, ta, tb, tbias, dims)
+			case mmNN:
+				cpu.MatMulBackwardInput(want, a, b, dims)
+				d.MatMulNNWith(kernel, tc, ta, tb, dims)
+			case mmTN:
+				cpu.MatMulBackwardWeight(want, a, b, dims)
+				d.MatMulTNWith(kernel, tc, ta, tb, dims)
+			}
+			got, err := tc.Read()
+			return got, want, err
+		},
+	}
+}
+
+// headsQK is the per-head score layout of gpu.HeadsQK: q (B,T,H·D), k (B,S,H·D).
+func headsQK(b, t, s, h, dh int) cpu.MatMulDims {
+	hd := h * dh
+	return cpu.MatMulDims{M: t, N: s, K: dh, Batch: b * h, Inner: h,
+		A: cpu.Layout{Row: hd, Outer: t * hd, Inner: dh}, B: cpu.Layout{Row: hd, Outer: s * hd, Inner: dh},
+		C: cpu.Layout{Row: s, Outer: h * t * s, Inner: t * s}}
+}
+
+// headsPV is the layout of gpu.HeadsPV: p (B,H,T,S), v (B,S,H·D) → (B,T,H·D).
+func headsPV(b, t, s, h, dh int) cpu.MatMulDims {
+	hd := h * dh
+	return cpu.MatMulDims{M: t, N: dh, K: s, Batch: b * h, Inner: h,
+		A: cpu.Layout{Row: s, Outer: h * t * s, Inner: t * s}, B: cpu.Layout{Row: hd, Outer: s * hd, Inner: dh},
+		C: cpu.Layout{Row: hd, Outer: t * hd, Inner: dh}}
+}
+
+func withBias(d cpu.MatMulDims) cpu.MatMulDims { d.Bias = true; return d }
+
+func init() {
+	// A view with an offset and padded rows, as a slice of a fused QKV.
+	offset := cpu.DenseNT(2, 9, 11, 13, false)
+	offset.A = cpu.Layout{Row: 3 * 13, Off: 13, Outer: 9 * 3 * 13}
+	for _, k := range []string{"matmul_fwd", "matmul_fwd_tiled"} {
+		register(
+			mmCase(k, mmNT, withBias(cpu.DenseNT(1, 1, 3, 5, true)), true, "(1,5)·(3,5)ᵀ+b"),
+			mmCase(k, mmNT, cpu.DenseNT(1, 37, 19, 7, true), true, "(37,7)·(19,7)ᵀ"),
+			mmCase(k, mmNT, withBias(cpu.DenseNT(1, 130, 131, 33, true)), true, "(130,33)·(131,33)ᵀ+b"),
+			mmCase(k, mmNT, withBias(cpu.DenseNT(3, 20, 21, 6, true)), true, "3×(20,6)·shared(21,6)ᵀ+b"),
+			mmCase(k, mmNT, offset, true, "2×(9,13 of 39 at +13)·(11,13)ᵀ"),
+			mmCase(k, mmNT, headsQK(2, 32, 32, 12, 64), true, "QKᵀ (2,32,12·64)×(2,32,12·64)"),
+			mmCase(k, mmNT, withBias(cpu.DenseNT(1, 32, 768, 768, true)), false, "(32,768)·(768,768)ᵀ+b"),
+			mmCase(k, mmNT, headsQK(2, 32, 257, 12, 64), false, "QKᵀ (2,32,12·64)×(2,257,12·64)"),
+		)
+	}
+	register(
+		mmCase("matmul_fwd", mmNT, withBias(cpu.DenseNT(1, 257, 1408, 1408, true)), false, "(257,1408)·(1408,1408)ᵀ+b"),
+		mmCase("matmul_fwd_tiled", mmNT, withBias(cpu.DenseNT(1, 257, 200, 1408, true)), false, "(257,1408)·(200,1408)ᵀ+b"),
+	)
+	for _, k := range []string{"matmul_bwd_input"} {
+		register(
+			mmCase(k, mmNN, cpu.DenseNN(1, 1, 3, 5, true), true, "(1,5)·(5,3)"),
+			mmCase(k, mmNN, cpu.DenseNN(2, 33, 130, 17, false), true, "2×(33,17)·(17,130)"),
+			mmCase(k, mmNN, headsPV(1, 32, 32, 12, 64), true, "PV (1,12,32,32)×(1,32,12·64)"),
+			mmCase(k, mmNN, headsPV(2, 32, 257, 12, 64), false, "PV (2,12,32,257)×(2,257,12·64)"),
+			mmCase(k, mmNN, cpu.DenseNN(1, 32, 768, 768, true), false, "dX (32,768)·(768,768)"),
+			mmCase(k, mmNN, cpu.DenseNN(1, 257, 300, 1408, true), false, "dX (257,1408)·(1408,300)"),
+		)
+	}
+	acc := cpu.DenseTN(1, 7, 9, 6)
+	acc.Accumulate = true
+	accBig := cpu.DenseTN(1, 768, 768, 32)
+	accBig.Accumulate = true
+	for _, k := range []string{"matmul_bwd_weight"} {
+		register(
+			mmCase(k, mmTN, cpu.DenseTN(1, 3, 1, 5), true, "(5,3)ᵀ·(5,1)"),
+			mmCase(k, mmTN, acc, true, "+= (6,7)ᵀ·(6,9)"),
+			mmCase(k, mmTN, cpu.DenseTN(2, 130, 33, 19), true, "2×(19,130)ᵀ·(19,33)"),
+			mmCase(k, mmTN, accBig, false, "dW += (32,768)ᵀ·(32,768)"),
+			mmCase(k, mmTN, cpu.DenseTN(1, 1408, 1408, 257), false, "dW (257,1408)ᵀ·(257,1408)"),
+		)
+	}
+	for _, s := range []struct {
+		rows, cols   int
+		acc, browser bool
+	}{{1, 1, false, true}, {5, 3, true, true}, {37, 70, false, true}, {257, 1408, true, false}, {64 * 32, 768, false, false}} {
+		s := s
+		register(Case{
+			Kernels: []string{"matmul_bwd_bias"}, Shape: fmt.Sprintf("colsum (%d,%d) acc=%v", s.rows, s.cols, s.acc),
+			Atol: 1e-6 + 1e-7*float64(s.rows), Rtol: 1e-6, Browser: s.browser,
+			Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
+				dy, db := randn(rng, s.rows*s.cols, 1), randn(rng, s.cols, 1)
+				want := append([]float32(nil), db...)
+				cpu.MatMulBackwardBias(want, dy, s.rows, s.cols, s.acc)
+				tdy, tdb := d.Upload(dy, s.rows, s.cols), d.Upload(db, s.cols)
+				d.BiasBackward(tdb, tdy, s.acc)
+				got, err := tdb.Read()
+				tdy.Release()
+				tdb.Release()
+				return got, want, err
+			},
+		})
+	}
+}

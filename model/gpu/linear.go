@@ -1,0 +1,93 @@
+package gpu
+
+import "blip2/model/cpu"
+
+// Linear returns x·wᵀ + bias for x (..., K), w (N, K) in PyTorch's (out, in)
+// order and bias (N) or nil: shape (..., N). Kernel matmul_fwd (CPU class)
+// or matmul_fwd_tiled; twin cpu.MatMulForward.
+func (d *Device) Linear(x, w, bias *Tensor) *Tensor {
+	rows, k, n := x.Rows(), x.Cols(), w.Dim(0)
+	shape := append(x.Shape()[:max(len(x.shape)-1, 0)], n)
+	out := d.Scratch(shape...)
+	if len(w.shape) != 2 || w.Dim(1) != k {
+		d.failf("linear: x %v · w %vᵀ: w must be (out, %d)", x.shape, w.shape, k)
+		return out
+	}
+	d.MatMulNT(out, x, w, bias, cpu.DenseNT(1, rows, n, k, true))
+	return out
+}
+
+// LinearBackward returns dx = dy·w for the Linear above and adds dyᵀ·x into
+// dw and the column sums of dy into db (either may be nil). Kernels
+// matmul_bwd_input, matmul_bwd_weight, matmul_bwd_bias; twins
+// cpu.MatMulBackwardInput, cpu.MatMulBackwardWeight, cpu.MatMulBackwardBias.
+func (d *Device) LinearBackward(dy, x, w, dw, db *Tensor) *Tensor {
+	rows, k, n := x.Rows(), x.Cols(), w.Dim(0)
+	dx := d.Scratch(x.shape...)
+	if dy.Rows() != rows || dy.Cols() != n || len(w.shape) != 2 || w.Dim(1) != k {
+		d.failf("linear backward: dy %v, x %v, w %v do not match", dy.shape, x.shape, w.shape)
+		return dx
+	}
+	d.MatMulNN(dx, dy, w, cpu.DenseNN(1, rows, k, n, true))
+	if dw != nil {
+		dims := cpu.DenseTN(1, n, k, rows)
+		dims.Accumulate = true
+		d.MatMulTN(dw, dy, x, dims)
+	}
+	if db != nil {
+		d.BiasBackward(db, dy, true)
+	}
+	return dx
+}
+
+type biasBwdParams struct{ Rows, Cols, Accumulate, _ uint32 }
+
+// BiasBackward writes (or adds, if accumulate) the column sums of dy
+// (..., N) into db (N). Kernel matmul_bwd_bias; twin cpu.MatMulBackwardBias.
+func (d *Device) BiasBackward(db, dy *Tensor, accumulate bool) {
+	if db.n != dy.Cols() {
+		d.failf("bias backward: db %v for dy %v", db.shape, dy.shape)
+		return
+	}
+	acc := uint32(0)
+	if accumulate {
+		acc = 1
+	}
+	d.Dispatch("matmul_bwd_bias", [3]uint32{uint32((dy.Cols() + 63) / 64), 1, 1}, biasBwdParams{uint32(dy.Rows()), uint32(dy.Cols()), acc, 0}, db, dy)
+}
+
+// HeadsQK returns the attention scores Q·Kᵀ per head, (B, H, T, S), for
+// q (B, T, H·D) and k (B, S, H·D), reading each head in place (no permute).
+// Kernel matmul_fwd[_tiled]; twin cpu.MatMulForward.
+func (d *Device) HeadsQK(q, k *Tensor, heads int) *Tensor {
+	b, t, s, hd := q.Dim(0), q.Dim(1), k.Dim(1), q.Dim(2)
+	out := d.Scratch(b, heads, t, s)
+	if len(q.shape) != 3 || len(k.shape) != 3 || k.Dim(0) != b || k.Dim(2) != hd || heads <= 0 || hd%heads != 0 {
+		d.failf("heads QK: q %v, k %v, %d heads", q.shape, k.shape, heads)
+		return out
+	}
+	dh := hd / heads
+	d.MatMulNT(out, q, k, nil, cpu.MatMulDims{M: t, N: s, K: dh, Batch: b * heads, Inner: heads,
+		A: cpu.Layout{Row: hd, Outer: t * hd, Inner: dh},
+		B: cpu.Layout{Row: hd, Outer: s * hd, Inner: dh},
+		C: cpu.Layout{Row: s, Outer: heads * t * s, Inner: t * s}})
+	return out
+}
+
+// HeadsPV returns P·V per head written back as (B, T, H·D), for
+// p (B, H, T, S) and v (B, S, H·D). Kernel matmul_bwd_input; twin
+// cpu.MatMulBackwardInput.
+func (d *Device) HeadsPV(p, v *Tensor, heads int) *Tensor {
+	b, t, s, hd := p.Dim(0), p.Dim(2), v.Dim(1), v.Dim(2)
+	out := d.Scratch(b, t, hd)
+	if len(p.shape) != 4 || len(v.shape) != 3 || p.Dim(1) != heads || p.Dim(3) != s || v.Dim(0) != b || heads <= 0 || hd%heads != 0 {
+		d.failf("heads PV: p %v, v %v, %d heads", p.shape, v.shape, heads)
+		return out
+	}
+	dh := hd / heads
+	d.MatMulNN(out, p, v, cpu.MatMulDims{M: t, N: dh, K: s, Batch: b * heads, Inner: heads,
+		A: cpu.Layout{Row: s, Outer: heads * t * s, Inner: t * s},
+		B: cpu.Layout{Row: hd, Outer: s * hd, Inner: dh},
+		C: cpu.Layout{Row: hd, Outer: t * hd, Inner: dh}})
+	return out
+}
