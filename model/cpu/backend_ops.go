@@ -173,23 +173,10 @@ func (b *Backend) Linear(x, w, bias nn.Tensor) nn.Tensor {
 	if bias != nil {
 		bd = host(bias).Data
 	}
-	linearRef(out.Data, xt.Data, wt.Data, bd, rows, k, n)
+	d := DenseNT(1, rows, n, k, true)
+	d.Bias = bd != nil
+	MatMulForward(out.Data, xt.Data, wt.Data, bd, d)
 	return out
-}
-
-func linearRef(out, x, w, bias []float32, m, k, n int) {
-	for i := 0; i < m; i++ {
-		for j := 0; j < n; j++ {
-			var s float64
-			for t := 0; t < k; t++ {
-				s += float64(x[i*k+t]) * float64(w[j*k+t])
-			}
-			if bias != nil {
-				s += float64(bias[j])
-			}
-			out[i*n+j] = float32(s)
-		}
-	}
 }
 
 func (b *Backend) reduce3(x nn.Tensor) (*Tensor, int, int, int) {

@@ -20,11 +20,19 @@ import (
 // Swap points: the only places the trainer calls matmul and attention.
 var (
 	// matmulNT: out (m, n) = x (m, k)·wᵀ + bias (w stored (n, k)).
-	matmulNT = cpu.MatMulNTRef
+	matmulNT = func(out, x, w, bias []float32, m, k, n int) {
+		d := cpu.DenseNT(1, m, n, k, true)
+		d.Bias = bias != nil
+		cpu.MatMulForward(out, x, w, bias, d)
+	}
 	// matmulNN: out (m, n) = a (m, k)·b (k, n).
-	matmulNN = cpu.MatMulNNRef
+	matmulNN = func(out, a, b []float32, m, k, n int) {
+		cpu.MatMulBackwardInput(out, a, b, cpu.DenseNN(1, m, n, k, true))
+	}
 	// matmulTN: out (m, n) = aᵀ·b for a (k, m), b (k, n).
-	matmulTN = cpu.MatMulTNRef
+	matmulTN = func(out, a, b []float32, k, m, n int) {
+		cpu.MatMulBackwardWeight(out, a, b, cpu.DenseTN(1, m, n, k))
+	}
 	// attentionForward and attentionBackward: fused attention with the
 	// structural masks of cpu.AttentionParams.
 	attentionForward  = cpu.AttentionForward
