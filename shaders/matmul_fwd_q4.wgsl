@@ -1,0 +1,195 @@
+// matmul_fwd_q4: C = A·Wᵀ (+ bias) with W (N×K) stored as int4, one f32
+// scale per group of 32 consecutive k of a row, dequantized in registers.
+// Twin: cpu.MatMulForwardQ4(c, a, wq, scale, bias, dims).
+//
+// Scheme (see model/cpu/quant.go, QuantizeQ4): symmetric, group size 32
+// along K, scale = max|w|/7 over the group, q in [-8, 7] as a two's-
+// complement nibble, w = f32(q)·scale. Eight q per u32: element k of row n
+// is nibble k%8 (bits 4·(k%8)..) of word n·K/8 + k/8; scales are (N, K/32)
+// row-major. K must be a multiple of 32. W is one shared weight: dims.B is
+// {row: K/8 words, off 0, no batch strides}; A, C, batching and flags
+// (bit 0: bias) as in matmul_fwd.wgsl.
+//
+// Same 16×16 register block per invocation as matmul_fwd; per group the 16
+// scales are loaded once, then each weight word brings eight k.
+
+@group(0) @binding(0) var<storage, read_write> c: array<f32>;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> wq: array<u32>;
+@group(0) @binding(3) var<storage, read> scale: array<f32>;
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
+
+struct Params {
+    m: u32, n: u32, k: u32, batch: u32,
+    inner: u32, flags: u32, a_row: u32, b_row: u32,
+    c_row: u32, a_off: u32, b_off: u32, c_off: u32,
+    a_outer: u32, a_inner: u32, b_outer: u32, b_inner: u32,
+    c_outer: u32, c_inner: u32, _p0: u32, _p1: u32,
+}
+@group(0) @binding(5) var<uniform> p: Params;
+
+const TM = 16u;
+const TN = 16u;
+const WG = 8u;
+
+fn af(i: u32) -> vec4<f32> { return vec4<f32>(a[i], a[i + 1u], a[i + 2u], a[i + 3u]); }
+
+// Nibbles 4h..4h+3 of a word, sign-extended by an arithmetic shift.
+fn q4(w: u32, h: u32) -> vec4<f32> {
+    let s = 16u * h;
+    return vec4<f32>(vec4<i32>(bitcast<i32>(w << (28u - s)) >> 28u, bitcast<i32>(w << (24u - s)) >> 28u,
+        bitcast<i32>(w << (20u - s)) >> 28u, bitcast<i32>(w << (16u - s)) >> 28u));
+}
+
+fn store(base: u32, row: u32, col: u32, m: mat4x4<f32>) {
+    for (var cc = 0u; cc < 4u; cc++) {
+        let j = col + cc;
+        if (j >= p.n) { break; }
+        var bj = 0.0;
+        if ((p.flags & 1u) != 0u) { bj = bias[j]; }
+        for (var r = 0u; r < 4u; r++) {
+            if (row + r < p.m) {
+                c[base + (row + r) * p.c_row + j] = m[cc][r] + bj;
+            }
+        }
+    }
+}
+
+@compute @workgroup_size(WG, 1, 1)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+    let z = wid.z;
+    let zo = z / p.inner;
+    let zi = z % p.inner;
+    let ab = p.a_off + zo * p.a_outer + zi * p.a_inner;
+    let bb = p.b_off + zo * p.b_outer + zi * p.b_inner;
+    let cb = p.c_off + zo * p.c_outer + zi * p.c_inner;
+    let row0 = wid.y * TM;
+    let col0 = gid.x * TN;
+    // Row starts, clamped into the matrix.
+    let a0_ = ab + min(row0 + 0u, p.m - 1u) * p.a_row;
+    let a1_ = ab + min(row0 + 1u, p.m - 1u) * p.a_row;
+    let a2_ = ab + min(row0 + 2u, p.m - 1u) * p.a_row;
+    let a3_ = ab + min(row0 + 3u, p.m - 1u) * p.a_row;
+    let a4_ = ab + min(row0 + 4u, p.m - 1u) * p.a_row;
+    let a5_ = ab + min(row0 + 5u, p.m - 1u) * p.a_row;
+    let a6_ = ab + min(row0 + 6u, p.m - 1u) * p.a_row;
+    let a7_ = ab + min(row0 + 7u, p.m - 1u) * p.a_row;
+    let a8_ = ab + min(row0 + 8u, p.m - 1u) * p.a_row;
+    let a9_ = ab + min(row0 + 9u, p.m - 1u) * p.a_row;
+    let a10_ = ab + min(row0 + 10u, p.m - 1u) * p.a_row;
+    let a11_ = ab + min(row0 + 11u, p.m - 1u) * p.a_row;
+    let a12_ = ab + min(row0 + 12u, p.m - 1u) * p.a_row;
+    let a13_ = ab + min(row0 + 13u, p.m - 1u) * p.a_row;
+    let a14_ = ab + min(row0 + 14u, p.m - 1u) * p.a_row;
+    let a15_ = ab + min(row0 + 15u, p.m - 1u) * p.a_row;
+    // Weight rows (in words) and scale rows, clamped into the matrix.
+    let groups = p.k / 32u;
+    let w0 = bb + min(col0 + 0u, p.n - 1u) * p.b_row;
+    let r0 = min(col0 + 0u, p.n - 1u) * groups;
+    let w1 = bb + min(col0 + 1u, p.n - 1u) * p.b_row;
+    let r1 = min(col0 + 1u, p.n - 1u) * groups;
+    let w2 = bb + min(col0 + 2u, p.n - 1u) * p.b_row;
+    let r2 = min(col0 + 2u, p.n - 1u) * groups;
+    let w3 = bb + min(col0 + 3u, p.n - 1u) * p.b_row;
+    let r3 = min(col0 + 3u, p.n - 1u) * groups;
+    let w4 = bb + min(col0 + 4u, p.n - 1u) * p.b_row;
+    let r4 = min(col0 + 4u, p.n - 1u) * groups;
+    let w5 = bb + min(col0 + 5u, p.n - 1u) * p.b_row;
+    let r5 = min(col0 + 5u, p.n - 1u) * groups;
+    let w6 = bb + min(col0 + 6u, p.n - 1u) * p.b_row;
+    let r6 = min(col0 + 6u, p.n - 1u) * groups;
+    let w7 = bb + min(col0 + 7u, p.n - 1u) * p.b_row;
+    let r7 = min(col0 + 7u, p.n - 1u) * groups;
+    let w8 = bb + min(col0 + 8u, p.n - 1u) * p.b_row;
+    let r8 = min(col0 + 8u, p.n - 1u) * groups;
+    let w9 = bb + min(col0 + 9u, p.n - 1u) * p.b_row;
+    let r9 = min(col0 + 9u, p.n - 1u) * groups;
+    let w10 = bb + min(col0 + 10u, p.n - 1u) * p.b_row;
+    let r10 = min(col0 + 10u, p.n - 1u) * groups;
+    let w11 = bb + min(col0 + 11u, p.n - 1u) * p.b_row;
+    let r11 = min(col0 + 11u, p.n - 1u) * groups;
+    let w12 = bb + min(col0 + 12u, p.n - 1u) * p.b_row;
+    let r12 = min(col0 + 12u, p.n - 1u) * groups;
+    let w13 = bb + min(col0 + 13u, p.n - 1u) * p.b_row;
+    let r13 = min(col0 + 13u, p.n - 1u) * groups;
+    let w14 = bb + min(col0 + 14u, p.n - 1u) * p.b_row;
+    let r14 = min(col0 + 14u, p.n - 1u) * groups;
+    let w15 = bb + min(col0 + 15u, p.n - 1u) * p.b_row;
+    let r15 = min(col0 + 15u, p.n - 1u) * groups;
+    // c<i><j> accumulates transpose(rows 4i.. of A) · (weights 4j..): its
+    // [column c][row r] is C[row0 + 4i + r][col0 + 4j + c].
+    var c00 = mat4x4<f32>(); var c01 = mat4x4<f32>(); var c02 = mat4x4<f32>(); var c03 = mat4x4<f32>();
+    var c10 = mat4x4<f32>(); var c11 = mat4x4<f32>(); var c12 = mat4x4<f32>(); var c13 = mat4x4<f32>();
+    var c20 = mat4x4<f32>(); var c21 = mat4x4<f32>(); var c22 = mat4x4<f32>(); var c23 = mat4x4<f32>();
+    var c30 = mat4x4<f32>(); var c31 = mat4x4<f32>(); var c32 = mat4x4<f32>(); var c33 = mat4x4<f32>();
+    for (var g = 0u; g < groups; g++) {
+        let s0 = scale[r0 + g];
+        let s1 = scale[r1 + g];
+        let s2 = scale[r2 + g];
+        let s3 = scale[r3 + g];
+        let s4 = scale[r4 + g];
+        let s5 = scale[r5 + g];
+        let s6 = scale[r6 + g];
+        let s7 = scale[r7 + g];
+        let s8 = scale[r8 + g];
+        let s9 = scale[r9 + g];
+        let s10 = scale[r10 + g];
+        let s11 = scale[r11 + g];
+        let s12 = scale[r12 + g];
+        let s13 = scale[r13 + g];
+        let s14 = scale[r14 + g];
+        let s15 = scale[r15 + g];
+        for (var kw = g * 4u; kw < g * 4u + 4u; kw++) {
+            let k = kw * 8u;
+            let q0 = wq[w0 + kw];
+            let q1 = wq[w1 + kw];
+            let q2 = wq[w2 + kw];
+            let q3 = wq[w3 + kw];
+            let q4 = wq[w4 + kw];
+            let q5 = wq[w5 + kw];
+            let q6 = wq[w6 + kw];
+            let q7 = wq[w7 + kw];
+            let q8 = wq[w8 + kw];
+            let q9 = wq[w9 + kw];
+            let q10 = wq[w10 + kw];
+            let q11 = wq[w11 + kw];
+            let q12 = wq[w12 + kw];
+            let q13 = wq[w13 + kw];
+            let q14 = wq[w14 + kw];
+            let q15 = wq[w15 + kw];
+            {
+                let x0 = transpose(mat4x4<f32>(af(a0_ + k), af(a1_ + k), af(a2_ + k), af(a3_ + k)));
+                let x1 = transpose(mat4x4<f32>(af(a4_ + k), af(a5_ + k), af(a6_ + k), af(a7_ + k)));
+                let x2 = transpose(mat4x4<f32>(af(a8_ + k), af(a9_ + k), af(a10_ + k), af(a11_ + k)));
+                let x3 = transpose(mat4x4<f32>(af(a12_ + k), af(a13_ + k), af(a14_ + k), af(a15_ + k)));
+                let y0 = mat4x4<f32>(q4(q0, 0u) * s0, q4(q1, 0u) * s1, q4(q2, 0u) * s2, q4(q3, 0u) * s3);
+                let y1 = mat4x4<f32>(q4(q4, 0u) * s4, q4(q5, 0u) * s5, q4(q6, 0u) * s6, q4(q7, 0u) * s7);
+                let y2 = mat4x4<f32>(q4(q8, 0u) * s8, q4(q9, 0u) * s9, q4(q10, 0u) * s10, q4(q11, 0u) * s11);
+                let y3 = mat4x4<f32>(q4(q12, 0u) * s12, q4(q13, 0u) * s13, q4(q14, 0u) * s14, q4(q15, 0u) * s15);
+                c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
+                c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
+                c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
+                c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
+            }
+            {
+                let x0 = transpose(mat4x4<f32>(af(a0_ + k + 4u), af(a1_ + k + 4u), af(a2_ + k + 4u), af(a3_ + k + 4u)));
+                let x1 = transpose(mat4x4<f32>(af(a4_ + k + 4u), af(a5_ + k + 4u), af(a6_ + k + 4u), af(a7_ + k + 4u)));
+                let x2 = transpose(mat4x4<f32>(af(a8_ + k + 4u), af(a9_ + k + 4u), af(a10_ + k + 4u), af(a11_ + k + 4u)));
+                let x3 = transpose(mat4x4<f32>(af(a12_ + k + 4u), af(a13_ + k + 4u), af(a14_ + k + 4u), af(a15_ + k + 4u)));
+                let y0 = mat4x4<f32>(q4(q0, 1u) * s0, q4(q1, 1u) * s1, q4(q2, 1u) * s2, q4(q3, 1u) * s3);
+                let y1 = mat4x4<f32>(q4(q4, 1u) * s4, q4(q5, 1u) * s5, q4(q6, 1u) * s6, q4(q7, 1u) * s7);
+                let y2 = mat4x4<f32>(q4(q8, 1u) * s8, q4(q9, 1u) * s9, q4(q10, 1u) * s10, q4(q11, 1u) * s11);
+                let y3 = mat4x4<f32>(q4(q12, 1u) * s12, q4(q13, 1u) * s13, q4(q14, 1u) * s14, q4(q15, 1u) * s15);
+                c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
+                c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
+                c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
+                c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
+            }
+        }
+    }
+    if (row0 >= p.m || col0 >= p.n) { return; }
+    store(cb, row0 + 0u, col0 + 0u, c00); store(cb, row0 + 0u, col0 + 4u, c01); store(cb, row0 + 0u, col0 + 8u, c02); store(cb, row0 + 0u, col0 + 12u, c03);
+    store(cb, row0 + 4u, col0 + 0u, c10); store(cb, row0 + 4u, col0 + 4u, c11); store(cb, row0 + 4u, col0 + 8u, c12); store(cb, row0 + 4u, col0 + 12u, c13);
+    store(cb, row0 + 8u, col0 + 0u, c20); store(cb, row0 + 8u, col0 + 4u, c21); store(cb, row0 + 8u, col0 + 8u, c22); store(cb, row0 + 8u, col0 + 12u, c23);
+    store(cb, row0 + 12u, col0 + 0u, c30); store(cb, row0 + 12u, col0 + 4u, c31); store(cb, row0 + 12u, col0 + 8u, c32); store(cb, row0 + 12u, col0 + 12u, c33);
+}
