@@ -1,0 +1,154 @@
+package stream
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"blip2/model/weights"
+)
+
+// shardLimit is MaxShardBytes, lowered by tests to exercise split tensors.
+var shardLimit = MaxShardBytes
+
+// Modes are the conversions Convert offers.
+var Modes = []string{"f32", "f16", "int8", "int4"}
+
+// shardWriter fills shards up to MaxShardBytes.
+type shardWriter struct {
+	dir    string
+	shards []Shard
+	cur    bytes.Buffer
+}
+
+func (w *shardWriter) flush() error {
+	if w.cur.Len() == 0 {
+		return nil
+	}
+	name := fmt.Sprintf("shard-%03d.bin", len(w.shards))
+	sum := sha256.Sum256(w.cur.Bytes())
+	if err := os.WriteFile(filepath.Join(w.dir, name), w.cur.Bytes(), 0o644); err != nil {
+		return err
+	}
+	w.shards = append(w.shards, Shard{File: name, Bytes: int64(w.cur.Len()), SHA256: hex.EncodeToString(sum[:])})
+	w.cur.Reset()
+	return nil
+}
+
+// add appends one part, starting a new shard when it would not fit. Parts
+// start on 16-byte boundaries.
+func (w *shardWriter) add(b []byte, rows int) (Part, error) {
+	pad := (16 - w.cur.Len()%16) % 16
+	if w.cur.Len()+pad+len(b) > shardLimit {
+		if err := w.flush(); err != nil {
+			return Part{}, err
+		}
+		pad = 0
+	}
+	w.cur.Write(make([]byte, pad))
+	p := Part{Shard: len(w.shards), Offset: int64(w.cur.Len()), Bytes: int64(len(b)), Rows: rows}
+	w.cur.Write(b)
+	return p, nil
+}
+
+// Convert writes a checkpoint in the streaming format under dir: every
+// float tensor of src, stored per mode (f32, f16, int8, int4; see
+// storedDType). configJSON is the Hugging Face config.json, kept verbatim.
+// progress, if not nil, is called after each tensor.
+func Convert(src weights.Store, configJSON []byte, mode, dir string, progress func(done, total int, name string)) (*Manifest, error) {
+	if !valid(mode) {
+		return nil, fmt.Errorf("stream: unknown mode %q (want one of %v)", mode, Modes)
+	}
+	if !json.Valid(configJSON) {
+		return nil, fmt.Errorf("stream: config.json is not valid JSON")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	m := &Manifest{Format: Format, Version: Version, Quant: mode, Config: json.RawMessage(configJSON)}
+	w := &shardWriter{dir: dir}
+	names := src.Names()
+	for i, name := range names {
+		info, _ := src.Info(name)
+		if !info.DType.IsFloat() {
+			return nil, fmt.Errorf("stream: tensor %s has dtype %v; a model checkpoint holds floats only", name, info.DType)
+		}
+		data, err := src.ReadF32(name)
+		if err != nil {
+			return nil, err
+		}
+		shape := info.Shape
+		if len(shape) == 0 {
+			shape = []int{1} // a scalar stored as one row
+		}
+		t := Tensor{Name: name, Shape: shape, DType: storedDType(name, shape, mode)}
+		if err := t.write(w, data); err != nil {
+			return nil, err
+		}
+		m.Tensors = append(m.Tensors, t)
+		if progress != nil {
+			progress(i+1, len(names), name)
+		}
+	}
+	if err := w.flush(); err != nil {
+		return nil, err
+	}
+	m.Shards = w.shards
+	js, err := json.MarshalIndent(m, "", " ")
+	if err != nil {
+		return nil, err
+	}
+	return m, os.WriteFile(filepath.Join(dir, "manifest.json"), js, 0o644)
+}
+
+// write splits the tensor into parts of whole rows that fit a shard and
+// records the quantization error of lossy dtypes.
+func (t *Tensor) write(w *shardWriter, data []float32) error {
+	row, err := t.bytesPerRow()
+	if err != nil {
+		return err
+	}
+	rows := t.Shape[0]
+	cols := len(data) / rows
+	perPart := max(1, int(int64(shardLimit)/row))
+	if row > int64(shardLimit) {
+		return fmt.Errorf("stream: one row of %s is %d bytes, over a shard", t.Name, row)
+	}
+	var decoded []float32
+	for r := 0; r < rows; r += perPart {
+		n := min(perPart, rows-r)
+		b, err := encodeRows(data[r*cols:(r+n)*cols], n, cols, t.DType)
+		if err != nil {
+			return err
+		}
+		p, err := w.add(b, n)
+		if err != nil {
+			return err
+		}
+		t.Parts = append(t.Parts, p)
+		if t.DType != "f32" {
+			d, err := decodeRows(b, n, cols, t.DType)
+			if err != nil {
+				return err
+			}
+			decoded = append(decoded, d...)
+		}
+	}
+	if t.DType != "f32" {
+		t.RelError = relError(data, decoded)
+	}
+	return nil
+}
+
+func valid(mode string) bool {
+	for _, m := range Modes {
+		if m == mode {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,86 @@
+package stream
+
+import (
+	"fmt"
+	"math"
+
+	"blip2/model/blip2"
+	"blip2/model/nn"
+	"blip2/model/weights"
+)
+
+// Drift compares two sets of reference outputs (original and converted
+// weights, same inputs): the cosine of every float tensor, and whether the
+// integer tensors (generated ids) are unchanged.
+type Drift struct {
+	Cosine       map[string]float64
+	IDsUnchanged bool
+}
+
+func (d Drift) String() string {
+	return fmt.Sprintf("qformer_query_output cosine %.6f, language_projection_output cosine %.6f, generated ids unchanged: %v",
+		d.Cosine["qformer_query_output"], d.Cosine["language_projection_output"], d.IDsUnchanged)
+}
+
+// MeasureDrift runs both models on the same inputs and backend.
+func MeasureDrift(b nn.Backend, base, conv *blip2.Model, in *blip2.Inputs) (Drift, error) {
+	want, err := base.ReferenceOutputs(b, in)
+	if err != nil {
+		return Drift{}, err
+	}
+	got, err := conv.ReferenceOutputs(b, in)
+	if err != nil {
+		return Drift{}, err
+	}
+	d := Drift{Cosine: map[string]float64{}, IDsUnchanged: true}
+	for i, w := range want {
+		g := got[i]
+		switch wv := w.Data.(type) {
+		case []float32:
+			gv := g.Data.([]float32)
+			if len(gv) == len(wv) {
+				d.Cosine[w.Name] = cosine(wv, gv)
+			} else {
+				d.Cosine[w.Name] = math.NaN()
+			}
+		case []int64:
+			gv := g.Data.([]int64)
+			d.IDsUnchanged = d.IDsUnchanged && equalInts(wv, gv)
+		}
+	}
+	return d, nil
+}
+
+func cosine(a, b []float32) float64 {
+	var ab, aa, bb float64
+	for i := range a {
+		ab += float64(a[i]) * float64(b[i])
+		aa += float64(a[i]) * float64(a[i])
+		bb += float64(b[i]) * float64(b[i])
+	}
+	return ab / math.Sqrt(aa*bb)
+}
+
+func equalInts(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// LoadModel binds a converted model from its store, using the config in its
+// manifest.
+func LoadModel(s *Store) (*blip2.Model, error) {
+	cfg, err := configOf(s.M)
+	if err != nil {
+		return nil, err
+	}
+	return blip2.Load(cfg, s)
+}
+
+var _ weights.Store = (*Store)(nil)

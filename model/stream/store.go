@@ -1,0 +1,114 @@
+package stream
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"blip2/model/weights"
+)
+
+// Fetcher returns the bytes of one shard file: from disk natively, over
+// HTTP in a browser.
+type Fetcher func(file string) ([]byte, error)
+
+// Store reads a converted model. It implements weights.Store, so the model
+// binds from it as from a Hugging Face folder; quantized tensors are
+// dequantized to f32 on read. Each shard is fetched once and checked
+// against its sha256 before any of it is used.
+type Store struct {
+	M      *Manifest
+	fetch  Fetcher
+	shards map[int][]byte
+	byName map[string]*Tensor
+	names  []string
+}
+
+// NewStore reads a model through fetch.
+func NewStore(m *Manifest, fetch Fetcher) *Store {
+	s := &Store{M: m, fetch: fetch, shards: map[int][]byte{}, byName: map[string]*Tensor{}}
+	for i := range m.Tensors {
+		t := &m.Tensors[i]
+		s.byName[t.Name] = t
+		s.names = append(s.names, t.Name)
+	}
+	sort.Strings(s.names)
+	return s
+}
+
+// OpenDir reads manifest.json and the shards beside it.
+func OpenDir(dir string) (*Store, error) {
+	f, err := os.Open(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	m, err := ParseManifest(f)
+	if err != nil {
+		return nil, err
+	}
+	return NewStore(m, func(file string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, file)) }), nil
+}
+
+func (s *Store) Names() []string { return s.names }
+
+// Info describes a tensor as the f32 values ReadF32 returns.
+func (s *Store) Info(name string) (weights.TensorInfo, bool) {
+	t, ok := s.byName[name]
+	if !ok {
+		return weights.TensorInfo{}, false
+	}
+	return weights.TensorInfo{Name: name, DType: weights.F32, Shape: append([]int(nil), t.Shape...)}, true
+}
+
+// shard fetches and verifies a shard once.
+func (s *Store) shard(i int) ([]byte, error) {
+	if b, ok := s.shards[i]; ok {
+		return b, nil
+	}
+	sh := s.M.Shards[i]
+	b, err := s.fetch(sh.File)
+	if err != nil {
+		return nil, fmt.Errorf("stream: shard %s: %w", sh.File, err)
+	}
+	if int64(len(b)) != sh.Bytes {
+		return nil, fmt.Errorf("stream: shard %s has %d bytes, the manifest says %d (truncated download?)", sh.File, len(b), sh.Bytes)
+	}
+	sum := sha256.Sum256(b)
+	if hex.EncodeToString(sum[:]) != sh.SHA256 {
+		return nil, fmt.Errorf("stream: shard %s does not match its sha256 (corrupt download?)", sh.File)
+	}
+	s.shards[i] = b
+	return b, nil
+}
+
+// ReadF32 assembles a tensor from its parts, dequantized.
+func (s *Store) ReadF32(name string) ([]float32, error) {
+	t, ok := s.byName[name]
+	if !ok {
+		return nil, fmt.Errorf("stream: no tensor %q", name)
+	}
+	cols := 1
+	for _, d := range t.Shape[1:] {
+		cols *= d
+	}
+	out := make([]float32, 0, t.Shape[0]*cols)
+	for _, p := range t.Parts {
+		b, err := s.shard(p.Shard)
+		if err != nil {
+			return nil, err
+		}
+		v, err := decodeRows(b[p.Offset:p.Offset+p.Bytes], p.Rows, cols, t.DType)
+		if err != nil {
+			return nil, fmt.Errorf("stream: %s: %w", name, err)
+		}
+		out = append(out, v...)
+	}
+	return out, nil
+}
+
+// Release drops fetched shards (after the weights were bound or uploaded).
+func (s *Store) Release() { s.shards = map[int][]byte{} }
