@@ -29,14 +29,16 @@ build:
 
 build-wasm:
 	GOOS=js GOARCH=wasm $(GO) build -o web/kerneltest.wasm ./wasm/kerneltest
+	GOOS=js GOARCH=wasm $(GO) build -o web/modeltest.wasm ./wasm/modeltest
 	cp "$(WASMEXEC)" web/wasm_exec.js
 
 test-native:                            ## pure-Go twins, and every kernel on the native adapter
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -v -run 'TestKernelsMatchCPU' ./model/gpu/kerneltest | grep -E '^(native kernel suite|    kerneltest_test.go:.*(PASS|FAIL)|--- )' | sed 's/^    kerneltest_test.go:[0-9]*: //'
 
-test-browser:                           ## the kernel suite compiled to wasm, in headless Chromium on SwiftShader
+test-browser:                           ## kernels and reference sets compiled to wasm, in headless Chromium on SwiftShader
 	node web/test/browser-test.mjs web/kerneltest.html 1200
+	node web/test/browser-test.mjs web/modeltest.html 1200
 
 bench:                                  ## kernel timings as JSON lines, beside the pure-Go twins
 	$(GO) run ./server bench

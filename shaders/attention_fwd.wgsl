@@ -50,8 +50,8 @@ struct Params {
 
 const MAXD4: u32 = 32u;
 const R: u32 = 8u; // query rows per invocation
-const NEG_MAX: f32 = -3.40282347e38;
-const POS_MAX: f32 = 3.40282347e38;
+const NEG_MAX: f32 = -3.4028234663852886e38; // -FLT_MAX, written exactly: Tint rejects a literal that rounds past it
+const POS_MAX: f32 = 3.4028234663852886e38; // FLT_MAX, written exactly
 
 // key_range is [lo, hi), the keys query row i may see; both ends are
 // non-decreasing in i, so a block's union is [lo(first), hi(last)).

@@ -35,7 +35,7 @@ const WG = 8u;
 fn af(i: u32) -> vec4<f32> { return vec4<f32>(a[i], a[i + 1u], a[i + 2u], a[i + 3u]); }
 
 // Nibbles 4h..4h+3 of a word, sign-extended by an arithmetic shift.
-fn q4(w: u32, h: u32) -> vec4<f32> {
+fn nib4(w: u32, h: u32) -> vec4<f32> {
     let s = 16u * h;
     return vec4<f32>(vec4<i32>(bitcast<i32>(w << (28u - s)) >> 28u, bitcast<i32>(w << (24u - s)) >> 28u,
         bitcast<i32>(w << (20u - s)) >> 28u, bitcast<i32>(w << (16u - s)) >> 28u));
@@ -162,10 +162,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
                 let x1 = transpose(mat4x4<f32>(af(a4_ + k), af(a5_ + k), af(a6_ + k), af(a7_ + k)));
                 let x2 = transpose(mat4x4<f32>(af(a8_ + k), af(a9_ + k), af(a10_ + k), af(a11_ + k)));
                 let x3 = transpose(mat4x4<f32>(af(a12_ + k), af(a13_ + k), af(a14_ + k), af(a15_ + k)));
-                let y0 = mat4x4<f32>(q4(q0, 0u) * s0, q4(q1, 0u) * s1, q4(q2, 0u) * s2, q4(q3, 0u) * s3);
-                let y1 = mat4x4<f32>(q4(q4, 0u) * s4, q4(q5, 0u) * s5, q4(q6, 0u) * s6, q4(q7, 0u) * s7);
-                let y2 = mat4x4<f32>(q4(q8, 0u) * s8, q4(q9, 0u) * s9, q4(q10, 0u) * s10, q4(q11, 0u) * s11);
-                let y3 = mat4x4<f32>(q4(q12, 0u) * s12, q4(q13, 0u) * s13, q4(q14, 0u) * s14, q4(q15, 0u) * s15);
+                let y0 = mat4x4<f32>(nib4(q0, 0u) * s0, nib4(q1, 0u) * s1, nib4(q2, 0u) * s2, nib4(q3, 0u) * s3);
+                let y1 = mat4x4<f32>(nib4(q4, 0u) * s4, nib4(q5, 0u) * s5, nib4(q6, 0u) * s6, nib4(q7, 0u) * s7);
+                let y2 = mat4x4<f32>(nib4(q8, 0u) * s8, nib4(q9, 0u) * s9, nib4(q10, 0u) * s10, nib4(q11, 0u) * s11);
+                let y3 = mat4x4<f32>(nib4(q12, 0u) * s12, nib4(q13, 0u) * s13, nib4(q14, 0u) * s14, nib4(q15, 0u) * s15);
                 c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
                 c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
                 c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
@@ -176,10 +176,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
                 let x1 = transpose(mat4x4<f32>(af(a4_ + k + 4u), af(a5_ + k + 4u), af(a6_ + k + 4u), af(a7_ + k + 4u)));
                 let x2 = transpose(mat4x4<f32>(af(a8_ + k + 4u), af(a9_ + k + 4u), af(a10_ + k + 4u), af(a11_ + k + 4u)));
                 let x3 = transpose(mat4x4<f32>(af(a12_ + k + 4u), af(a13_ + k + 4u), af(a14_ + k + 4u), af(a15_ + k + 4u)));
-                let y0 = mat4x4<f32>(q4(q0, 1u) * s0, q4(q1, 1u) * s1, q4(q2, 1u) * s2, q4(q3, 1u) * s3);
-                let y1 = mat4x4<f32>(q4(q4, 1u) * s4, q4(q5, 1u) * s5, q4(q6, 1u) * s6, q4(q7, 1u) * s7);
-                let y2 = mat4x4<f32>(q4(q8, 1u) * s8, q4(q9, 1u) * s9, q4(q10, 1u) * s10, q4(q11, 1u) * s11);
-                let y3 = mat4x4<f32>(q4(q12, 1u) * s12, q4(q13, 1u) * s13, q4(q14, 1u) * s14, q4(q15, 1u) * s15);
+                let y0 = mat4x4<f32>(nib4(q0, 1u) * s0, nib4(q1, 1u) * s1, nib4(q2, 1u) * s2, nib4(q3, 1u) * s3);
+                let y1 = mat4x4<f32>(nib4(q4, 1u) * s4, nib4(q5, 1u) * s5, nib4(q6, 1u) * s6, nib4(q7, 1u) * s7);
+                let y2 = mat4x4<f32>(nib4(q8, 1u) * s8, nib4(q9, 1u) * s9, nib4(q10, 1u) * s10, nib4(q11, 1u) * s11);
+                let y3 = mat4x4<f32>(nib4(q12, 1u) * s12, nib4(q13, 1u) * s13, nib4(q14, 1u) * s14, nib4(q15, 1u) * s15);
                 c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
                 c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
                 c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;

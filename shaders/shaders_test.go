@@ -1,7 +1,9 @@
 package shaders
 
 import (
+	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -90,6 +92,22 @@ func TestParseRejectsBrokenConventions(t *testing.T) {
 	} {
 		if _, err := Parse(name, src); err == nil {
 			t.Errorf("%s: parsed without error", name)
+		}
+	}
+}
+
+var floatLiteralRE = regexp.MustCompile(`\b\d+\.?\d*[eE][+-]?\d+\b`)
+
+// TestFloatLiteralsFitF32: Tint (the browser's compiler) rejects an f32
+// literal whose value rounds past FLT_MAX, where naga accepts it.
+func TestFloatLiteralsFitF32(t *testing.T) {
+	for _, name := range Names() {
+		k, _ := Get(name)
+		for _, lit := range floatLiteralRE.FindAllString(stripComments(k.Source), -1) {
+			v, err := strconv.ParseFloat(lit, 64)
+			if err == nil && math.Abs(v) > math.MaxFloat32 {
+				t.Errorf("%s: literal %s is beyond FLT_MAX (write 3.4028234663852886e38)", name, lit)
+			}
 		}
 	}
 }

@@ -1,12 +1,34 @@
 package gpu
 
+import "blip2/model/cpu"
+
 type copyRowsParams struct {
-	Batch, N, Cols, SrcRows, SrcStart, DstRows, DstStart, Stride uint32
+	Batch, N, Cols             uint32
+	SrcBlock, SrcRow, SrcStart uint32
+	DstBlock, DstRow, DstStart uint32
+	Stride                     uint32
+	_, _                       uint32
 }
 
-// copyRows records dst[b, dstStart+i, :] = src[b, srcStart+i, :] for i < n
-// over 3-D (B, T, C) views. Kernel copyrows_fwd; twin cpu.CopyRowsForward.
-func (d *Device) copyRows(dst, src *Tensor, n, srcStart, dstStart int) {
+// CopyRows records the block-strided copy p from src into dst. Kernel
+// copyrows_fwd; twin cpu.CopyRowsForward.
+func (d *Device) CopyRows(dst, src *Tensor, p cpu.CopyRows) {
+	last := func(block, row, start int) int { return (p.Batch-1)*block + (start+p.N-1)*row + p.Cols }
+	if p.Batch <= 0 || p.N <= 0 || p.Cols <= 0 {
+		return
+	}
+	if min(p.SrcBlock, p.SrcRow, p.SrcStart, p.DstBlock, p.DstRow, p.DstStart) < 0 ||
+		last(p.SrcBlock, p.SrcRow, p.SrcStart) > src.n || last(p.DstBlock, p.DstRow, p.DstStart) > dst.n {
+		d.failf("copy rows %+v: out of range for src %v, dst %v", p, src.shape, dst.shape)
+		return
+	}
+	g, stride := Groups1D(p.Batch*p.N*p.Cols, 256)
+	d.Dispatch("copyrows_fwd", g, copyRowsParams{uint32(p.Batch), uint32(p.N), uint32(p.Cols),
+		uint32(p.SrcBlock), uint32(p.SrcRow), uint32(p.SrcStart), uint32(p.DstBlock), uint32(p.DstRow), uint32(p.DstStart), stride, 0, 0}, dst, src)
+}
+
+// copySeq copies n positions along axis 1 of (B, T, …) views.
+func (d *Device) copySeq(dst, src *Tensor, n, srcStart, dstStart int) {
 	if len(src.shape) < 2 || len(dst.shape) < 2 || src.shape[0] != dst.shape[0] {
 		d.failf("copy rows: %v into %v", src.shape, dst.shape)
 		return
@@ -17,18 +39,14 @@ func (d *Device) copyRows(dst, src *Tensor, n, srcStart, dstStart int) {
 		d.failf("copy rows %d..%d of %v into rows %d.. of %v", srcStart, srcStart+n, src.shape, dstStart, dst.shape)
 		return
 	}
-	if n == 0 || cols == 0 {
-		return
-	}
-	g, stride := Groups1D(batch*n*cols, 256)
-	d.Dispatch("copyrows_fwd", g, copyRowsParams{uint32(batch), uint32(n), uint32(cols), uint32(srcRows), uint32(srcStart), uint32(dstRows), uint32(dstStart), stride}, dst, src)
+	d.CopyRows(dst, src, cpu.SeqRows(batch, n, cols, srcRows, srcStart, dstRows, dstStart))
 }
 
 // Rows returns positions start..start+n of axis 1 of x (B, T, …).
 func (d *Device) Rows(x *Tensor, start, n int) *Tensor {
 	shape := append([]int{x.Dim(0), n}, x.shape[2:]...)
 	out := d.Scratch(shape...)
-	d.copyRows(out, x, n, start, 0)
+	d.copySeq(out, x, n, start, 0)
 	return out
 }
 
@@ -40,7 +58,26 @@ func (d *Device) Concat(a, b *Tensor) *Tensor {
 	}
 	shape := append([]int{a.Dim(0), a.Dim(1) + b.Dim(1)}, a.shape[2:]...)
 	out := d.Scratch(shape...)
-	d.copyRows(out, a, a.Dim(1), 0, 0)
-	d.copyRows(out, b, b.Dim(1), 0, a.Dim(1))
+	d.copySeq(out, a, a.Dim(1), 0, 0)
+	d.copySeq(out, b, b.Dim(1), 0, a.Dim(1))
+	return out
+}
+
+// PadLast copies x (…, D) into zeros of shape (…, D2), D2 ≥ D: a head
+// dimension padded to what a kernel accepts.
+func (d *Device) PadLast(x *Tensor, d2 int) *Tensor {
+	rows, cols := x.Rows(), x.Cols()
+	shape := append(append([]int(nil), x.shape[:len(x.shape)-1]...), d2)
+	out := d.Zeros(shape...)
+	d.CopyRows(out, x, cpu.CopyRows{Batch: rows, N: 1, Cols: cols, SrcBlock: cols, SrcRow: cols, DstBlock: d2, DstRow: d2})
+	return out
+}
+
+// TrimLast is the inverse of PadLast: x (…, D2) → (…, dim).
+func (d *Device) TrimLast(x *Tensor, dim int) *Tensor {
+	rows, cols := x.Rows(), x.Cols()
+	shape := append(append([]int(nil), x.shape[:len(x.shape)-1]...), dim)
+	out := d.Scratch(shape...)
+	d.CopyRows(out, x, cpu.CopyRows{Batch: rows, N: 1, Cols: dim, SrcBlock: cols, SrcRow: cols, DstBlock: dim, DstRow: dim})
 	return out
 }

@@ -138,6 +138,32 @@ func (d *Device) failf(format string, args ...any) {
 	d.fail(fmt.Errorf("gpu: "+format, args...))
 }
 
+// Recover returns the kept error, if any, and makes the device usable
+// again: work recorded since the last submit is dropped unsubmitted, since a
+// failed op may have recorded only part of its kernels. A lost device does
+// not recover; reopen it.
+func (d *Device) Recover() error {
+	err := d.err
+	if err == nil || errors.Is(err, ErrDeviceLost) || d.dev == nil {
+		return err
+	}
+	if d.batch.pass != nil {
+		_ = d.batch.pass.End()
+		d.batch.pass = nil
+	}
+	if d.batch.enc != nil {
+		d.batch.enc.DiscardEncoding()
+		d.batch.enc = nil
+	}
+	d.batch.used = 0
+	clear(d.batch.bufs)
+	for i := range d.batch.staged {
+		d.batch.staged[i] = d.batch.staged[i][:0]
+	}
+	d.err = nil
+	return err
+}
+
 // ErrDeviceLost is wrapped by every error caused by a lost device.
 var ErrDeviceLost = errors.New("gpu: device lost")
 

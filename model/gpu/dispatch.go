@@ -99,6 +99,17 @@ func (d *Device) Dispatch(name string, groups [3]uint32, params any, bufs ...*Te
 			return
 		}
 	}
+	// WebGPU forbids binding one buffer as writable storage and again in the
+	// same dispatch; native backends do not check, so check here.
+	for i, t := range bufs {
+		for j := i + 1; j < len(bufs); j++ {
+			if t != nil && bufs[j] != nil && t.buf == bufs[j].buf && t.buf != nil &&
+				(p.k.Bindings[i].Access == shaders.ReadWrite || p.k.Bindings[j].Access == shaders.ReadWrite) {
+				d.failf("kernel %s: %s and %s are the same buffer, and one is written (a tensor used after Release?)", name, p.k.Bindings[i].Name, p.k.Bindings[j].Name)
+				return
+			}
+		}
+	}
 	var pb bytes.Buffer
 	if err := binary.Write(&pb, binary.LittleEndian, params); err != nil {
 		d.failf("kernel %s: params %T: %v", name, params, err)

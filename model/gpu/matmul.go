@@ -95,7 +95,7 @@ func (d *Device) MatMulNT(c, a, b, bias *Tensor, dims cpu.MatMulDims) {
 func (d *Device) MatMulNTWith(kernel string, c, a, b, bias *Tensor, dims cpu.MatMulDims) {
 	dims.Bias = bias != nil
 	if bias == nil {
-		bias = c // never read: the flag is off
+		bias = a // never read (the flag is off); a read-only binding, since WebGPU forbids binding the written c twice
 	} else if bias.n < dims.N {
 		d.failf("matmul NT: bias %v shorter than N=%d", bias.shape, dims.N)
 		return

@@ -35,7 +35,7 @@ func (d *Device) linearQ(op, kernel string, perWord, group int, x, wq, scale, bi
 	dims.B = cpu.Layout{Row: k / perWord}
 	dims.Bias = bias != nil
 	if bias == nil {
-		bias = out // never read: the flag is off
+		bias = x // never read (the flag is off); read-only, since WebGPU forbids binding the written out twice
 	} else if bias.n < n {
 		d.failf("%s: bias %v shorter than N=%d", op, bias.shape, n)
 		return out

@@ -129,3 +129,19 @@ func TestReusedBufferIsNotOverwrittenBeforeRecordedReads(t *testing.T) {
 	}
 	z.Release()
 }
+
+func TestRecoverDropsTheFailedBatchAndContinues(t *testing.T) {
+	d := openTest(t)
+	a := d.Upload([]float32{1, 2}, 2)
+	d.Add(a, d.Upload([]float32{1, 2, 3}, 3)) // violates the broadcast contract
+	if err := d.Recover(); err == nil {
+		t.Fatal("Recover returned no error after a failed op")
+	}
+	if d.Err() != nil {
+		t.Fatalf("error kept after Recover: %v", d.Err())
+	}
+	got, err := d.Add(a, a).Read()
+	if err != nil || got[0] != 2 || got[1] != 4 {
+		t.Fatalf("after Recover: %v, %v", got, err)
+	}
+}

@@ -168,8 +168,8 @@ func flatIDs(ids [][]int) (word, pos []uint32) {
 // concatRows joins a (B, Ta, C) and b (B, Tb, C) along axis 1.
 func concatRows(a, b []float32, B, Ta, Tb, C int) []float32 {
 	out := make([]float32, B*(Ta+Tb)*C)
-	cpu.CopyRowsForward(out, a, B, Ta, C, Ta, 0, Ta+Tb, 0)
-	cpu.CopyRowsForward(out, b, B, Tb, C, Tb, 0, Ta+Tb, Ta)
+	cpu.CopyRowsForward(out, a, cpu.SeqRows(B, Ta, C, Ta, 0, Ta+Tb, 0))
+	cpu.CopyRowsForward(out, b, cpu.SeqRows(B, Tb, C, Tb, 0, Ta+Tb, Ta))
 	return out
 }
 

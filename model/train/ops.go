@@ -174,7 +174,7 @@ func attentionGrad(dout []float32, s attnSave) (dq, dk, dv []float32) {
 // (B, T, C) into a new (B, n, C) array.
 func takeRows(x []float32, B, T, C, start, n int) []float32 {
 	out := make([]float32, B*n*C)
-	cpu.CopyRowsForward(out, x, B, n, C, T, start, n, 0)
+	cpu.CopyRowsForward(out, x, cpu.SeqRows(B, n, C, T, start, n, 0))
 	return out
 }
 

@@ -102,6 +102,9 @@ func Run(d *gpu.Device, c *Case) Result {
 	rng := rand.New(rand.NewPCG(1, 2))
 	start := time.Now()
 	got, want, err := c.Run(d, rng)
+	if kept := d.Recover(); err == nil {
+		err = kept // a failure is this case's; the next case starts clean
+	}
 	r := Result{Case: c, Err: err, Elapsed: time.Since(start)}
 	if err == nil {
 		r.MaxDiff, r.Bad, r.Detail = compare(got, want, c.Atol, c.Rtol)

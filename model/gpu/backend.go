@@ -1,0 +1,143 @@
+package gpu
+
+import (
+	"github.com/gogpu/wgpu"
+
+	"blip2/model/cpu"
+	"blip2/model/nn"
+	"blip2/model/weights"
+)
+
+// Backend runs the model (package blip2, through nn.Backend) on a Device:
+// every op records kernels into the device's current batch, and only Read
+// submits and waits.
+type Backend struct {
+	D      *Device
+	params map[*weights.Param]*Tensor
+	owned  map[*wgpu.Buffer]bool // buffers of uploaded weights, which Free keeps
+}
+
+// NewBackend wraps an open device.
+func NewBackend(d *Device) *Backend {
+	return &Backend{D: d, params: map[*weights.Param]*Tensor{}, owned: map[*wgpu.Buffer]bool{}}
+}
+
+var _ nn.Backend = (*Backend)(nil)
+
+func dev(t nn.Tensor) *Tensor {
+	if t == nil {
+		return nil
+	}
+	return t.(*Tensor)
+}
+
+func (b *Backend) Err() error { return b.D.Err() }
+
+// Param uploads a weight once and keeps it for the backend's life.
+func (b *Backend) Param(p *weights.Param) nn.Tensor {
+	if t, ok := b.params[p]; ok {
+		return t
+	}
+	shape := p.Shape
+	if shape == nil {
+		shape = []int{len(p.Data)}
+	}
+	t := b.D.Upload(p.Data, shape...)
+	b.params[p] = t
+	b.owned[t.buf] = true
+	return t
+}
+
+// ReleaseParams frees every uploaded weight.
+func (b *Backend) ReleaseParams() {
+	for p, t := range b.params {
+		delete(b.owned, t.buf)
+		t.Release()
+		delete(b.params, p)
+	}
+}
+
+func (b *Backend) Upload(data []float32, shape ...int) nn.Tensor { return b.D.Upload(data, shape...) }
+
+func (b *Backend) Read(t nn.Tensor) ([]float32, error) { return dev(t).Read() }
+
+// Free returns tensors to the pool. Weights are kept (they are shared by
+// every call); views from Reshape share their parent's buffer, so freeing
+// either frees both.
+func (b *Backend) Free(ts ...nn.Tensor) {
+	for _, t := range ts {
+		if t == nil {
+			continue
+		}
+		if g := dev(t); !b.owned[g.buf] {
+			g.Release()
+		}
+	}
+}
+
+func (b *Backend) LayerNorm(x, w, bias nn.Tensor, eps float32) nn.Tensor {
+	y, mean, rstd := b.D.LayerNorm(dev(x), dev(w), dev(bias), eps)
+	mean.Release()
+	rstd.Release()
+	return y
+}
+
+func (b *Backend) RMSNorm(x, w nn.Tensor, eps float32) nn.Tensor {
+	y, rstd := b.D.RMSNorm(dev(x), dev(w), eps)
+	rstd.Release()
+	return y
+}
+
+func (b *Backend) Act(x nn.Tensor, fn string) nn.Tensor {
+	op, ok := cpu.ActOp(fn)
+	if !ok {
+		b.D.failf("unknown activation %q", fn)
+		return x
+	}
+	return b.D.Act(Activation(op), dev(x))
+}
+
+func (b *Backend) Add(a, c nn.Tensor) nn.Tensor { return b.D.Add(dev(a), dev(c)) }
+func (b *Backend) Mul(a, c nn.Tensor) nn.Tensor { return b.D.Mul(dev(a), dev(c)) }
+
+func (b *Backend) Embed(table nn.Tensor, ids []int) nn.Tensor {
+	t := dev(table)
+	u := make([]uint32, len(ids))
+	for i, id := range ids {
+		if id < 0 {
+			b.D.failf("embed: negative id %d at position %d", id, i)
+			return t
+		}
+		u[i] = uint32(id)
+	}
+	gids := b.D.UploadIDs(u, t.Dim(0), 0, len(ids))
+	out := b.D.Embedding(gids, t.Reshape(t.Dim(0), t.n/max(t.Dim(0), 1)), 0)
+	gids.Release()
+	return out
+}
+
+func (b *Backend) Rows(x nn.Tensor, start, n int) nn.Tensor { return b.D.Rows(dev(x), start, n) }
+func (b *Backend) Concat(x, y nn.Tensor) nn.Tensor          { return b.D.Concat(dev(x), dev(y)) }
+
+func (b *Backend) Reshape(t nn.Tensor, shape ...int) nn.Tensor { return dev(t).Reshape(shape...) }
+
+// Select gathers rows of axis 0 with the embedding kernel: x viewed as a
+// (rows, rest) table.
+func (b *Backend) Select(x nn.Tensor, rows []int) nn.Tensor {
+	t := dev(x)
+	rest := t.n / max(t.Dim(0), 1)
+	out := b.Embed(t.Reshape(t.Dim(0), rest), rows)
+	return dev(out).Reshape(append([]int{len(rows)}, t.shape[1:]...)...)
+}
+
+func (b *Backend) L2Normalize(x nn.Tensor) nn.Tensor { return b.D.L2Normalize(dev(x), 1e-12) }
+
+func (b *Backend) MaxOver(x nn.Tensor) nn.Tensor {
+	out, arg := b.D.MaxRows(dev(x))
+	arg.Release()
+	return out
+}
+
+func (b *Backend) MeanOver(x nn.Tensor) nn.Tensor { return b.D.MeanRows(dev(x)) }
+
+func (b *Backend) Patches(img nn.Tensor, p int) nn.Tensor { return b.D.Im2Col(dev(img), p) }

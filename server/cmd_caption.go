@@ -1,0 +1,89 @@
+//go:build !(js && wasm)
+
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"blip2/model/blip2"
+	"blip2/model/image"
+	"blip2/model/tokenizer"
+)
+
+func init() {
+	register("caption", "caption images (or answer a prompt about them) with a BLIP-2 checkpoint", runCaption)
+}
+
+func runCaption(args []string) error {
+	fs := flag.NewFlagSet("caption", flag.ContinueOnError)
+	ckpt := fs.String("checkpoint", "", "Hugging Face BLIP-2 folder with an OPT language model and its tokenizer files")
+	prompt := fs.String("prompt", "", `text after the visual prompt, e.g. "Question: what is this? Answer:"`)
+	device := fs.String("device", "gpu", "gpu or cpu")
+	o := blip2.GenerateOptions{}
+	fs.IntVar(&o.MaxNewTokens, "max-new-tokens", 30, "new tokens at most")
+	fs.IntVar(&o.MinNewTokens, "min-new-tokens", 1, "new tokens at least")
+	fs.IntVar(&o.NumBeams, "beams", 5, "beam width (1: greedy)")
+	fs.Float64Var(&o.LengthPenalty, "length-penalty", 1, "beam scores divided by length^this")
+	fs.Float64Var(&o.RepetitionPenalty, "repetition-penalty", 1, "> 1 discourages repeats")
+	fs.BoolVar(&o.Sample, "sample", false, "nucleus sampling instead of search")
+	fs.Float64Var(&o.TopP, "top-p", 0.9, "nucleus mass when sampling")
+	fs.Float64Var(&o.Temperature, "temperature", 1, "softmax temperature when sampling")
+	fs.Uint64Var(&o.Seed, "seed", 1, "sampling seed")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *ckpt == "" || fs.NArg() == 0 {
+		return fmt.Errorf("usage: caption -checkpoint DIR [flags] image...")
+	}
+	m, err := loadCheckpoint(*ckpt)
+	if err != nil {
+		return err
+	}
+	if m.OPT == nil {
+		return fmt.Errorf("captioning text needs an OPT checkpoint here: the T5 SentencePiece tokenizer is not implemented yet (infer still runs T5 checkpoints on token ids)")
+	}
+	tok, err := tokenizer.LoadBPE(*ckpt, tokenizer.OPTOptions())
+	if err != nil {
+		return err
+	}
+	b, done, err := openBackend(*device)
+	if err != nil {
+		return err
+	}
+	defer done()
+	size := m.Config.Vision.ImageSize
+	for _, path := range fs.Args() {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		px, err := image.Preprocess(data, size)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		pixels := b.Upload(px, 1, 3, size, size)
+		var ids, mask [][]int
+		if *prompt != "" {
+			p := tok.Encode(*prompt) // with the </s> BOS the OPT tokenizer prepends
+			ids, mask = [][]int{p}, [][]int{ones(len(p))}
+		}
+		g, err := m.Generate(b, pixels, ids, mask, o)
+		b.Free(pixels)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		fmt.Printf("%s\t%s\n", path, strings.TrimSpace(tok.Decode(g.IDs[0], true)))
+	}
+	return nil
+}
+
+func ones(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = 1
+	}
+	return out
+}

@@ -1,0 +1,104 @@
+//go:build !(js && wasm)
+
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"blip2/model/blip2"
+	"blip2/model/config"
+	"blip2/model/cpu"
+	"blip2/model/gpu"
+	"blip2/model/nn"
+	"blip2/model/stream"
+	"blip2/model/weights"
+)
+
+func init() {
+	register("infer", "run a checkpoint on a reference set's inputs and write every output tensor", runInfer)
+}
+
+func runInfer(args []string) error {
+	fs := flag.NewFlagSet("infer", flag.ContinueOnError)
+	ckpt := fs.String("checkpoint", "", "Hugging Face BLIP-2 folder (config.json + model.safetensors or shards)")
+	inputs := fs.String("inputs", "", "inputs.safetensors of a reference set")
+	out := fs.String("out", "out.safetensors", "where to write the outputs")
+	device := fs.String("device", "gpu", "gpu (WebGPU: a GPU, or lavapipe) or cpu (the pure-Go reference)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *ckpt == "" || *inputs == "" {
+		return fmt.Errorf("-checkpoint and -inputs are required")
+	}
+	m, err := loadCheckpoint(*ckpt)
+	if err != nil {
+		return err
+	}
+	f, err := weights.Open(*inputs)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	in, err := blip2.ReadInputs(f)
+	if err != nil {
+		return err
+	}
+	b, done, err := openBackend(*device)
+	if err != nil {
+		return err
+	}
+	defer done()
+	tensors, err := m.ReferenceOutputs(b, in)
+	if err != nil {
+		return err
+	}
+	if err := weights.WriteFile(*out, tensors, map[string]string{"format": "pt"}); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %d tensors to %s\n", len(tensors), *out)
+	return nil
+}
+
+// loadCheckpoint binds a Hugging Face BLIP-2 folder, or a converted one
+// (manifest.json).
+func loadCheckpoint(dir string) (*blip2.Model, error) {
+	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err == nil {
+		s, err := stream.OpenDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		defer s.Release()
+		return stream.LoadModel(s)
+	}
+	cfg, err := config.LoadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	store, closer, err := weights.OpenDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer closer.Close()
+	return blip2.Load(cfg, store)
+}
+
+// openBackend opens the named backend and returns a function that closes it.
+func openBackend(name string) (nn.Backend, func(), error) {
+	switch name {
+	case "cpu":
+		return cpu.New(), func() {}, nil
+	case "gpu":
+		d, err := gpu.Open(context.Background())
+		if err != nil {
+			return nil, nil, err
+		}
+		fmt.Fprintf(os.Stderr, "adapter: %s\n", d.Info)
+		b := gpu.NewBackend(d)
+		return b, func() { b.ReleaseParams(); d.Close() }, nil
+	}
+	return nil, nil, fmt.Errorf("unknown -device %q (want gpu or cpu)", name)
+}

@@ -1,0 +1,82 @@
+//go:build !(js && wasm)
+
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"blip2/model/image"
+	"blip2/model/tokenizer"
+)
+
+func init() {
+	register("search", "rank images for a text with a BLIP-2 retrieval checkpoint (ITC, then ITM re-ranking)", runSearch)
+}
+
+func runSearch(args []string) error {
+	fs := flag.NewFlagSet("search", flag.ContinueOnError)
+	ckpt := fs.String("checkpoint", "", "Hugging Face BLIP-2 retrieval folder (e.g. blip2-itm-vit-g) with its BERT tokenizer files")
+	query := fs.String("query", "", "the text to search for")
+	rerank := fs.Int("rerank", 16, "how many ITC results ITM re-ranks")
+	device := fs.String("device", "gpu", "gpu or cpu")
+	maxLen := fs.Int("max-text-len", 35, "text tokens at most")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *ckpt == "" || *query == "" || fs.NArg() == 0 {
+		return fmt.Errorf("usage: search -checkpoint DIR -query TEXT image...")
+	}
+	m, err := loadCheckpoint(*ckpt)
+	if err != nil {
+		return err
+	}
+	tok, err := tokenizer.LoadWordPiece(*ckpt)
+	if err != nil {
+		return err
+	}
+	ids := tok.Encode(*query)
+	if len(ids) > *maxLen {
+		return fmt.Errorf("query is %d tokens, over -max-text-len %d", len(ids), *maxLen)
+	}
+	b, done, err := openBackend(*device)
+	if err != nil {
+		return err
+	}
+	defer done()
+	size := m.Config.Vision.ImageSize
+	var px []float32
+	for _, path := range fs.Args() {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		p, err := image.Preprocess(data, size)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		px = append(px, p...)
+	}
+	n := fs.NArg()
+	pixels := b.Upload(px, n, 3, size, size)
+	g, err := m.EmbedImages(b, pixels)
+	b.Free(pixels)
+	if err != nil {
+		return err
+	}
+	defer g.Free(b)
+	hits, err := m.Search(b, g, ids, ones(len(ids)), *rerank)
+	if err != nil {
+		return err
+	}
+	fmt.Println("rank\titm\titc\timage")
+	for i, h := range hits {
+		itm := "-"
+		if h.ITM >= 0 {
+			itm = fmt.Sprintf("%.4f", h.ITM)
+		}
+		fmt.Printf("%d\t%s\t%.4f\t%s\n", i+1, itm, h.ITC, fs.Arg(h.Index))
+	}
+	return nil
+}

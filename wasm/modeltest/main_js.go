@@ -1,0 +1,107 @@
+//go:build js && wasm
+
+// Command modeltest runs BLIP-2's forward passes on the reference sets in a
+// browser, on WebGPU, and compares every output with Hugging Face's.
+// web/modeltest.html loads it; web/test/browser-test.mjs drives it.
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+
+	"honnef.co/go/js/dom/v2"
+
+	"blip2/model/blip2"
+	"blip2/model/config"
+	"blip2/model/gpu"
+	"blip2/model/weights"
+	"blip2/wasm/jsutil"
+)
+
+// tolerance for GPU kernels that reorder sums (the reference sets' README
+// suggests 1e-3); generated ids must match exactly.
+const tolerance = 1e-3
+
+var sets = []string{"blip2-tiny-a", "blip2-tiny-a2"}
+
+func main() {
+	doc := dom.GetWindow().Document()
+	log := doc.GetElementByID("log")
+	var out strings.Builder
+	say := func(format string, args ...any) {
+		fmt.Fprintf(&out, format+"\n", args...)
+		log.SetTextContent(out.String())
+		fmt.Printf(format+"\n", args...)
+	}
+	failed := 0
+	d, err := gpu.Open(context.Background())
+	if err != nil {
+		say("FAIL no WebGPU adapter: %v", err)
+		failed++
+	} else {
+		d.Describe(jsutil.AdapterInfo())
+		say("adapter: %s, class %s", d.Info, d.Info.Class)
+		for _, set := range sets {
+			if err := runSet(d, set, say); err != nil {
+				say("FAIL %s: %v", set, err)
+				failed++
+			}
+		}
+		d.Close()
+	}
+	verdict := "pass"
+	if failed > 0 {
+		verdict = "fail"
+	}
+	say("%d passed, %d failed", len(sets)-failed, failed)
+	doc.GetElementByID("status").SetAttribute("data-done", verdict)
+	select {}
+}
+
+func runSet(d *gpu.Device, set string, say func(string, ...any)) error {
+	base := "../testdata/golden/" + set + "/"
+	get := func(name string) ([]byte, error) { return jsutil.Fetch(base + name) }
+	cfgJSON, err := get("config.json")
+	if err != nil {
+		return err
+	}
+	cfg, err := config.Parse(cfgJSON)
+	if err != nil {
+		return err
+	}
+	files := map[string]*weights.File{}
+	for _, name := range []string{"model.safetensors", "inputs.safetensors", "outputs.safetensors"} {
+		data, err := get(name)
+		if err != nil {
+			return err
+		}
+		if files[name], err = weights.NewFile(bytes.NewReader(data), int64(len(data))); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	m, err := blip2.Load(cfg, files["model.safetensors"])
+	if err != nil {
+		return err
+	}
+	in, err := blip2.ReadInputs(files["inputs.safetensors"])
+	if err != nil {
+		return err
+	}
+	b := gpu.NewBackend(d)
+	defer b.ReleaseParams()
+	got, err := m.ReferenceOutputs(b, in)
+	if err != nil {
+		return err
+	}
+	problems := blip2.CompareOutputs(got, files["outputs.safetensors"], tolerance, tolerance)
+	for _, p := range problems {
+		say("  %s", p)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%d of %d outputs differ from the reference", len(problems), len(files["outputs.safetensors"].Names()))
+	}
+	say("PASS %s: %d outputs within %.0e of Hugging Face, generated ids exact", set, len(got), tolerance)
+	return nil
+}
