@@ -1,5 +1,7 @@
 # Every entry point of the project. `make demo` and `make test` install what
 # they need first (.ci/setup is idempotent).
+SHELL       := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 GO      ?= go
 WASMEXEC = $(shell $(GO) env GOROOT)/lib/wasm/wasm_exec.js
 ADDR    ?= 127.0.0.1:8080
@@ -33,8 +35,8 @@ build-wasm:
 	cp "$(WASMEXEC)" web/wasm_exec.js
 
 test-native:                            ## pure-Go twins, and every kernel on the native adapter
-	$(GO) test -count=1 ./...
-	$(GO) test -count=1 -v -run 'TestKernelsMatchCPU' ./model/gpu/kerneltest | grep -E '^(native kernel suite|    kerneltest_test.go:.*(PASS|FAIL)|--- )' | sed 's/^    kerneltest_test.go:[0-9]*: //'
+	$(GO) test -count=1 $$($(GO) list ./... | grep -v /kerneltest$$)
+	$(GO) test -count=1 -v ./model/gpu/kerneltest | grep -v '^=== RUN' | sed 's/^    kerneltest_test.go:[0-9]*: //'
 
 test-browser:                           ## kernels and reference sets compiled to wasm, in headless Chromium on SwiftShader
 	node web/test/browser-test.mjs web/kerneltest.html 1200
