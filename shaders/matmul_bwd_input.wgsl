@@ -7,8 +7,8 @@
 // matmul_fwd.wgsl (off + outer·(z / inner) + inner_stride·(z % inner) + i·row + j).
 // flags are ignored.
 //
-// lavapipe variant: the same 16×16 register block per invocation as
-// matmul_fwd (see there why): per four k, 16 rows of A as vec4 along K and
+// lavapipe variant: a 16×16 register block per invocation (matmul_fwd says
+// why register blocking; it uses 32×16): per four k, 16 rows of A as vec4 along K and
 // four rows of B, 16 columns each. Rows and columns past the edge are
 // clamped for loading and skipped at the store; a K that is not a multiple
 // of 4 takes one extra step whose A values past K are zero.

@@ -8,8 +8,8 @@
 // of overwriting it; each element is owned by one invocation, so the
 // read-modify-write is race-free.
 //
-// lavapipe variant: the same 16×16 register block per invocation as
-// matmul_fwd (see there why): per four k, four rows of A (16 columns each)
+// lavapipe variant: a 16×16 register block per invocation (matmul_fwd says
+// why register blocking; it uses 32×16): per four k, four rows of A (16 columns each)
 // and four rows of B (16 columns each). Rows and columns past the edge are
 // clamped for loading and skipped at the store; a K that is not a multiple
 // of 4 takes one extra step whose rows past K are zeroed.

@@ -10,7 +10,7 @@
 // {row: K/8 words, off 0, no batch strides}; A, C, batching and flags
 // (bit 0: bias) as in matmul_fwd.wgsl.
 //
-// Same 16×16 register block per invocation as matmul_fwd; per group the 16
+// A 16×16 register block per invocation (matmul_fwd says why); per group the 16
 // scales are loaded once, then each weight word brings eight k.
 
 @group(0) @binding(0) var<storage, read_write> c: array<f32>;

@@ -8,7 +8,7 @@
 // shared weight: dims.B is {row: K/4 words, off 0, no batch strides};
 // A, C, batching and flags (bit 0: bias) as in matmul_fwd.wgsl.
 //
-// Same 16×16 register block per invocation as matmul_fwd; a weight word
+// A 16×16 register block per invocation (matmul_fwd says why); a weight word
 // brings four k at once, so B costs a quarter of the loads of the f32 kernel.
 
 @group(0) @binding(0) var<storage, read_write> c: array<f32>;

@@ -31,7 +31,7 @@ func toParams(d cpu.MatMulDims) matmulParams {
 // matmulTiles is the block of C one workgroup computes, per kernel: rows,
 // columns.
 var matmulTiles = map[string][2]int{
-	"matmul_fwd":        {16, 128},
+	"matmul_fwd":        {32, 128},
 	"matmul_fwd_tiled":  {64, 64},
 	"matmul_fwd_q8":     {16, 128},
 	"matmul_fwd_q4":     {16, 128},
