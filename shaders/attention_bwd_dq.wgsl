@@ -36,7 +36,7 @@ struct Params {
 @group(0) @binding(7) var<uniform> p: Params;
 
 const MAXD4: u32 = 32u;
-const NEG_MAX: f32 = -3.40282347e38;
+const NEG_MAX: f32 = -3.4028234663852886e38; // -FLT_MAX, written exactly: Tint rejects a literal that rounds past it
 const R: u32 = 8u; // query rows per invocation
 
 // key_range is [lo, hi), the keys query row i may see; both ends are
