@@ -11,7 +11,7 @@
 // (bit 0: bias) as in matmul_fwd.wgsl.
 //
 // A 16×32 register block per invocation (matmul_fwd says why; here B is
-// cheap, so the block is wide rather than tall); per group the 16
+// cheap, so the block is wide rather than tall); per group the 32
 // scales are loaded once, then each weight word brings eight k.
 
 @group(0) @binding(0) var<storage, read_write> c: array<f32>;
