@@ -8,7 +8,8 @@
 // shared weight: dims.B is {row: K/4 words, off 0, no batch strides};
 // A, C, batching and flags (bit 0: bias) as in matmul_fwd.wgsl.
 //
-// A 16×16 register block per invocation (matmul_fwd says why); a weight word
+// A 16×32 register block per invocation (matmul_fwd says why; here B is
+// cheap, so the block is wide rather than tall); a weight word
 // brings four k at once, so B costs a quarter of the loads of the f32 kernel.
 
 @group(0) @binding(0) var<storage, read_write> c: array<f32>;
@@ -27,7 +28,7 @@ struct Params {
 @group(0) @binding(5) var<uniform> p: Params;
 
 const TM = 16u;
-const TN = 16u;
+const TN = 32u;
 const WG = 8u;
 
 fn af(i: u32) -> vec4<f32> { return vec4<f32>(a[i], a[i + 1u], a[i + 2u], a[i + 3u]); }
@@ -112,12 +113,44 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let s14 = scale[min(col0 + 14u, p.n - 1u)];
     let w15 = bb + min(col0 + 15u, p.n - 1u) * p.b_row;
     let s15 = scale[min(col0 + 15u, p.n - 1u)];
+    let w16 = bb + min(col0 + 16u, p.n - 1u) * p.b_row;
+    let s16 = scale[min(col0 + 16u, p.n - 1u)];
+    let w17 = bb + min(col0 + 17u, p.n - 1u) * p.b_row;
+    let s17 = scale[min(col0 + 17u, p.n - 1u)];
+    let w18 = bb + min(col0 + 18u, p.n - 1u) * p.b_row;
+    let s18 = scale[min(col0 + 18u, p.n - 1u)];
+    let w19 = bb + min(col0 + 19u, p.n - 1u) * p.b_row;
+    let s19 = scale[min(col0 + 19u, p.n - 1u)];
+    let w20 = bb + min(col0 + 20u, p.n - 1u) * p.b_row;
+    let s20 = scale[min(col0 + 20u, p.n - 1u)];
+    let w21 = bb + min(col0 + 21u, p.n - 1u) * p.b_row;
+    let s21 = scale[min(col0 + 21u, p.n - 1u)];
+    let w22 = bb + min(col0 + 22u, p.n - 1u) * p.b_row;
+    let s22 = scale[min(col0 + 22u, p.n - 1u)];
+    let w23 = bb + min(col0 + 23u, p.n - 1u) * p.b_row;
+    let s23 = scale[min(col0 + 23u, p.n - 1u)];
+    let w24 = bb + min(col0 + 24u, p.n - 1u) * p.b_row;
+    let s24 = scale[min(col0 + 24u, p.n - 1u)];
+    let w25 = bb + min(col0 + 25u, p.n - 1u) * p.b_row;
+    let s25 = scale[min(col0 + 25u, p.n - 1u)];
+    let w26 = bb + min(col0 + 26u, p.n - 1u) * p.b_row;
+    let s26 = scale[min(col0 + 26u, p.n - 1u)];
+    let w27 = bb + min(col0 + 27u, p.n - 1u) * p.b_row;
+    let s27 = scale[min(col0 + 27u, p.n - 1u)];
+    let w28 = bb + min(col0 + 28u, p.n - 1u) * p.b_row;
+    let s28 = scale[min(col0 + 28u, p.n - 1u)];
+    let w29 = bb + min(col0 + 29u, p.n - 1u) * p.b_row;
+    let s29 = scale[min(col0 + 29u, p.n - 1u)];
+    let w30 = bb + min(col0 + 30u, p.n - 1u) * p.b_row;
+    let s30 = scale[min(col0 + 30u, p.n - 1u)];
+    let w31 = bb + min(col0 + 31u, p.n - 1u) * p.b_row;
+    let s31 = scale[min(col0 + 31u, p.n - 1u)];
     // c<i><j> accumulates transpose(rows 4i.. of A) · (weights 4j..): its
     // [column c][row r] is C[row0 + 4i + r][col0 + 4j + c].
-    var c00 = mat4x4<f32>(); var c01 = mat4x4<f32>(); var c02 = mat4x4<f32>(); var c03 = mat4x4<f32>();
-    var c10 = mat4x4<f32>(); var c11 = mat4x4<f32>(); var c12 = mat4x4<f32>(); var c13 = mat4x4<f32>();
-    var c20 = mat4x4<f32>(); var c21 = mat4x4<f32>(); var c22 = mat4x4<f32>(); var c23 = mat4x4<f32>();
-    var c30 = mat4x4<f32>(); var c31 = mat4x4<f32>(); var c32 = mat4x4<f32>(); var c33 = mat4x4<f32>();
+    var c00 = mat4x4<f32>(); var c01 = mat4x4<f32>(); var c02 = mat4x4<f32>(); var c03 = mat4x4<f32>(); var c04 = mat4x4<f32>(); var c05 = mat4x4<f32>(); var c06 = mat4x4<f32>(); var c07 = mat4x4<f32>();
+    var c10 = mat4x4<f32>(); var c11 = mat4x4<f32>(); var c12 = mat4x4<f32>(); var c13 = mat4x4<f32>(); var c14 = mat4x4<f32>(); var c15 = mat4x4<f32>(); var c16 = mat4x4<f32>(); var c17 = mat4x4<f32>();
+    var c20 = mat4x4<f32>(); var c21 = mat4x4<f32>(); var c22 = mat4x4<f32>(); var c23 = mat4x4<f32>(); var c24 = mat4x4<f32>(); var c25 = mat4x4<f32>(); var c26 = mat4x4<f32>(); var c27 = mat4x4<f32>();
+    var c30 = mat4x4<f32>(); var c31 = mat4x4<f32>(); var c32 = mat4x4<f32>(); var c33 = mat4x4<f32>(); var c34 = mat4x4<f32>(); var c35 = mat4x4<f32>(); var c36 = mat4x4<f32>(); var c37 = mat4x4<f32>();
     for (var k = 0u; k < p.k; k += 4u) {
         let kw = k / 4u;
         let x0 = transpose(mat4x4<f32>(af(a0_ + k), af(a1_ + k), af(a2_ + k), af(a3_ + k)));
@@ -128,14 +161,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
         let y1 = mat4x4<f32>(q8(wq[w4 + kw]) * s4, q8(wq[w5 + kw]) * s5, q8(wq[w6 + kw]) * s6, q8(wq[w7 + kw]) * s7);
         let y2 = mat4x4<f32>(q8(wq[w8 + kw]) * s8, q8(wq[w9 + kw]) * s9, q8(wq[w10 + kw]) * s10, q8(wq[w11 + kw]) * s11);
         let y3 = mat4x4<f32>(q8(wq[w12 + kw]) * s12, q8(wq[w13 + kw]) * s13, q8(wq[w14 + kw]) * s14, q8(wq[w15 + kw]) * s15);
-        c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
-        c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
-        c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
-        c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
+        let y4 = mat4x4<f32>(q8(wq[w16 + kw]) * s16, q8(wq[w17 + kw]) * s17, q8(wq[w18 + kw]) * s18, q8(wq[w19 + kw]) * s19);
+        let y5 = mat4x4<f32>(q8(wq[w20 + kw]) * s20, q8(wq[w21 + kw]) * s21, q8(wq[w22 + kw]) * s22, q8(wq[w23 + kw]) * s23);
+        let y6 = mat4x4<f32>(q8(wq[w24 + kw]) * s24, q8(wq[w25 + kw]) * s25, q8(wq[w26 + kw]) * s26, q8(wq[w27 + kw]) * s27);
+        let y7 = mat4x4<f32>(q8(wq[w28 + kw]) * s28, q8(wq[w29 + kw]) * s29, q8(wq[w30 + kw]) * s30, q8(wq[w31 + kw]) * s31);
+        c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3; c04 += x0 * y4; c05 += x0 * y5; c06 += x0 * y6; c07 += x0 * y7;
+        c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3; c14 += x1 * y4; c15 += x1 * y5; c16 += x1 * y6; c17 += x1 * y7;
+        c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3; c24 += x2 * y4; c25 += x2 * y5; c26 += x2 * y6; c27 += x2 * y7;
+        c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3; c34 += x3 * y4; c35 += x3 * y5; c36 += x3 * y6; c37 += x3 * y7;
     }
     if (row0 >= p.m || col0 >= p.n) { return; }
-    store(cb, row0 + 0u, col0 + 0u, c00); store(cb, row0 + 0u, col0 + 4u, c01); store(cb, row0 + 0u, col0 + 8u, c02); store(cb, row0 + 0u, col0 + 12u, c03);
-    store(cb, row0 + 4u, col0 + 0u, c10); store(cb, row0 + 4u, col0 + 4u, c11); store(cb, row0 + 4u, col0 + 8u, c12); store(cb, row0 + 4u, col0 + 12u, c13);
-    store(cb, row0 + 8u, col0 + 0u, c20); store(cb, row0 + 8u, col0 + 4u, c21); store(cb, row0 + 8u, col0 + 8u, c22); store(cb, row0 + 8u, col0 + 12u, c23);
-    store(cb, row0 + 12u, col0 + 0u, c30); store(cb, row0 + 12u, col0 + 4u, c31); store(cb, row0 + 12u, col0 + 8u, c32); store(cb, row0 + 12u, col0 + 12u, c33);
+    store(cb, row0 + 0u, col0 + 0u, c00); store(cb, row0 + 0u, col0 + 4u, c01); store(cb, row0 + 0u, col0 + 8u, c02); store(cb, row0 + 0u, col0 + 12u, c03); store(cb, row0 + 0u, col0 + 16u, c04); store(cb, row0 + 0u, col0 + 20u, c05); store(cb, row0 + 0u, col0 + 24u, c06); store(cb, row0 + 0u, col0 + 28u, c07);
+    store(cb, row0 + 4u, col0 + 0u, c10); store(cb, row0 + 4u, col0 + 4u, c11); store(cb, row0 + 4u, col0 + 8u, c12); store(cb, row0 + 4u, col0 + 12u, c13); store(cb, row0 + 4u, col0 + 16u, c14); store(cb, row0 + 4u, col0 + 20u, c15); store(cb, row0 + 4u, col0 + 24u, c16); store(cb, row0 + 4u, col0 + 28u, c17);
+    store(cb, row0 + 8u, col0 + 0u, c20); store(cb, row0 + 8u, col0 + 4u, c21); store(cb, row0 + 8u, col0 + 8u, c22); store(cb, row0 + 8u, col0 + 12u, c23); store(cb, row0 + 8u, col0 + 16u, c24); store(cb, row0 + 8u, col0 + 20u, c25); store(cb, row0 + 8u, col0 + 24u, c26); store(cb, row0 + 8u, col0 + 28u, c27);
+    store(cb, row0 + 12u, col0 + 0u, c30); store(cb, row0 + 12u, col0 + 4u, c31); store(cb, row0 + 12u, col0 + 8u, c32); store(cb, row0 + 12u, col0 + 12u, c33); store(cb, row0 + 12u, col0 + 16u, c34); store(cb, row0 + 12u, col0 + 20u, c35); store(cb, row0 + 12u, col0 + 24u, c36); store(cb, row0 + 12u, col0 + 28u, c37);
 }

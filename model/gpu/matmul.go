@@ -33,8 +33,8 @@ func toParams(d cpu.MatMulDims) matmulParams {
 var matmulTiles = map[string][2]int{
 	"matmul_fwd":        {32, 128},
 	"matmul_fwd_tiled":  {64, 64},
-	"matmul_fwd_q8":     {16, 128},
-	"matmul_fwd_q4":     {16, 128},
+	"matmul_fwd_q8":     {16, 256},
+	"matmul_fwd_q4":     {16, 256},
 	"matmul_bwd_input":  {16, 128},
 	"matmul_bwd_weight": {16, 128},
 }
