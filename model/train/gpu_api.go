@@ -159,8 +159,3 @@ func (s *GPUStepper) visionBackward(dv *gpu.Tensor, ln *gpuLN) {
 	s.addGrad(&post.Bias, db)
 	release(ln.mean, ln.rstd)
 }
-
-// Stage2 is a placeholder until the device stage 2 lands.
-func (s *GPUStepper) Stage2(b *Batch) (*Stage2Result, error) {
-	return nil, fmt.Errorf("train: stage 2 on the device is not implemented")
-}
