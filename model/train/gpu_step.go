@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"blip2/model/cpu"
 	"blip2/model/gpu"
@@ -195,20 +196,25 @@ func (s *GPUStepper) finish(params []*weights.Param, update bool) ([]float32, er
 	if !update && s.Opt != nil {
 		stepNo = s.Opt.step + 1
 	}
+	var bad []string
 	for _, sl := range []struct {
 		name string
 		slot int
 	}{{"loss_itc_i2t", slotI2T}, {"loss_itc_t2i", slotT2I}, {"loss_itm", slotITM}, {"loss_itg", slotITG}, {"loss_stage2", slotLM}} {
 		if v := st[sl.slot]; math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			s.ar.release()
-			return st, fmt.Errorf("train: step %d: %s is %v", stepNo, sl.name, v)
+			bad = append(bad, fmt.Sprintf("%s is %v", sl.name, v))
 		}
 	}
 	for i, p := range params {
 		if st[slotFlags+i] != 0 {
-			s.ar.release()
-			return st, fmt.Errorf("train: step %d: the gradient of %s is not finite (no parameter was updated)", stepNo, p.Name)
+			// clipscale's norm is then not finite and adamw_step skips.
+			bad = append(bad, "the gradient of "+p.Name+" is not finite (no parameter was updated)")
+			break // the first in name order; the rest follow from it
 		}
+	}
+	if bad != nil {
+		s.ar.release()
+		return st, fmt.Errorf("train: step %d: %s", stepNo, strings.Join(bad, "; "))
 	}
 	if update {
 		s.Opt.step = step
