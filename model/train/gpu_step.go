@@ -70,6 +70,7 @@ func NewGPU(m *Model, d *gpu.Device, opt *AdamW) (*GPUStepper, error) {
 // Close releases every device tensor the stepper holds.
 func (s *GPUStepper) Close() {
 	s.ar.release()
+	s.releaseGrads()
 	for _, t := range s.weights {
 		t.Release()
 	}
@@ -101,7 +102,9 @@ func (s *GPUStepper) features(b *Batch) *gpu.Tensor {
 	if t, ok := s.feats[b]; ok {
 		return t
 	}
-	hidden, last := s.m.Vision.Forward(s.be, s.be.Upload(b.Pixels, b.PixelShape...))
+	px := s.be.Upload(b.Pixels, b.PixelShape...)
+	hidden, last := s.m.Vision.Forward(s.be, px)
+	s.be.Free(px)
 	n := len(hidden) - 1
 	pre := hidden[n].(*gpu.Tensor)
 	for _, h := range hidden[:n] {
