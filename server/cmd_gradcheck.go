@@ -3,11 +3,13 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 
+	"blip2/model/gpu"
 	"blip2/model/train"
 	"blip2/model/weights"
 )
@@ -21,22 +23,38 @@ func runGradcheck(args []string) error {
 	ckpt := fs.String("checkpoint", "", "checkpoint folder (config.json + safetensors)")
 	trainDir := fs.String("train", "", "training reference folder (itg_head.safetensors, train_inputs.safetensors)")
 	out := fs.String("out", "gradcheck.safetensors", "output file")
-	device := fs.String("device", "cpu", "cpu (the host reference)")
+	device := fs.String("device", "cpu", "cpu (the host reference) or gpu (the device training step on the current adapter)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *ckpt == "" || *trainDir == "" {
 		return fmt.Errorf("-checkpoint and -train are required")
 	}
-	if *device != "cpu" {
-		return fmt.Errorf("-device %q: only the host path (cpu) computes gradients so far", *device)
+	if *device != "cpu" && *device != "gpu" {
+		return fmt.Errorf("-device %q: want cpu or gpu", *device)
 	}
 	m, b, err := train.LoadReference(*ckpt, *trainDir)
 	if err != nil {
 		return err
 	}
-	ts, err := m.ReferenceTensors(b)
-	if err != nil {
+	var ts []weights.Tensor
+	if *device == "gpu" {
+		d, err := gpu.Open(context.Background())
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		fmt.Fprintf(os.Stderr, "adapter: %s\n", d.Info)
+		s, err := train.NewGPU(m, d, nil)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		ts, err = s.ReferenceTensors(b)
+		if err != nil {
+			return err
+		}
+	} else if ts, err = m.ReferenceTensors(b); err != nil {
 		return err
 	}
 	if err := weights.WriteFile(*out, ts, map[string]string{"format": "pt"}); err != nil {

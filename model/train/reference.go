@@ -111,7 +111,13 @@ func readBatch(f *weights.File) (*Batch, error) {
 // int64 tensors first, then float32, each group sorted by name. Stage 2 is
 // included when the model has an OPT language model and the batch LM text.
 func (m *Model) ReferenceTensors(b *Batch) ([]weights.Tensor, error) {
-	r, err := m.Stage1(b, true)
+	return m.referenceTensors(b, m.Stage1, m.Stage2)
+}
+
+// referenceTensors assembles the reference outputs from a stage-1 and a
+// stage-2 implementation (the host's, or the device's).
+func (m *Model) referenceTensors(b *Batch, stage1 func(*Batch, bool) (*Stage1Result, error), stage2 func(*Batch) (*Stage2Result, error)) ([]weights.Tensor, error) {
+	r, err := stage1(b, true)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +168,7 @@ func (m *Model) ReferenceTensors(b *Batch) ([]weights.Tensor, error) {
 		}
 	}
 	if m.OPT != nil && b.LMIDs != nil {
-		r2, err := m.Stage2(b)
+		r2, err := stage2(b)
 		if err != nil {
 			return nil, err
 		}

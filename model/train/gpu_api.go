@@ -1,0 +1,161 @@
+package train
+
+import (
+	"fmt"
+
+	"blip2/model/cpu"
+	"blip2/model/gpu"
+	"blip2/model/weights"
+)
+
+// Step1 runs one stage-1 training step on the device (forward, backward,
+// clipped AdamW over Stage1Params) and returns the losses; Grads are not
+// read back. A non-finite loss or gradient stops it before any parameter
+// changes, with an error naming the tensor and the step.
+func (s *GPUStepper) Step1(b *Batch) (*Stage1Result, error) {
+	if s.Opt == nil {
+		return nil, fmt.Errorf("train: a GPU step needs an optimizer")
+	}
+	s.keepOutputs = false
+	return s.stage1(b, PartsAll, true)
+}
+
+// GradNorm is the global gradient norm (before clipping) of the last
+// update.
+func (s *GPUStepper) GradNorm() float32 { return s.lastNorm }
+
+// Stage1 runs the stage-1 forward and backward on the device without an
+// update and reads back the losses, intermediates and gradients, as
+// Model.Stage1 returns them (split: also each loss's own gradients, one
+// more backward per loss).
+func (s *GPUStepper) Stage1(b *Batch, split bool) (*Stage1Result, error) {
+	s.keepOutputs = true
+	defer func() { s.keepOutputs = false }()
+	params := s.m.Stage1Params()
+	r, err := s.stage1(b, PartsAll, false)
+	if err != nil {
+		return nil, err
+	}
+	if r.Grads, err = s.readGrads(params); err != nil {
+		return nil, err
+	}
+	r.ITC, r.ITM, r.ITG = r.Grads, r.Grads, r.Grads
+	if !split {
+		return r, nil
+	}
+	fixed := *b // the same negatives for every part
+	fixed.NegImage, fixed.NegText, fixed.CacheFeatures = r.NegImage, r.NegText, false
+	if f, ok := s.feats[b]; ok {
+		s.feats[&fixed] = f
+		defer delete(s.feats, &fixed)
+	}
+	for _, part := range []struct {
+		bit int
+		g   *Grads
+	}{{PartITC, &r.ITC}, {PartITM, &r.ITM}, {PartITG, &r.ITG}} {
+		if _, err := s.stage1(&fixed, part.bit, false); err != nil {
+			return nil, err
+		}
+		if *part.g, err = s.readGrads(params); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// ReferenceTensors is Model.ReferenceTensors computed on the device.
+func (s *GPUStepper) ReferenceTensors(b *Batch) ([]weights.Tensor, error) {
+	return s.m.referenceTensors(b, s.Stage1, s.Stage2)
+}
+
+func (s *GPUStepper) stage1(b *Batch, parts int, update bool) (*Stage1Result, error) {
+	m := s.m
+	if m.Head == nil || !m.Retrieval() {
+		return nil, fmt.Errorf("train: stage 1 needs the ITG head and a retrieval checkpoint")
+	}
+	if err := b.check(); err != nil {
+		return nil, err
+	}
+	d := s.d
+	params := m.Stage1Params()
+	s.begin(params)
+	B := len(b.IDs)
+	pre := s.features(b)
+	v, vln := s.layerNorm(&m.Vision.Post, pre)
+	z, zs := s.imagePass(v, B)
+	itc := s.itcForward(z, b.IDs, b.Mask)
+	r := &Stage1Result{NegImage: b.NegImage, NegText: b.NegText}
+	if r.NegImage == nil || r.NegText == nil {
+		if b.Rand == nil {
+			return nil, fmt.Errorf("train: no ITM negatives and no sampler")
+		}
+		// Hard negatives are drawn on the host from the ITC logits: the
+		// one mid-step readback, of a B×B matrix, and only when sampling.
+		i2t, err := itc.logits.Read()
+		if err != nil {
+			s.abort()
+			return nil, err
+		}
+		t2i := make([]float32, B*B)
+		cpu.Transpose2DForward(t2i, i2t, B, B)
+		if r.NegImage, err = SampleNegatives(b.Rand, t2i, B, B); err != nil {
+			return nil, err
+		}
+		if r.NegText, err = SampleNegatives(b.Rand, i2t, B, B); err != nil {
+			return nil, err
+		}
+	}
+	itm := s.itmForward(v, b.IDs, b.Mask, r.NegImage, r.NegText)
+	itg := s.itgForward(v, b.IDs, b.Mask, b.DecID)
+	s.keepOut("i2t", itc.logits)
+	s.keepOut("itm", itm.logits)
+	s.keepOut("itg", itg.logits)
+	s.keepOut("hidden", itg.h)
+
+	dv := s.keep(d.Zeros(v.Shape()...))
+	if parts&PartITC != 0 {
+		if dvi := s.imagePassBackward(s.itcBackward(itc), zs); dvi != nil {
+			dv = s.add(dv, dvi)
+		}
+	}
+	if parts&PartITM != 0 {
+		s.itmBackward(itm, dv)
+	}
+	if parts&PartITG != 0 {
+		if dvg := s.itgBackward(itg); dvg != nil {
+			dv = s.add(dv, dvg)
+		}
+	}
+	s.visionBackward(dv, vln)
+	st, err := s.finish(params, update)
+	if err != nil {
+		return nil, err
+	}
+	r.LossI2T, r.LossT2I, r.LossITM, r.LossITG = st[slotI2T], st[slotT2I], st[slotITM], st[slotITG]
+	r.LossITC = (r.LossI2T + r.LossT2I) / 2
+	r.Loss = r.LossITC + r.LossITM + r.LossITG
+	if s.keepOutputs {
+		out := map[string][]float32{}
+		for name, t := range s.kept {
+			if out[name], err = t.Read(); err != nil {
+				return nil, err
+			}
+		}
+		r.SimI2T, r.ITMLogits, r.ITGLogits, r.ITGHidden = out["i2t"], out["itm"], out["itg"], out["hidden"]
+		r.SimT2I = make([]float32, B*B)
+		cpu.Transpose2DForward(r.SimT2I, r.SimI2T, B, B)
+	}
+	s.ar.release()
+	return r, nil
+}
+
+// visionBackward accumulates ln_vision's gradients; its input is the
+// (possibly cached) ViT feature tensor, which is not the step's to free.
+func (s *GPUStepper) visionBackward(dv *gpu.Tensor, ln *gpuLN) {
+	post := &s.m.Vision.Post
+	dx, dg, db := s.d.LayerNormBackward(dv, ln.x, s.w(&post.Weight), ln.mean, ln.rstd)
+	dx.Release()
+	s.addGrad(&post.Weight, dg)
+	s.addGrad(&post.Bias, db)
+	release(ln.mean, ln.rstd)
+}

@@ -1,0 +1,209 @@
+package train
+
+import (
+	"blip2/model/blip2"
+	"blip2/model/cpu"
+	"blip2/model/gpu"
+	"blip2/model/nn"
+)
+
+// gpuAttnBlock is one QFormerAttention call on the device (see attnBlock).
+type gpuAttnBlock struct {
+	x, kv, ctx *gpu.Tensor
+	a          *gpuAttn
+	ln         *gpuLN
+	self       bool
+}
+
+func (s *GPUStepper) attnForward(w *blip2.QFormerAttention, x, kv, mask *gpu.Tensor) (*gpu.Tensor, *gpuAttnBlock) {
+	heads, scale := s.m.heads()
+	b := &gpuAttnBlock{x: x, kv: kv, self: x == kv}
+	q, k, v := s.linear(&w.Query, x), s.linear(&w.Key, kv), s.linear(&w.Value, kv)
+	ctx, a := gpuAttentionForward(s.d, q, k, v, mask, heads, scale)
+	b.ctx, b.a = s.keep(ctx), a
+	s.keep(a.p)
+	out, ln := s.layerNorm(&w.Norm, s.add(s.linear(&w.Dense, ctx), x))
+	b.ln = ln
+	return out, b
+}
+
+// backward returns dx and dkv (for self-attention the caller adds them) and
+// releases the block's saved state; a cross-attention's kv (the image) is
+// not the block's to release.
+func (b *gpuAttnBlock) backward(s *GPUStepper, w *blip2.QFormerAttention, dout *gpu.Tensor) (dx, dkv *gpu.Tensor) {
+	ds := s.layerNormBack(&w.Norm, dout, b.ln)
+	dctx := s.linearBack(&w.Dense, ds, b.ctx)
+	dq, dk, dv := gpuAttentionBackward(s.d, dctx, b.a)
+	s.keep(dq, dk, dv)
+	dx = s.add(ds, s.linearBack(&w.Query, dq, b.x))
+	dkv = s.add(s.linearBack(&w.Key, dk, b.kv), s.linearBack(&w.Value, dv, b.kv))
+	release(b.ctx, b.a.q, b.a.k, b.a.v, dq, dk, dv, dctx, ds)
+	release(b.x)
+	if b.self {
+		release(b.kv)
+	}
+	return dx, dkv
+}
+
+// gpuFFN is one feed-forward's saved state.
+type gpuFFN struct {
+	x, u, a *gpu.Tensor
+	ln      *gpuLN
+}
+
+func (s *GPUStepper) ffnForward(up, down *nn.Linear, norm *nn.LayerNorm, x *gpu.Tensor) (*gpu.Tensor, *gpuFFN) {
+	f := &gpuFFN{x: x}
+	f.u = s.linear(up, x)
+	f.a = s.keep(s.d.Act(gpu.Activation(s.m.actOp), f.u))
+	out, ln := s.layerNorm(norm, s.add(s.linear(down, f.a), x))
+	f.ln = ln
+	return out, f
+}
+
+func (f *gpuFFN) backward(s *GPUStepper, up, down *nn.Linear, norm *nn.LayerNorm, dout *gpu.Tensor) *gpu.Tensor {
+	ds := s.layerNormBack(norm, dout, f.ln)
+	da := s.linearBack(down, ds, f.a)
+	du := s.keep(s.d.ActBackward(gpu.Activation(s.m.actOp), da, f.u))
+	dx := s.add(ds, s.linearBack(up, du, f.x))
+	release(f.a, da, du, f.u, f.x, ds)
+	return dx
+}
+
+// gpuLayer is one Q-Former layer's saved state.
+type gpuLayer struct {
+	self, cross *gpuAttnBlock
+	qffn, tffn  *gpuFFN
+}
+
+// gpuPass is one Q-Former call on the device: NQ leading query rows of T,
+// the image (B, P, Dv) for the query rows' cross-attention (nil: none)
+// and the additive self-attention mask (B, T, T) or nil.
+type gpuPass struct {
+	B, T, NQ int
+	image    *gpu.Tensor
+	mask     *gpu.Tensor
+	emb      *gpuLN
+	layers   []gpuLayer
+}
+
+// qformerForward runs the Q-Former over emb (B, T, H), before its
+// embedding LayerNorm, and returns the last hidden state (B, T, H).
+func (s *GPUStepper) qformerForward(emb *gpu.Tensor, p *gpuPass) *gpu.Tensor {
+	qf := s.m.QFormer
+	H := s.m.Config.QFormer.HiddenSize
+	B, T, NQ := p.B, p.T, p.NQ
+	x, ln := s.layerNorm(&qf.Norm, emb)
+	p.emb = ln
+	p.layers = make([]gpuLayer, len(qf.Layers))
+	for i := range qf.Layers {
+		l, ls := &qf.Layers[i], &p.layers[i]
+		a, sa := s.attnForward(&l.Attention, x, x, p.mask)
+		ls.self = sa
+		out := s.keep(s.d.Scratch(B, T, H))
+		if NQ > 0 {
+			hq := s.rows(a, 0, NQ)
+			if l.CrossAttention != nil && p.image != nil {
+				hq, ls.cross = s.attnForward(l.CrossAttention, hq, p.image, nil)
+			}
+			oq, sq := s.ffnForward(&l.QueryUp, &l.QueryDown, &l.QueryNorm, hq)
+			ls.qffn = sq
+			s.putRows(out, oq, 0)
+			oq.Release()
+		}
+		if T > NQ {
+			ht := s.rows(a, NQ, T-NQ)
+			ot, st := s.ffnForward(l.TextUp, l.TextDown, l.TextNorm, ht)
+			ls.tffn = st
+			s.putRows(out, ot, NQ)
+			ot.Release()
+		}
+		a.Release()
+		x = out
+	}
+	return x
+}
+
+// qformerBackward takes d(last hidden) and returns d(emb) and d(image)
+// (nil without cross-attention); weight gradients accumulate.
+func (s *GPUStepper) qformerBackward(dout *gpu.Tensor, p *gpuPass) (demb, dimage *gpu.Tensor) {
+	qf := s.m.QFormer
+	H := s.m.Config.QFormer.HiddenSize
+	B, T, NQ := p.B, p.T, p.NQ
+	dx := dout
+	for i := len(qf.Layers) - 1; i >= 0; i-- {
+		l, ls := &qf.Layers[i], &p.layers[i]
+		da := s.keep(s.d.Scratch(B, T, H))
+		if T > NQ {
+			dt := s.rows(dx, NQ, T-NQ)
+			dtx := ls.tffn.backward(s, l.TextUp, l.TextDown, l.TextNorm, dt)
+			s.putRows(da, dtx, NQ)
+			release(dt, dtx)
+		}
+		if NQ > 0 {
+			dq := s.rows(dx, 0, NQ)
+			dh := ls.qffn.backward(s, &l.QueryUp, &l.QueryDown, &l.QueryNorm, dq)
+			if ls.cross != nil {
+				var dimg *gpu.Tensor
+				dh, dimg = ls.cross.backward(s, l.CrossAttention, dh)
+				if dimage == nil {
+					dimage = dimg
+				} else {
+					dimage = s.add(dimage, dimg)
+				}
+			}
+			s.putRows(da, dh, 0)
+			release(dq, dh)
+		}
+		dxs, dkv := ls.self.backward(s, &l.Attention, da)
+		if dx != dout {
+			dx.Release()
+		}
+		dx = s.add(dxs, dkv)
+		release(dxs, dkv, da)
+		p.layers[i] = gpuLayer{}
+	}
+	demb = s.layerNormBack(&qf.Norm, dx, p.emb)
+	dx.Release()
+	return demb, dimage
+}
+
+// queryEmbeds repeats the query tokens over a batch: (B, Q, H).
+func (s *GPUStepper) queryEmbeds(B int) *gpu.Tensor {
+	Q, H := s.m.Config.NumQueryTokens, s.m.Config.QFormer.HiddenSize
+	out := s.keep(s.d.Scratch(B, Q, H))
+	// A block stride of 0 reads the same (Q, H) source for every batch.
+	s.d.CopyRows(out, s.w(&s.m.QueryTokens), cpu.CopyRows{Batch: B, N: Q, Cols: H, SrcRow: H, DstBlock: Q * H, DstRow: H})
+	return out
+}
+
+// queryBackward sums d(query embeds) (B, Q, H) over the batch into the
+// query tokens' gradient: an embedding backward with every id 0.
+func (s *GPUStepper) queryBackward(d *gpu.Tensor, B int) {
+	g := s.grad(&s.m.QueryTokens)
+	if g == nil {
+		return
+	}
+	s.d.EmbeddingBackwardAdd(g, d, s.ids(make([]uint32, B), 1, B), 0)
+}
+
+// textEmbeds is word + position (0..T−1) embeddings of ids (B, T).
+func (s *GPUStepper) textEmbeds(ids [][]int) (emb, wid, pid *gpu.Tensor) {
+	e := s.m.TextEmbed
+	w, p := flatIDs(ids)
+	B, T := len(ids), len(ids[0])
+	wid, pid = s.ids(w, e.Word.Shape[0], B, T), s.ids(p, e.Position.Shape[0], B, T)
+	a, b := s.keep(s.d.Embedding(wid, s.w(&e.Word), 0)), s.keep(s.d.Embedding(pid, s.w(&e.Position), 0))
+	emb = s.add(a, b)
+	release(a, b)
+	return emb, wid, pid
+}
+
+func (s *GPUStepper) textEmbedsBackward(d, wid, pid *gpu.Tensor) {
+	e := s.m.TextEmbed
+	if g := s.grad(&e.Word); g != nil {
+		s.d.EmbeddingBackwardAdd(g, d, wid, 0)
+	}
+	if g := s.grad(&e.Position); g != nil {
+		s.d.EmbeddingBackwardAdd(g, d, pid, 0)
+	}
+}

@@ -1,0 +1,245 @@
+package train
+
+import (
+	"blip2/model/cpu"
+	"blip2/model/gpu"
+)
+
+// The stage-1 losses on the device, mirroring itc.go, itm.go and itg.go.
+
+// imagePass is the query-only Q-Former pass over V: Z (B, Q, H).
+func (s *GPUStepper) imagePass(v *gpu.Tensor, B int) (*gpu.Tensor, *gpuPass) {
+	Q := s.m.Config.NumQueryTokens
+	p := &gpuPass{B: B, T: Q, NQ: Q, image: v}
+	return s.qformerForward(s.queryEmbeds(B), p), p
+}
+
+// imagePassBackward returns d(V) and accumulates the query path.
+func (s *GPUStepper) imagePassBackward(dz *gpu.Tensor, p *gpuPass) *gpu.Tensor {
+	demb, dv := s.qformerBackward(dz, p)
+	s.queryBackward(demb, p.B)
+	demb.Release()
+	return dv
+}
+
+// gpuITC is ITC's saved forward.
+type gpuITC struct {
+	B, Bt, Q, E, T                 int
+	z, imgP, imgF, cls, txtP, txtF *gpu.Tensor
+	maxSim, arg, logits            *gpu.Tensor
+	dI2T, dT2I                     *gpu.Tensor // d loss_itc / d logits, per direction
+	text                           *gpuPass
+	wid, pid                       *gpu.Tensor
+}
+
+// itcForward computes both ITC losses into the stats (slots slotI2T and
+// slotT2I) and, already, their gradients with respect to the logits.
+func (s *GPUStepper) itcForward(z *gpu.Tensor, ids, mask [][]int) *gpuITC {
+	c := s.m.Config
+	t := &gpuITC{B: z.Dim(0), Bt: len(ids), Q: c.NumQueryTokens, E: c.ImageTextHiddenSize, T: len(ids[0]), z: z}
+	d := s.d
+	t.imgP = s.linear(s.m.VisionProj, z)
+	t.imgF = s.keep(d.L2Normalize(t.imgP, l2eps))
+	emb, wid, pid := s.textEmbeds(ids)
+	t.wid, t.pid = wid, pid
+	t.text = &gpuPass{B: t.Bt, T: t.T, mask: s.upload(attnMask(cpu.MaskNone, t.T, t.T, 0, mask, t.Bt), t.Bt, t.T, t.T)}
+	ht := s.qformerForward(emb, t.text)
+	t.cls = s.rows(ht, 0, 1)
+	ht.Release()
+	t.txtP = s.linear(s.m.TextProj, t.cls)
+	t.txtF = s.keep(d.L2Normalize(t.txtP, l2eps))
+	sim := s.keep(d.Scratch(t.B, t.Q, t.Bt))
+	d.MatMulNT(sim, t.imgF, t.txtF, nil, cpu.DenseNT(1, t.B*t.Q, t.Bt, t.E, true))
+	t.maxSim, t.arg = d.MaxRows(sim)
+	s.keep(t.maxSim, t.arg)
+	sim.Release()
+	t.logits = s.keep(d.Mul(t.maxSim, s.invTemp))
+	t.dI2T, t.dT2I = d.Contrastive(t.logits, s.stats, slotI2T, 0.1)
+	s.keep(t.dI2T, t.dT2I)
+	return t
+}
+
+// itcBackward applies the README's stop-gradient (image side from
+// loss_i2t only, text side from loss_t2i only, temp from both) and
+// returns d(Z).
+func (s *GPUStepper) itcBackward(t *gpuITC) *gpu.Tensor {
+	d := s.d
+	B, Bt, Q, E, H := t.B, t.Bt, t.Q, t.E, s.m.Config.QFormer.HiddenSize
+	// d temp = −Σ (gi + gt)·maxSim / temp², the sum as a 1×1 product.
+	gsum := s.add(t.dI2T, t.dT2I)
+	dot := s.keep(d.Scratch(1, 1))
+	d.MatMulNT(dot, gsum, t.maxSim, nil, cpu.DenseNT(1, 1, 1, B*Bt, true))
+	s.addGrad(&s.m.Temp, d.Mul(dot, s.negInvTemp2))
+	release(gsum, dot)
+	dmi := s.keep(d.Mul(t.dI2T, s.invTemp))
+	dmt := s.keep(d.Mul(t.dT2I, s.invTemp))
+
+	ds := s.keep(d.MaxRowsBackward(dmi, t.arg, Q)) // (B, Q, Bt)
+	dImgF := s.keep(d.Scratch(B, Q, E))
+	d.MatMulNN(dImgF, ds, t.txtF, cpu.DenseNN(1, B*Q, E, Bt, true))
+	dImgP := s.keep(d.L2NormalizeBackward(dImgF, t.imgP, l2eps))
+	dz := s.linearBack(s.m.VisionProj, dImgP, t.z)
+	release(ds, dImgF, dImgP)
+
+	ds = s.keep(d.MaxRowsBackward(dmt, t.arg, Q))
+	dTxtF := s.keep(d.Scratch(Bt, 1, E))
+	d.MatMulTN(dTxtF, ds, t.imgF, cpu.DenseTN(1, Bt, E, B*Q))
+	dTxtP := s.keep(d.L2NormalizeBackward(dTxtF, t.txtP, l2eps))
+	dcls := s.linearBack(s.m.TextProj, dTxtP, t.cls)
+	dh := s.keep(d.Zeros(Bt, t.T, H))
+	s.putRows(dh, dcls, 0)
+	release(ds, dTxtF, dTxtP, dcls, dmi, dmt)
+	demb, _ := s.qformerBackward(dh, t.text)
+	s.textEmbedsBackward(demb, t.wid, t.pid)
+	release(dh, demb, t.imgP, t.imgF, t.txtP, t.txtF, t.cls, t.arg)
+	return dz
+}
+
+// gpuITM is ITM's saved forward.
+type gpuITM struct {
+	N, Q, T                  int
+	imgIDs, wid, pid, labels *gpu.Tensor
+	pass                     *gpuPass
+	hq, logits, lse          *gpu.Tensor
+}
+
+// itmForward builds the 3B pairs as the host does and writes loss_itm
+// into the stats at slotITM.
+func (s *GPUStepper) itmForward(v *gpu.Tensor, ids, mask [][]int, negImage, negText []int) *gpuITM {
+	d := s.d
+	B := len(ids)
+	Q, H := s.m.Config.NumQueryTokens, s.m.Config.QFormer.HiddenSize
+	t := &gpuITM{N: 3 * B, Q: Q, T: len(ids[0])}
+	var pairIDs, pm [][]int
+	var images []uint32
+	labels := make([]int32, 0, 3*B)
+	for p := 0; p < 3*B; p++ {
+		b, img, txt, y := p%B, p%B, p%B, int32(0)
+		switch p / B {
+		case 0:
+			y = 1
+		case 1:
+			img = negImage[b]
+		case 2:
+			txt = negText[b]
+		}
+		images = append(images, uint32(img))
+		pairIDs = append(pairIDs, ids[txt])
+		pm = append(pm, mask[txt])
+		labels = append(labels, y)
+	}
+	P, Dv := v.Dim(1), v.Dim(2)
+	t.imgIDs = s.ids(images, B, t.N)
+	// Gather each pair's image as an embedding lookup over (B, P·Dv).
+	img := s.keep(d.Embedding(t.imgIDs, v.Reshape(B, P*Dv), 0)).Reshape(t.N, P, Dv)
+	qe := s.queryEmbeds(t.N)
+	te, wid, pid := s.textEmbeds(pairIDs)
+	t.wid, t.pid = wid, pid
+	emb := s.keep(d.Concat(qe, te))
+	release(qe, te)
+	L := Q + t.T
+	t.pass = &gpuPass{B: t.N, T: L, NQ: Q, image: img, mask: s.upload(attnMask(cpu.MaskNone, L, L, Q, onesThen(Q, pm), t.N), t.N, L, L)}
+	h := s.qformerForward(emb, t.pass)
+	t.hq = s.rows(h, 0, Q)
+	h.Release()
+	perQuery := s.linear(s.m.ITMHead, t.hq) // (N, Q, 2)
+	t.logits = s.keep(d.MeanRows(perQuery))
+	perQuery.Release()
+	t.labels = s.labels(labels)
+	loss, lse := d.CrossEntropy(t.logits, t.labels, 0)
+	s.keep(loss, lse)
+	t.lse = lse
+	d.LossMean(s.stats, loss, t.labels, slotITM)
+	_ = H
+	return t
+}
+
+// itmBackward back-propagates loss_itm and adds d(V) into dv (B, P, Dv).
+func (s *GPUStepper) itmBackward(t *gpuITM, dv *gpu.Tensor) {
+	d := s.d
+	Q, H := t.Q, s.m.Config.QFormer.HiddenSize
+	dl := s.keep(d.CrossEntropyBackward(t.logits, t.labels, t.lse, s.stats, slotITM, 0, 1))
+	dpq := s.keep(d.MeanRowsBackward(dl, Q))
+	dhq := s.linearBack(s.m.ITMHead, dpq, t.hq)
+	dh := s.keep(d.Zeros(t.N, Q+t.T, H))
+	s.putRows(dh, dhq, 0)
+	release(dl, dpq, dhq, t.hq)
+	demb, dimg := s.qformerBackward(dh, t.pass)
+	dq, dt := s.rows(demb, 0, Q), s.rows(demb, Q, t.T)
+	s.queryBackward(dq, t.N)
+	s.textEmbedsBackward(dt, t.wid, t.pid)
+	d.EmbeddingBackwardAdd(dv.Reshape(dv.Dim(0), dv.Len()/dv.Dim(0)), dimg, t.imgIDs, 0)
+	release(dh, demb, dq, dt, dimg)
+}
+
+// gpuITG is ITG's saved forward.
+type gpuITG struct {
+	B, Q, T             int
+	wid, pid, labels    *gpu.Tensor
+	pass                *gpuPass
+	h, ht, u, n, logits *gpu.Tensor
+	lse                 *gpu.Tensor
+	ln                  *gpuLN
+}
+
+// itgForward runs the joint multimodal-causal pass and the ITG head and
+// writes loss_itg into the stats at slotITG.
+func (s *GPUStepper) itgForward(v *gpu.Tensor, ids, mask [][]int, dec int) *gpuITG {
+	d := s.d
+	Q := s.m.Config.NumQueryTokens
+	in, lab := ITGInputs(ids, mask, dec)
+	B, T := len(ids), len(ids[0])
+	t := &gpuITG{B: B, Q: Q, T: T}
+	qe := s.queryEmbeds(B)
+	te, wid, pid := s.textEmbeds(in)
+	t.wid, t.pid = wid, pid
+	emb := s.keep(d.Concat(qe, te))
+	release(qe, te)
+	L := Q + T
+	t.pass = &gpuPass{B: B, T: L, NQ: Q, image: v, mask: s.upload(attnMask(cpu.MaskCausal, L, L, Q, onesThen(Q, mask), B), B, L, L)}
+	t.h = s.qformerForward(emb, t.pass)
+	t.ht = s.rows(t.h, Q, T)
+	hd := s.m.Head
+	t.u = s.linear(&hd.Dense, t.ht)
+	a := s.keep(d.Act(gpu.GELU, t.u))
+	t.n, t.ln = s.layerNorm(&hd.Norm, a)
+	t.logits = s.keep(d.Linear(t.n, s.w(&s.m.TextEmbed.Word), s.w(&hd.Bias)))
+	labels := make([]int32, 0, B*T)
+	for _, row := range lab {
+		for i := 0; i < T; i++ {
+			y := int32(-100)
+			if i+1 < T {
+				y = int32(row[i+1])
+			}
+			labels = append(labels, y)
+		}
+	}
+	t.labels = s.labels(labels)
+	loss, lse := d.CrossEntropy(t.logits, t.labels, 0.1)
+	s.keep(loss, lse)
+	t.lse = lse
+	d.LossMean(s.stats, loss, t.labels, slotITG)
+	return t
+}
+
+// itgBackward back-propagates loss_itg and returns d(V).
+func (s *GPUStepper) itgBackward(t *gpuITG) *gpu.Tensor {
+	d := s.d
+	B, Q, T, H := t.B, t.Q, t.T, s.m.Config.QFormer.HiddenSize
+	hd, word := s.m.Head, &s.m.TextEmbed.Word
+	dl := s.keep(d.CrossEntropyBackward(t.logits, t.labels, t.lse, s.stats, slotITG, 0.1, 1))
+	// The tied decoder: its gradient lands in the word embeddings.
+	dn := s.keep(d.LinearBackward(dl, t.n, s.w(word), s.grad(word), s.grad(&hd.Bias)))
+	da := s.layerNormBack(&hd.Norm, dn, t.ln)
+	du := s.keep(d.ActBackward(gpu.GELU, da, t.u))
+	dht := s.linearBack(&hd.Dense, du, t.ht)
+	dh := s.keep(d.Zeros(B, Q+T, H))
+	s.putRows(dh, dht, Q)
+	release(dl, dn, da, du, dht, t.n, t.u, t.ht)
+	demb, dimg := s.qformerBackward(dh, t.pass)
+	dq, dt := s.rows(demb, 0, Q), s.rows(demb, Q, T)
+	s.queryBackward(dq, B)
+	s.textEmbedsBackward(dt, t.wid, t.pid)
+	release(dh, demb, dq, dt)
+	return dimg
+}

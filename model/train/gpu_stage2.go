@@ -1,0 +1,202 @@
+package train
+
+import (
+	"fmt"
+	"math"
+
+	"blip2/model/cpu"
+	"blip2/model/gpu"
+)
+
+// Stage 2 on the device, mirroring stage2.go: the LM loss through the
+// frozen OPT, whose backward forms input gradients only.
+
+type gpuOPTLayer struct {
+	ln1, ln2            *gpuLN
+	n, n2, ctx, f1, act *gpu.Tensor
+	a                   *gpuAttn
+}
+
+type gpuOPT struct {
+	B, L               int
+	op                 int
+	projIn, last, proj *gpu.Tensor
+	layers             []gpuOPTLayer
+	final              *gpuLN
+}
+
+// optForward returns the output rows that predict tokens (positions
+// q−1 … L−2, (B, L−q, E)) and the saved state.
+func (s *GPUStepper) optForward(x *gpu.Tensor, mask [][]int, q int) (*gpu.Tensor, *gpuOPT, error) {
+	o, c := s.m.OPT, s.m.Config.OPT
+	d := s.d
+	op, ok := cpu.ActOp(c.ActivationFunction)
+	if !ok {
+		return nil, nil, fmt.Errorf("train: OPT activation %q", c.ActivationFunction)
+	}
+	B, L := len(mask), len(mask[0])
+	H, heads := c.HiddenSize, c.NumAttentionHeads
+	os := &gpuOPT{B: B, L: L, op: op}
+	if o.ProjectIn != nil {
+		os.projIn = x
+		x = s.keep(d.Linear(x, s.w(&o.ProjectIn.Weight), nil))
+	}
+	var pos []uint32
+	for _, row := range mask {
+		n := 0
+		for _, v := range row {
+			n += v
+			pos = append(pos, uint32(n*v-1+2))
+		}
+	}
+	pe := s.keep(d.Embedding(s.ids(pos, o.Positions.Shape[0], B, L), s.w(&o.Positions), 0))
+	h := s.add(pe, x)
+	pe.Release()
+	am := s.upload(attnMask(cpu.MaskCausal, L, L, 0, mask, B), B, L, L)
+	scale := float32(1 / math.Sqrt(float64(H/heads)))
+	os.layers = make([]gpuOPTLayer, len(o.Layers))
+	for i := range o.Layers {
+		l, ls := &o.Layers[i], &os.layers[i]
+		ls.n, ls.ln1 = s.layerNorm(&l.AttnNorm, h)
+		qv, kv, vv := s.linear(&l.Q, ls.n), s.linear(&l.K, ls.n), s.linear(&l.V, ls.n)
+		ctx, a := gpuAttentionForward(d, qv, kv, vv, am, heads, scale)
+		ls.ctx, ls.a = s.keep(ctx), a
+		s.keep(a.p)
+		ov := s.linear(&l.Out, ctx)
+		h1 := s.add(ov, h)
+		ov.Release()
+		ls.n2, ls.ln2 = s.layerNorm(&l.FinalNorm, h1)
+		ls.f1 = s.linear(&l.FC1, ls.n2)
+		ls.act = s.keep(d.Act(gpu.Activation(op), ls.f1))
+		f2 := s.linear(&l.FC2, ls.act)
+		h = s.add(f2, h1)
+		f2.Release()
+	}
+	os.last = h
+	if o.FinalNorm != nil {
+		os.last, os.final = s.layerNorm(o.FinalNorm, h)
+	}
+	os.proj = os.last
+	if o.ProjectOut != nil {
+		os.proj = s.keep(d.Linear(os.last, s.w(&o.ProjectOut.Weight), nil))
+	}
+	return s.rows(os.proj, q-1, L-q), os, nil
+}
+
+// optBackward takes d(rows q−1 … L−2 of the output) and returns d(x).
+func (s *GPUStepper) optBackward(dy *gpu.Tensor, os *gpuOPT, q int) *gpu.Tensor {
+	o := s.m.OPT
+	d := s.d
+	dh := s.keep(d.Zeros(os.proj.Shape()...))
+	s.putRows(dh, dy, q-1)
+	if o.ProjectOut != nil {
+		dh = s.keep(d.LinearBackward(dh, os.last, s.w(&o.ProjectOut.Weight), nil, nil))
+	}
+	if o.FinalNorm != nil {
+		dh = s.layerNormBack(o.FinalNorm, dh, os.final)
+	}
+	act := gpu.Activation(os.op)
+	for i := len(o.Layers) - 1; i >= 0; i-- {
+		l, ls := &o.Layers[i], &os.layers[i]
+		da := s.linearBack(&l.FC2, dh, ls.act)
+		df1 := s.keep(d.ActBackward(act, da, ls.f1))
+		dn2 := s.linearBack(&l.FC1, df1, ls.n2)
+		dh1 := s.add(s.layerNormBack(&l.FinalNorm, dn2, ls.ln2), dh)
+		release(da, df1, dn2, ls.act, ls.f1, ls.n2)
+		dctx := s.linearBack(&l.Out, dh1, ls.ctx)
+		dq, dk, dv := gpuAttentionBackward(d, dctx, ls.a)
+		s.keep(dq, dk, dv)
+		dn := s.add(s.linearBack(&l.Q, dq, ls.n), s.linearBack(&l.K, dk, ls.n))
+		dn = s.add(dn, s.linearBack(&l.V, dv, ls.n))
+		dh = s.add(s.layerNormBack(&l.AttnNorm, dn, ls.ln1), dh1)
+		release(dctx, dq, dk, dv, ls.ctx, ls.a.q, ls.a.k, ls.a.v, ls.n, dh1)
+		os.layers[i] = gpuOPTLayer{}
+	}
+	if o.ProjectIn != nil {
+		dh = s.keep(d.LinearBackward(dh, os.projIn, s.w(&o.ProjectIn.Weight), nil, nil))
+	}
+	return dh
+}
+
+// Step2 runs one stage-2 training step on the device (forward, backward,
+// clipped AdamW over Stage2Params) and returns the losses.
+func (s *GPUStepper) Step2(b *Batch) (*Stage2Result, error) {
+	if s.Opt == nil {
+		return nil, fmt.Errorf("train: a GPU step needs an optimizer")
+	}
+	return s.stage2(b, true)
+}
+
+// Stage2 runs the stage-2 forward and backward on the device without an
+// update and reads back the loss and gradients, as Model.Stage2 does.
+func (s *GPUStepper) Stage2(b *Batch) (*Stage2Result, error) {
+	r, err := s.stage2(b, false)
+	if err != nil {
+		return nil, err
+	}
+	r.Grads, err = s.readGrads(s.m.Stage2Params())
+	return r, err
+}
+
+func (s *GPUStepper) stage2(b *Batch, update bool) (*Stage2Result, error) {
+	m := s.m
+	if m.OPT == nil || m.LangProj == nil {
+		return nil, fmt.Errorf("train: stage 2 needs an OPT language model and language_projection")
+	}
+	B := len(b.LMIDs)
+	if B == 0 || len(b.LMMask) != B || len(b.LMLabels) != B || b.PixelShape[0] != B {
+		return nil, fmt.Errorf("train: stage 2 batch: %d ids, %d masks, %d labels, pixels %v", B, len(b.LMMask), len(b.LMLabels), b.PixelShape)
+	}
+	d := s.d
+	Q, T := m.Config.NumQueryTokens, len(b.LMIDs[0])
+	params := m.Stage2Params()
+	s.begin(params)
+	pre := s.features(b)
+	v, vln := s.layerNorm(&m.Vision.Post, pre)
+	z, zs := s.imagePass(v, B)
+	prompt := s.linear(m.LangProj, z) // (B, Q, E)
+	w, _ := flatIDs(b.LMIDs)
+	tok := s.keep(d.Embedding(s.ids(w, m.OPT.Embed.Shape[0], B, T), s.w(&m.OPT.Embed), 0))
+	x := s.keep(d.Concat(prompt, tok))
+	release(prompt, tok)
+	out, os, err := s.optForward(x, onesThen(Q, b.LMMask), Q)
+	if err != nil {
+		s.abort()
+		return nil, err
+	}
+	lm := &m.OPT.LMHead
+	logits := s.keep(d.Linear(out, s.w(lm), nil)) // row r of each batch: position Q−1+r
+	labels, withBOS := make([]int32, 0, B*T), make([]int32, 0, B*T)
+	for _, row := range b.LMLabels {
+		for r := 0; r < T; r++ {
+			y := int32(row[r])
+			withBOS = append(withBOS, y)
+			if r == 0 {
+				y = -100
+			}
+			labels = append(labels, y)
+		}
+	}
+	lb, lab := s.labels(withBOS), s.labels(labels)
+	lossB, lseB := d.CrossEntropy(logits, lb, 0)
+	s.keep(lossB, lseB)
+	d.LossMean(s.stats, lossB, lb, slotLMBOS)
+	loss, lse := d.CrossEntropy(logits, lab, 0)
+	s.keep(loss, lse)
+	d.LossMean(s.stats, loss, lab, slotLM)
+	dl := s.keep(d.CrossEntropyBackward(logits, lab, lse, s.stats, slotLM, 0, 1))
+	dout := s.keep(d.LinearBackward(dl, out, s.w(lm), nil, nil))
+	release(dl, logits, out)
+	dx := s.optBackward(dout, os, Q)
+	dprompt := s.rows(dx, 0, Q)
+	dz := s.linearBack(m.LangProj, dprompt, z)
+	release(dx, dprompt)
+	dv := s.imagePassBackward(dz, zs)
+	s.visionBackward(dv, vln)
+	st, err := s.finish(params, update)
+	if err != nil {
+		return nil, err
+	}
+	s.ar.release()
+	return &Stage2Result{Loss: st[slotLM], LossWithBOS: st[slotLMBOS]}, nil
+}
