@@ -30,6 +30,7 @@ func (s *optStepper) next(tokens []int) ([][]float32, error) {
 	}
 	x := s.m.EmbedTokens(s.b, col)
 	hidden, logits := s.m.Forward(s.b, x, ones(len(tokens), 1), &s.cache)
+	s.b.Free(x)
 	s.b.Free(hidden...)
 	return readLast(s.b, logits)
 }
