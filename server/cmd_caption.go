@@ -19,7 +19,7 @@ func init() {
 
 func runCaption(args []string) error {
 	fs := flag.NewFlagSet("caption", flag.ContinueOnError)
-	ckpt := fs.String("checkpoint", "", "Hugging Face BLIP-2 folder with an OPT language model and its tokenizer files")
+	ckpt := fs.String("checkpoint", "", "Hugging Face BLIP-2 folder (OPT or Flan-T5 language model) with its tokenizer files")
 	prompt := fs.String("prompt", "", `text after the visual prompt, e.g. "Question: what is this? Answer:"`)
 	device := fs.String("device", "gpu", "gpu or cpu")
 	o := blip2.GenerateOptions{}
@@ -42,10 +42,17 @@ func runCaption(args []string) error {
 	if err != nil {
 		return err
 	}
-	if m.OPT == nil {
-		return fmt.Errorf("captioning text needs an OPT checkpoint here: the T5 SentencePiece tokenizer is not implemented yet (infer still runs T5 checkpoints on token ids)")
+	var tok textTokenizer
+	switch {
+	case m.OPT != nil:
+		// The OPT tokenizer prepends its </s> BOS, as BLIP-2's processor does.
+		tok, err = tokenizer.LoadBPE(*ckpt, tokenizer.OPTOptions())
+	case m.T5 != nil:
+		// Flan-T5 prompts go to the encoder, with the </s> T5 appends.
+		tok, err = tokenizer.LoadT5(*ckpt)
+	default:
+		return fmt.Errorf("%s has no language model to caption with", *ckpt)
 	}
-	tok, err := tokenizer.LoadBPE(*ckpt, tokenizer.OPTOptions())
 	if err != nil {
 		return err
 	}
@@ -67,7 +74,7 @@ func runCaption(args []string) error {
 		pixels := b.Upload(px, 1, 3, size, size)
 		var ids, mask [][]int
 		if *prompt != "" {
-			p := tok.Encode(*prompt) // with the </s> BOS the OPT tokenizer prepends
+			p := tok.Encode(*prompt)
 			ids, mask = [][]int{p}, [][]int{ones(len(p))}
 		}
 		g, err := m.Generate(b, pixels, ids, mask, o)
@@ -78,6 +85,12 @@ func runCaption(args []string) error {
 		fmt.Printf("%s\t%s\n", path, strings.TrimSpace(tok.Decode(g.IDs[0], true)))
 	}
 	return nil
+}
+
+// textTokenizer is what captioning needs of the language model's tokenizer.
+type textTokenizer interface {
+	Encode(text string) []int
+	Decode(ids []int, skipSpecial bool) string
 }
 
 func ones(n int) []int {

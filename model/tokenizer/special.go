@@ -1,6 +1,7 @@
-// Package tokenizer implements the two text tokenizers BLIP-2 needs: BERT
-// WordPiece (uncased) for the Q-Former and GPT-2 byte-level BPE for OPT.
-// Both read the files a Hugging Face checkpoint folder ships.
+// Package tokenizer implements the text tokenizers BLIP-2 needs: BERT
+// WordPiece (uncased) for the Q-Former, GPT-2 byte-level BPE for OPT and
+// SentencePiece Unigram for Flan-T5. All read the files a Hugging Face
+// checkpoint folder ships.
 package tokenizer
 
 import (
