@@ -1,7 +1,6 @@
 package train
 
 import (
-
 	"blip2/model/cpu"
 	"blip2/model/gpu"
 	"blip2/model/nn"
