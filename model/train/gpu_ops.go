@@ -87,8 +87,15 @@ func (s *GPUStepper) layerNorm(n *nn.LayerNorm, x *gpu.Tensor) (*gpu.Tensor, *gp
 	return y, &gpuLN{x: x, mean: mean, rstd: rstd}
 }
 
-// layerNormBack returns dx, accumulates dγ, dβ and releases the saved state.
+// layerNormBack returns dx, accumulates dγ, dβ (when trained: a frozen
+// LayerNorm, the language model's, forms dx alone) and releases the saved
+// state.
 func (s *GPUStepper) layerNormBack(n *nn.LayerNorm, dy *gpu.Tensor, ln *gpuLN) *gpu.Tensor {
+	if s.grad(&n.Weight) == nil && s.grad(&n.Bias) == nil {
+		dx := s.keep(s.d.LayerNormBackwardInput(dy, ln.x, s.w(&n.Weight), ln.mean, ln.rstd))
+		release(ln.x, ln.mean, ln.rstd)
+		return dx
+	}
 	dx, dg, db := s.d.LayerNormBackward(dy, ln.x, s.w(&n.Weight), ln.mean, ln.rstd)
 	s.keep(dx)
 	s.addGrad(&n.Weight, dg)
