@@ -107,7 +107,7 @@ func benchTrain(ckpt, trainDir string, n int, budget time.Duration) error {
 			"image_size": c.Vision.ImageSize, "vision_hidden": c.Vision.HiddenSize, "queries": c.NumQueryTokens,
 			"qformer_hidden": q.HiddenSize, "qformer_layers": q.NumHiddenLayers, "heads": q.NumAttentionHeads,
 			"text_len": len(b.IDs[0]), "vocab": q.VocabSize, "trained_params": params, "vit_features_cached": true,
-			"attention": "composite (scores, softmax, P·V)"},
+			"attention": train.GPUAttentionPath(q.HiddenSize / q.NumAttentionHeads)},
 		GPU: gpuT, Host: hostT, Speedup: gpuT.SamplesPerSec / hostT.SamplesPerSec}
 	return json.NewEncoder(os.Stdout).Encode(out)
 }

@@ -41,9 +41,48 @@ func (d *Device) LayerNormBackward(dy, x, gamma, mean, rstd *Tensor) (dx, dgamma
 		d.failf("layernorm backward: dy %v, x %v, gamma %v, mean %v, rstd %v: dy must match x, gamma its last dimension, mean and rstd its rows", dy.shape, x.shape, gamma.shape, mean.shape, rstd.shape)
 		return
 	}
+	d.layerNormBwdInput(dx, dy, x, gamma, mean, rstd)
+	d.layerNormBwdWeight(dgamma, dbeta, dy, x, mean, rstd)
+	return
+}
+
+// LayerNormBackwardInput returns only dx, for a LayerNorm whose gamma and
+// beta are frozen (the language model's): the column reductions of
+// LayerNormBackward are skipped. Kernel layernorm_bwd_input; twin
+// cpu.LayerNormBackwardInput.
+func (d *Device) LayerNormBackwardInput(dy, x, gamma, mean, rstd *Tensor) *Tensor {
+	rows, cols := x.Rows(), x.Cols()
+	dx := d.Scratch(x.shape...)
+	if dy.n != x.n || gamma.n != cols || mean.n != rows || rstd.n != rows || cols == 0 {
+		d.failf("layernorm backward input: dy %v, x %v, gamma %v, mean %v, rstd %v: dy must match x, gamma its last dimension, mean and rstd its rows", dy.shape, x.shape, gamma.shape, mean.shape, rstd.shape)
+		return dx
+	}
+	d.layerNormBwdInput(dx, dy, x, gamma, mean, rstd)
+	return dx
+}
+
+func (d *Device) layerNormBwdInput(dx, dy, x, gamma, mean, rstd *Tensor) {
+	rows, cols := x.Rows(), x.Cols()
 	g, stride := Groups1D(rows, rowsWG)
 	d.Dispatch("layernorm_bwd_input", g, rowBwdParams{Rows: uint32(rows), Cols: uint32(cols), Stride: stride}, dx, dy, x, gamma, mean, rstd)
-	g, stride = Groups1D(cols, rowsWG)
-	d.Dispatch("layernorm_bwd_weight", g, rowBwdParams{Rows: uint32(rows), Cols: uint32(cols), Stride: stride}, dgamma, dbeta, dy, x, mean, rstd)
+}
+
+// LayerNormBackwardWeight returns only dgamma and dbeta (C), for a
+// LayerNorm whose input needs no gradient (ln_vision over the frozen ViT's
+// features). Kernel layernorm_bwd_weight; twin cpu.LayerNormBackwardWeight.
+func (d *Device) LayerNormBackwardWeight(dy, x, mean, rstd *Tensor) (dgamma, dbeta *Tensor) {
+	rows, cols := x.Rows(), x.Cols()
+	dgamma, dbeta = d.Scratch(cols), d.Scratch(cols)
+	if dy.n != x.n || mean.n != rows || rstd.n != rows || cols == 0 {
+		d.failf("layernorm backward weight: dy %v, x %v, mean %v, rstd %v: dy must match x, mean and rstd its rows", dy.shape, x.shape, mean.shape, rstd.shape)
+		return
+	}
+	d.layerNormBwdWeight(dgamma, dbeta, dy, x, mean, rstd)
 	return
+}
+
+func (d *Device) layerNormBwdWeight(dgamma, dbeta, dy, x, mean, rstd *Tensor) {
+	rows, cols := x.Rows(), x.Cols()
+	g, stride := Groups1D(cols, rowsWG)
+	d.Dispatch("layernorm_bwd_weight", g, rowBwdParams{Rows: uint32(rows), Cols: uint32(cols), Stride: stride}, dgamma, dbeta, dy, x, mean, rstd)
 }

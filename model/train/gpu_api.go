@@ -149,12 +149,16 @@ func (s *GPUStepper) stage1(b *Batch, parts int, update bool) (*Stage1Result, er
 	return r, nil
 }
 
-// visionBackward accumulates ln_vision's gradients; its input is the
-// (possibly cached) ViT feature tensor, which is not the step's to free.
+// visionBackward accumulates ln_vision's gradients (the frozen ViT below
+// it needs no input gradient); its input is the (possibly cached) ViT
+// feature tensor, which is not the step's to free.
 func (s *GPUStepper) visionBackward(dv *gpu.Tensor, ln *gpuLN) {
 	post := &s.m.Vision.Post
-	dx, dg, db := s.d.LayerNormBackward(dv, ln.x, s.w(&post.Weight), ln.mean, ln.rstd)
-	dx.Release()
+	if s.grad(&post.Weight) == nil && s.grad(&post.Bias) == nil {
+		release(ln.mean, ln.rstd)
+		return
+	}
+	dg, db := s.d.LayerNormBackwardWeight(dv, ln.x, ln.mean, ln.rstd)
 	s.addGrad(&post.Weight, dg)
 	s.addGrad(&post.Bias, db)
 	release(ln.mean, ln.rstd)

@@ -31,7 +31,18 @@ func openGPU(t testing.TB) *gpu.Device {
 // TestGPUReferenceParity runs both stages on the device and compares every
 // loss, intermediate and gradient with the training reference, at the
 // host's tolerances.
-func TestGPUReferenceParity(t *testing.T) {
+func TestGPUReferenceParity(t *testing.T) { gpuReferenceParity(t) }
+
+// TestGPUReferenceParityComposite: the same through the composite
+// attention that runs where the fused kernels do not apply (head dim >
+// 128).
+func TestGPUReferenceParityComposite(t *testing.T) {
+	useComposite = true
+	defer func() { useComposite = false }()
+	gpuReferenceParity(t)
+}
+
+func gpuReferenceParity(t *testing.T) {
 	m, b, want := loadRef(t)
 	s, err := NewGPU(m, openGPU(t), nil)
 	if err != nil {

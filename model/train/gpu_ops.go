@@ -1,8 +1,6 @@
 package train
 
 import (
-	"math"
-
 	"blip2/model/cpu"
 	"blip2/model/gpu"
 	"blip2/model/nn"
@@ -42,82 +40,6 @@ func release(ts ...*gpu.Tensor) {
 	for _, t := range ts {
 		t.Release()
 	}
-}
-
-// Swap points of the device step: the only places it forms matrix products
-// inside attention. The composite below (scores, masked softmax, P·V) is
-// what runs until fused attention backward kernels exist; a fused pair can
-// replace both functions without touching the model code.
-var (
-	gpuAttentionForward  = compositeAttention
-	gpuAttentionBackward = compositeAttentionBackward
-)
-
-// gpuAttn is one attention call's saved state.
-type gpuAttn struct {
-	q, k, v, p *gpu.Tensor // p: the softmax probabilities (B, H, Tq, Tk)
-	heads      int
-	scale      float32
-}
-
-// compositeAttention is softmax(scale·q·kᵀ + mask)·v per head for q
-// (B, Tq, H·D), k and v (B, Tk, H·D) and an additive mask (B, Tq, Tk) or
-// nil.
-func compositeAttention(d *gpu.Device, q, k, v, mask *gpu.Tensor, heads int, scale float32) (*gpu.Tensor, *gpuAttn) {
-	s := d.HeadsQK(q, k, heads)
-	p := d.Softmax(s, scale, mask)
-	s.Release()
-	out := d.HeadsPV(p, v, heads)
-	return out, &gpuAttn{q: q, k: k, v: v, p: p, heads: heads, scale: scale}
-}
-
-// compositeAttentionBackward returns dq, dk, dv through the composite.
-func compositeAttentionBackward(d *gpu.Device, dout *gpu.Tensor, a *gpuAttn) (dq, dk, dv *gpu.Tensor) {
-	dp := d.HeadsQK(dout, a.v, a.heads) // dP = dO·Vᵀ
-	ds := d.SoftmaxBackward(a.p, dp, a.scale)
-	dp.Release()
-	dq = d.HeadsPV(ds, a.k, a.heads) // dQ = dS·K
-	dk = headsTN(d, ds, a.q, a.heads)
-	dv = headsTN(d, a.p, dout, a.heads)
-	release(ds, a.p)
-	return dq, dk, dv
-}
-
-// headsTN is Pᵀ·X per head: p (B, H, Tq, Tk), x (B, Tq, H·D) → (B, Tk, H·D).
-func headsTN(d *gpu.Device, p, x *gpu.Tensor, heads int) *gpu.Tensor {
-	B, Tq, Tk, hd := p.Dim(0), p.Dim(2), p.Dim(3), x.Dim(2)
-	dh := hd / heads
-	out := d.Scratch(B, Tk, hd)
-	d.MatMulTN(out, p, x, cpu.MatMulDims{M: Tk, N: dh, K: Tq, Batch: B * heads, Inner: heads,
-		A: cpu.Layout{Row: Tk, Outer: heads * Tq * Tk, Inner: Tq * Tk},
-		B: cpu.Layout{Row: hd, Outer: Tq * hd, Inner: dh},
-		C: cpu.Layout{Row: hd, Outer: Tk * hd, Inner: dh}})
-	return out
-}
-
-// attnMask is the additive mask (B, Tq, Tk) of a structural mode and a 0/1
-// key-padding mask (B, Tk) (nil: all keys): −Inf where the structure
-// forbids, −10000 on padded keys (HF's (1 − m)·−10000), else 0. It returns
-// nil when nothing is masked.
-func attnMask(mode cpu.MaskMode, tq, tk, nq int, keys [][]int, B int) []float32 {
-	if mode == cpu.MaskNone && keys == nil {
-		return nil
-	}
-	out := make([]float32, 0, B*tq*tk)
-	ninf := float32(math.Inf(-1))
-	st := cpu.AttentionMask(mode, tq, tk, nq, 0)
-	for b := 0; b < B; b++ {
-		for i := 0; i < tq; i++ {
-			for j := 0; j < tk; j++ {
-				v := st[i*tk+j]
-				if v != ninf && keys != nil {
-					v += float32(1-keys[b][j]) * -10000
-				}
-				out = append(out, v)
-			}
-		}
-	}
-	return out
 }
 
 // gpuLN is a LayerNorm's saved state.
@@ -165,8 +87,15 @@ func (s *GPUStepper) layerNorm(n *nn.LayerNorm, x *gpu.Tensor) (*gpu.Tensor, *gp
 	return y, &gpuLN{x: x, mean: mean, rstd: rstd}
 }
 
-// layerNormBack returns dx, accumulates dγ, dβ and releases the saved state.
+// layerNormBack returns dx, accumulates dγ, dβ (when trained: a frozen
+// LayerNorm, the language model's, forms dx alone) and releases the saved
+// state.
 func (s *GPUStepper) layerNormBack(n *nn.LayerNorm, dy *gpu.Tensor, ln *gpuLN) *gpu.Tensor {
+	if s.grad(&n.Weight) == nil && s.grad(&n.Bias) == nil {
+		dx := s.keep(s.d.LayerNormBackwardInput(dy, ln.x, s.w(&n.Weight), ln.mean, ln.rstd))
+		release(ln.x, ln.mean, ln.rstd)
+		return dx
+	}
 	dx, dg, db := s.d.LayerNormBackward(dy, ln.x, s.w(&n.Weight), ln.mean, ln.rstd)
 	s.keep(dx)
 	s.addGrad(&n.Weight, dg)

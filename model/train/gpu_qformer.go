@@ -15,13 +15,12 @@ type gpuAttnBlock struct {
 	self       bool
 }
 
-func (s *GPUStepper) attnForward(w *blip2.QFormerAttention, x, kv, mask *gpu.Tensor) (*gpu.Tensor, *gpuAttnBlock) {
+func (s *GPUStepper) attnForward(w *blip2.QFormerAttention, x, kv *gpu.Tensor, spec *attnSpec) (*gpu.Tensor, *gpuAttnBlock) {
 	heads, scale := s.m.heads()
 	b := &gpuAttnBlock{x: x, kv: kv, self: x == kv}
 	q, k, v := s.linear(&w.Query, x), s.linear(&w.Key, kv), s.linear(&w.Value, kv)
-	ctx, a := gpuAttentionForward(s.d, q, k, v, mask, heads, scale)
+	ctx, a := s.attention(q, k, v, spec, heads, scale)
 	b.ctx, b.a = s.keep(ctx), a
-	s.keep(a.p)
 	out, ln := s.layerNorm(&w.Norm, s.add(s.linear(&w.Dense, ctx), x))
 	b.ln = ln
 	return out, b
@@ -33,8 +32,7 @@ func (s *GPUStepper) attnForward(w *blip2.QFormerAttention, x, kv, mask *gpu.Ten
 func (b *gpuAttnBlock) backward(s *GPUStepper, w *blip2.QFormerAttention, dout *gpu.Tensor) (dx, dkv *gpu.Tensor) {
 	ds := s.layerNormBack(&w.Norm, dout, b.ln)
 	dctx := s.linearBack(&w.Dense, ds, b.ctx)
-	dq, dk, dv := gpuAttentionBackward(s.d, dctx, b.a)
-	s.keep(dq, dk, dv)
+	dq, dk, dv := s.attentionBackward(dctx, b.a)
 	dx = s.add(ds, s.linearBack(&w.Query, dq, b.x))
 	dkv = s.add(s.linearBack(&w.Key, dk, b.kv), s.linearBack(&w.Value, dv, b.kv))
 	release(b.ctx, b.a.q, b.a.k, b.a.v, dq, dk, dv, dctx, ds)
@@ -77,11 +75,11 @@ type gpuLayer struct {
 
 // gpuPass is one Q-Former call on the device: NQ leading query rows of T,
 // the image (B, P, Dv) for the query rows' cross-attention (nil: none)
-// and the additive self-attention mask (B, T, T) or nil.
+// and the self-attention's mask (nil: none).
 type gpuPass struct {
 	B, T, NQ int
 	image    *gpu.Tensor
-	mask     *gpu.Tensor
+	spec     *attnSpec
 	emb      *gpuLN
 	layers   []gpuLayer
 }
@@ -93,17 +91,21 @@ func (s *GPUStepper) qformerForward(emb *gpu.Tensor, p *gpuPass) *gpu.Tensor {
 	H := s.m.Config.QFormer.HiddenSize
 	B, T, NQ := p.B, p.T, p.NQ
 	x, ln := s.layerNorm(&qf.Norm, emb)
+	spec := p.spec
+	if spec == nil {
+		spec = noMask
+	}
 	p.emb = ln
 	p.layers = make([]gpuLayer, len(qf.Layers))
 	for i := range qf.Layers {
 		l, ls := &qf.Layers[i], &p.layers[i]
-		a, sa := s.attnForward(&l.Attention, x, x, p.mask)
+		a, sa := s.attnForward(&l.Attention, x, x, spec)
 		ls.self = sa
 		out := s.keep(s.d.Scratch(B, T, H))
 		if NQ > 0 {
 			hq := s.rows(a, 0, NQ)
 			if l.CrossAttention != nil && p.image != nil {
-				hq, ls.cross = s.attnForward(l.CrossAttention, hq, p.image, nil)
+				hq, ls.cross = s.attnForward(l.CrossAttention, hq, p.image, noMask)
 			}
 			oq, sq := s.ffnForward(&l.QueryUp, &l.QueryDown, &l.QueryNorm, hq)
 			ls.qffn = sq

@@ -42,7 +42,7 @@ func (s *GPUStepper) itcForward(z *gpu.Tensor, ids, mask [][]int) *gpuITC {
 	t.imgF = s.keep(d.L2Normalize(t.imgP, l2eps))
 	emb, wid, pid := s.textEmbeds(ids)
 	t.wid, t.pid = wid, pid
-	t.text = &gpuPass{B: t.Bt, T: t.T, mask: s.upload(attnMask(cpu.MaskNone, t.T, t.T, 0, mask, t.Bt), t.Bt, t.T, t.T)}
+	t.text = &gpuPass{B: t.Bt, T: t.T, spec: s.newAttnSpec(cpu.MaskNone, 0, mask)}
 	ht := s.qformerForward(emb, t.text)
 	t.cls = s.rows(ht, 0, 1)
 	ht.Release()
@@ -138,7 +138,7 @@ func (s *GPUStepper) itmForward(v *gpu.Tensor, ids, mask [][]int, negImage, negT
 	emb := s.keep(d.Concat(qe, te))
 	release(qe, te)
 	L := Q + t.T
-	t.pass = &gpuPass{B: t.N, T: L, NQ: Q, image: img, mask: s.upload(attnMask(cpu.MaskNone, L, L, Q, onesThen(Q, pm), t.N), t.N, L, L)}
+	t.pass = &gpuPass{B: t.N, T: L, NQ: Q, image: img, spec: s.newAttnSpec(cpu.MaskNone, Q, onesThen(Q, pm))}
 	h := s.qformerForward(emb, t.pass)
 	t.hq = s.rows(h, 0, Q)
 	h.Release()
@@ -196,7 +196,7 @@ func (s *GPUStepper) itgForward(v *gpu.Tensor, ids, mask [][]int, dec int) *gpuI
 	emb := s.keep(d.Concat(qe, te))
 	release(qe, te)
 	L := Q + T
-	t.pass = &gpuPass{B: B, T: L, NQ: Q, image: v, mask: s.upload(attnMask(cpu.MaskCausal, L, L, Q, onesThen(Q, mask), B), B, L, L)}
+	t.pass = &gpuPass{B: B, T: L, NQ: Q, image: v, spec: s.newAttnSpec(cpu.MaskCausal, Q, onesThen(Q, mask))}
 	t.h = s.qformerForward(emb, t.pass)
 	t.ht = s.rows(t.h, Q, T)
 	hd := s.m.Head

@@ -52,16 +52,15 @@ func (s *GPUStepper) optForward(x *gpu.Tensor, mask [][]int, q int) (*gpu.Tensor
 	pe := s.keep(d.Embedding(s.ids(pos, o.Positions.Shape[0], B, L), s.w(&o.Positions), 0))
 	h := s.add(pe, x)
 	pe.Release()
-	am := s.upload(attnMask(cpu.MaskCausal, L, L, 0, mask, B), B, L, L)
+	am := s.newAttnSpec(cpu.MaskCausal, 0, mask)
 	scale := float32(1 / math.Sqrt(float64(H/heads)))
 	os.layers = make([]gpuOPTLayer, len(o.Layers))
 	for i := range o.Layers {
 		l, ls := &o.Layers[i], &os.layers[i]
 		ls.n, ls.ln1 = s.layerNorm(&l.AttnNorm, h)
 		qv, kv, vv := s.linear(&l.Q, ls.n), s.linear(&l.K, ls.n), s.linear(&l.V, ls.n)
-		ctx, a := gpuAttentionForward(d, qv, kv, vv, am, heads, scale)
+		ctx, a := s.attention(qv, kv, vv, am, heads, scale)
 		ls.ctx, ls.a = s.keep(ctx), a
-		s.keep(a.p)
 		ov := s.linear(&l.Out, ctx)
 		h1 := s.add(ov, h)
 		ov.Release()
@@ -104,8 +103,7 @@ func (s *GPUStepper) optBackward(dy *gpu.Tensor, os *gpuOPT, q int) *gpu.Tensor 
 		dh1 := s.add(s.layerNormBack(&l.FinalNorm, dn2, ls.ln2), dh)
 		release(da, df1, dn2, ls.act, ls.f1, ls.n2)
 		dctx := s.linearBack(&l.Out, dh1, ls.ctx)
-		dq, dk, dv := gpuAttentionBackward(d, dctx, ls.a)
-		s.keep(dq, dk, dv)
+		dq, dk, dv := s.attentionBackward(dctx, ls.a)
 		dn := s.add(s.linearBack(&l.Q, dq, ls.n), s.linearBack(&l.K, dk, ls.n))
 		dn = s.add(dn, s.linearBack(&l.V, dv, ls.n))
 		dh = s.add(s.layerNormBack(&l.AttnNorm, dn, ls.ln1), dh1)

@@ -48,6 +48,42 @@ func init() {
 			})
 		}
 	}
+	// The input gradient alone (frozen gamma and beta), and the weight
+	// gradients alone (an input that needs no gradient).
+	for _, s := range []struct{ rows, cols int }{{40, 2560}, {3, 37}} {
+		rows, cols := s.rows, s.cols
+		register(Case{
+			Kernels: []string{"layernorm_bwd_input"}, Shape: fmt.Sprintf("(%d,%d) input only", rows, cols), Atol: 1e-5, Rtol: 4e-6, Browser: rows*cols < 1000,
+			Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
+				x, gamma, beta := randnShift(rng, rows*cols, 1, 0.5), randnShift(rng, cols, 0.5, 1), randn(rng, cols, 0.5)
+				dy := randn(rng, rows*cols, 1)
+				y, mean, rstd := make([]float32, rows*cols), make([]float32, rows), make([]float32, rows)
+				cpu.LayerNormForward(y, mean, rstd, x, gamma, beta, rows, cols, 1e-5)
+				dx := make([]float32, rows*cols)
+				cpu.LayerNormBackwardInput(dx, dy, x, gamma, mean, rstd, rows, cols)
+				tdy, tx, tg := d.Upload(dy, rows, cols), d.Upload(x, rows, cols), d.Upload(gamma, cols)
+				tm, tr := d.Upload(mean, rows), d.Upload(rstd, rows)
+				defer release(tdy, tx, tg, tm, tr)
+				got, err := readAll(d.LayerNormBackwardInput(tdy, tx, tg, tm, tr))
+				return got, dx, err
+			},
+		}, Case{
+			Kernels: []string{"layernorm_bwd_weight"}, Shape: fmt.Sprintf("(%d,%d) weight only", rows, cols), Atol: 1e-5, Rtol: 4e-6, Browser: rows*cols < 1000,
+			Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
+				x, gamma, beta := randnShift(rng, rows*cols, 1, 0.5), randnShift(rng, cols, 0.5, 1), randn(rng, cols, 0.5)
+				dy := randn(rng, rows*cols, 1)
+				y, mean, rstd := make([]float32, rows*cols), make([]float32, rows), make([]float32, rows)
+				cpu.LayerNormForward(y, mean, rstd, x, gamma, beta, rows, cols, 1e-5)
+				dg, db := make([]float32, cols), make([]float32, cols)
+				cpu.LayerNormBackwardWeight(dg, db, dy, x, mean, rstd, rows, cols)
+				tdy, tx := d.Upload(dy, rows, cols), d.Upload(x, rows, cols)
+				tm, tr := d.Upload(mean, rows), d.Upload(rstd, rows)
+				defer release(tdy, tx, tm, tr)
+				got, err := readAll(d.LayerNormBackwardWeight(tdy, tx, tm, tr))
+				return got, concat(dg, db), err
+			},
+		})
+	}
 	// A constant row has zero variance: y must come out as beta, not NaN.
 	register(Case{
 		Kernels: []string{"layernorm_fwd"}, Shape: "(2,33) constant rows eps 1e-5", Atol: 2e-6, Rtol: 2e-6, Browser: true,
