@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"blip2/model/blip2/synthetic"
 	"blip2/model/config"
 	"blip2/model/cpu"
 	"blip2/model/gpu"
@@ -87,7 +88,7 @@ func TestOtherSizesMatchTheHostReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m, err := Load(cfg, newSynthetic(cfg, uint64(i)))
+			m, err := Load(cfg, synthetic.Checkpoint(cfg, uint64(i)))
 			if err != nil {
 				t.Fatal(err)
 			}
