@@ -57,14 +57,24 @@ func Measure(d *gpu.Device, b *Bench, budget time.Duration) (Timing, error) {
 	launch, cleanup := b.Setup(d, rng)
 	defer cleanup()
 	// Launches are batched between waits so the fixed cost of a submit and
-	// readback (about 8 ms on lavapipe) does not swamp small kernels.
+	// readback (about 8 ms on lavapipe) does not swamp small kernels; a
+	// kernel slower than that needs no batching.
+	start := time.Now()
+	launch()
+	if err := d.Wait(ctxBackground()); err != nil {
+		return Timing{}, fmt.Errorf("%s %s: %w", b.Kernel, b.Shape, err)
+	}
+	batch := launchesPerWait
+	if time.Since(start) > 50*time.Millisecond {
+		batch = 1
+	}
 	per, err := timeLoop(budget, func() error {
-		for i := 0; i < launchesPerWait; i++ {
+		for i := 0; i < batch; i++ {
 			launch()
 		}
 		return d.Wait(ctxBackground())
 	})
-	per /= launchesPerWait
+	per /= time.Duration(batch)
 	if err != nil {
 		return Timing{}, fmt.Errorf("%s %s: %w", b.Kernel, b.Shape, err)
 	}
@@ -84,13 +94,13 @@ func Measure(d *gpu.Device, b *Bench, budget time.Duration) (Timing, error) {
 }
 
 // timeLoop runs f once to warm up, then repeatedly for about budget (at
-// least 3 times), and returns the mean time per run.
+// least twice), and returns the mean time per run.
 func timeLoop(budget time.Duration, f func() error) (time.Duration, error) {
 	if err := f(); err != nil {
 		return 0, err
 	}
 	n, start := 0, time.Now()
-	for n < 3 || time.Since(start) < budget {
+	for n < 2 || time.Since(start) < budget {
 		if err := f(); err != nil {
 			return 0, err
 		}
