@@ -86,6 +86,7 @@ func Convert(src weights.Store, configJSON []byte, mode, dir string, progress fu
 			shape = []int{1} // a scalar stored as one row
 		}
 		t := Tensor{Name: name, Shape: shape, DType: storedDType(name, shape, mode)}
+		t.Group = t.group()
 		if err := t.write(w, data); err != nil {
 			return nil, err
 		}

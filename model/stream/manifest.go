@@ -56,6 +56,10 @@ type Tensor struct {
 	// DType is how the values are stored: f32, f16, q8 (int8 codes with a
 	// scale per row) or q4 (int4 codes with a scale per 32 values of a row).
 	DType string `json:"dtype"`
+	// Group is, for q8 and q4, how many consecutive values of a row share
+	// one f32 scale (the whole row for q8, 32 for q4); each part stores its
+	// rows' codes first, then their scales.
+	Group int    `json:"group,omitempty"`
 	Parts []Part `json:"parts"`
 	// RelError is ‖w − dequantized(w)‖/‖w‖ for lossy dtypes, as converted.
 	RelError float64 `json:"rel_error,omitempty"`
@@ -139,6 +143,9 @@ func ParseManifest(r io.Reader) (*Manifest, error) {
 		if err != nil {
 			return nil, err
 		}
+		if want := t.group(); t.Group != want {
+			return nil, fmt.Errorf("stream: tensor %s: scale group %d, want %d for %s", t.Name, t.Group, want, t.DType)
+		}
 		rows := 0
 		for _, p := range t.Parts {
 			if p.Shard < 0 || p.Shard >= len(m.Shards) || p.Rows <= 0 || p.Rows > MaxShardBytes || p.Offset < 0 || p.Offset > MaxShardBytes ||
@@ -156,3 +163,14 @@ func ParseManifest(r io.Reader) (*Manifest, error) {
 
 // configOf parses the manifest's Hugging Face config with its defaults.
 func configOf(m *Manifest) (*config.Blip2Config, error) { return config.Parse(m.Config) }
+
+// group is the scale group a dtype implies: none for floats.
+func (t *Tensor) group() int {
+	switch t.DType {
+	case "q8":
+		return t.Shape[len(t.Shape)-1]
+	case "q4":
+		return q4Group
+	}
+	return 0
+}

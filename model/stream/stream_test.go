@@ -157,6 +157,7 @@ func TestParseManifestRejectsLies(t *testing.T) {
 		"part shard":      {`"shard":0`, `"shard":1`},
 		"negative shape":  {`"shape":[4,4]`, `"shape":[4,-4]`},
 		"q8 odd k":        {`"dtype":"f32"`, `"dtype":"q8"`},
+		"group on f32":    {`"dtype":"f32"`, `"dtype":"f32","group":4`},
 	} {
 		bad := strings.Replace(base, edit[0], edit[1], 1)
 		if _, err := ParseManifest(strings.NewReader(bad)); err == nil {
