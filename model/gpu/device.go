@@ -185,6 +185,7 @@ func (d *Device) Close() {
 		return
 	}
 	_ = d.Flush()
+	_ = d.dev.WaitIdle() // nothing may still be running on what is released below
 	d.batch.releaseAll()
 	for _, p := range d.pipelines {
 		p.release()

@@ -13,6 +13,10 @@ import (
 type pool struct {
 	dev  *Device
 	free map[uint64][]*wgpu.Buffer
+	// all holds every buffer the pool created, free or in use, so Close can
+	// release them explicitly: a buffer left to the garbage collector would
+	// be finalized after the device is gone, which crashes the driver.
+	all []*wgpu.Buffer
 	// Bytes counts the bytes of every buffer the pool has created.
 	bytes uint64
 }
@@ -49,6 +53,7 @@ func (p *pool) get(size uint64) *wgpu.Buffer {
 		return nil
 	}
 	p.bytes += c
+	p.all = append(p.all, b)
 	return b
 }
 
@@ -63,10 +68,8 @@ func (p *pool) put(b *wgpu.Buffer) {
 }
 
 func (p *pool) releaseAll() {
-	for _, l := range p.free {
-		for _, b := range l {
-			b.Release()
-		}
+	for _, b := range p.all {
+		b.Release()
 	}
-	p.free = nil
+	p.all, p.free = nil, nil
 }
