@@ -1,6 +1,5 @@
 package gpu
 
-import "unsafe"
 
 // IgnoreIndex is the label that leaves a row out of a cross-entropy loss,
 // PyTorch's default ignore_index.
@@ -32,7 +31,11 @@ type lossMeanParams struct {
 // UploadLabels copies class labels into a tensor of i32 words, the layout
 // the cross-entropy kernels read; IgnoreIndex (−100) marks rows left out.
 func (d *Device) UploadLabels(labels []int32, shape ...int) *Tensor {
-	return d.UploadU32(unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(labels))), len(labels)), shape...)
+	words := make([]uint32, len(labels))
+	for i, l := range labels {
+		words[i] = uint32(l) // two's complement: the kernel reads the word back as i32
+	}
+	return d.UploadU32(words, shape...)
 }
 
 // rowGroups spreads one workgroup per row over x and y (65535 per
