@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 
+	"blip2/model/blip2"
 	"blip2/model/image"
 	"blip2/model/tokenizer"
 )
@@ -45,27 +46,35 @@ func runSearch(args []string) error {
 		return err
 	}
 	defer done()
+	// Encode in batches of 8 so memory stays bounded for large galleries.
 	size := m.Config.Vision.ImageSize
-	var px []float32
-	for _, path := range fs.Args() {
-		data, err := os.ReadFile(path)
+	g := &blip2.Gallery{}
+	defer func() { g.Free(b) }()
+	paths := fs.Args()
+	for start := 0; start < len(paths); start += 8 {
+		batch := paths[start:min(start+8, len(paths))]
+		var px []float32
+		for _, path := range batch {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			p, err := image.Preprocess(data, size)
+			if err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+			px = append(px, p...)
+		}
+		pixels := b.Upload(px, len(batch), 3, size, size)
+		part, err := m.EmbedImages(b, pixels)
+		b.Free(pixels)
 		if err != nil {
 			return err
 		}
-		p, err := image.Preprocess(data, size)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		px = append(px, p...)
+		g.Append(b, part)
+		fmt.Fprintf(os.Stderr, "\rencoded %d/%d images", start+len(batch), len(paths))
 	}
-	n := fs.NArg()
-	pixels := b.Upload(px, n, 3, size, size)
-	g, err := m.EmbedImages(b, pixels)
-	b.Free(pixels)
-	if err != nil {
-		return err
-	}
-	defer g.Free(b)
+	fmt.Fprintln(os.Stderr)
 	hits, err := m.Search(b, g, ids, ones(len(ids)), *rerank)
 	if err != nil {
 		return err

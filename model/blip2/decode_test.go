@@ -132,3 +132,33 @@ func TestSearchScoresMatchTheReference(t *testing.T) {
 		}
 	}
 }
+
+// TestGalleryInBatchesEqualsOneBatch: appending galleries encoded in parts
+// gives the same search as encoding every image at once.
+func TestGalleryInBatchesEqualsOneBatch(t *testing.T) {
+	m, in, _ := loadGolden(t, "blip2-tiny-a")
+	b := cpu.New()
+	all, err := m.EmbedImages(b, b.Upload(in.Pixels, in.PixelShape...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := len(in.Pixels) / in.PixelShape[0]
+	parts := &Gallery{}
+	for i := 0; i < in.PixelShape[0]; i++ {
+		g, err := m.EmbedImages(b, b.Upload(in.Pixels[i*per:(i+1)*per], append([]int{1}, in.PixelShape[1:]...)...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts.Append(b, g)
+	}
+	want, _ := m.Search(b, all, in.QFormerIDs[0], in.QFormerMask[0], 3)
+	got, err := m.Search(b, parts, in.QFormerIDs[0], in.QFormerMask[0], 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		if got[i].Index != want[i].Index || math.Abs(float64(got[i].ITM-want[i].ITM)) > 1e-6 {
+			t.Fatalf("hit %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}

@@ -32,6 +32,34 @@ func (m *Model) EmbedImages(b nn.Backend, pixels nn.Tensor) (*Gallery, error) {
 	return g, b.Err()
 }
 
+// Append adds another gallery's images after g's (g takes ownership of
+// other's tensors), so a large gallery can be encoded in small batches.
+func (g *Gallery) Append(b nn.Backend, other *Gallery) {
+	if g.Features == nil {
+		*g = *other
+		return
+	}
+	g.Features = catRows(b, g.Features, other.Features)
+	g.Embeds = catRows(b, g.Embeds, other.Embeds)
+}
+
+// catRows concatenates along axis 0 by viewing both as single rows.
+func catRows(b nn.Backend, x, y nn.Tensor) nn.Tensor {
+	xs, ys := x.Shape(), y.Shape()
+	nx, ny := numel(xs), numel(ys)
+	out := b.Concat(b.Reshape(x, 1, nx, 1), b.Reshape(y, 1, ny, 1))
+	b.Free(x, y)
+	return b.Reshape(out, append([]int{xs[0] + ys[0]}, xs[1:]...)...)
+}
+
+func numel(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
 // Hit is one ranked image.
 type Hit struct {
 	Index int

@@ -1,6 +1,5 @@
 package gpu
 
-
 // IgnoreIndex is the label that leaves a row out of a cross-entropy loss,
 // PyTorch's default ignore_index.
 const IgnoreIndex int32 = -100
