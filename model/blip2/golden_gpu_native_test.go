@@ -28,3 +28,20 @@ func TestReferenceSetsMatchOnTheGPU(t *testing.T) {
 		})
 	}
 }
+
+// TestWeightsPastTheBindingLimitAreChunked: with a 2 KiB limit every matrix
+// of set a is stored in row chunks (as a 50272-row vocabulary is under
+// WebGPU's 128 MiB limit), and the outputs do not change.
+func TestWeightsPastTheBindingLimitAreChunked(t *testing.T) {
+	d, err := gpu.Open(context.Background())
+	if err != nil {
+		t.Fatalf("no usable GPU adapter: %v", err)
+	}
+	defer d.Close()
+	for _, set := range goldenSets {
+		b := gpu.NewBackend(d)
+		b.ChunkBytes = 2048
+		runGolden(t, b, set, 1e-4)
+		b.ReleaseParams()
+	}
+}

@@ -13,13 +13,16 @@ import (
 // submits and waits.
 type Backend struct {
 	D      *Device
-	params map[*weights.Param]*Tensor
-	owned  map[*wgpu.Buffer]bool // buffers of uploaded weights, which Free keeps
+	params map[*weights.Param]nn.Tensor // *Tensor, or *rowChunks past the binding limit
+	owned  map[*wgpu.Buffer]bool        // buffers of uploaded weights, which Free keeps
+	// ChunkBytes is the size above which a 2-D weight is stored in row
+	// chunks; it starts at the adapter's storage binding limit.
+	ChunkBytes uint64
 }
 
 // NewBackend wraps an open device.
 func NewBackend(d *Device) *Backend {
-	return &Backend{D: d, params: map[*weights.Param]*Tensor{}, owned: map[*wgpu.Buffer]bool{}}
+	return &Backend{D: d, params: map[*weights.Param]nn.Tensor{}, owned: map[*wgpu.Buffer]bool{}, ChunkBytes: d.Info.MaxStorageBinding}
 }
 
 var _ nn.Backend = (*Backend)(nil)
@@ -28,7 +31,10 @@ func dev(t nn.Tensor) *Tensor {
 	if t == nil {
 		return nil
 	}
-	return t.(*Tensor)
+	if g, ok := t.(*Tensor); ok {
+		return g
+	}
+	return nil // a *rowChunks outside Embed and Linear: the op reports the nil
 }
 
 func (b *Backend) Err() error { return b.D.Err() }
@@ -42,6 +48,11 @@ func (b *Backend) Param(p *weights.Param) nn.Tensor {
 	if shape == nil {
 		shape = []int{len(p.Data)}
 	}
+	if b.ChunkBytes > 0 && uint64(4*len(p.Data)) > b.ChunkBytes && len(shape) == 2 {
+		c := b.chunk(p, shape)
+		b.params[p] = c
+		return c
+	}
 	t := b.D.Upload(p.Data, shape...)
 	b.params[p] = t
 	b.owned[t.buf] = true
@@ -51,8 +62,17 @@ func (b *Backend) Param(p *weights.Param) nn.Tensor {
 // ReleaseParams frees every uploaded weight.
 func (b *Backend) ReleaseParams() {
 	for p, t := range b.params {
-		delete(b.owned, t.buf)
-		t.Release()
+		parts := []*Tensor{}
+		switch t := t.(type) {
+		case *Tensor:
+			parts = append(parts, t)
+		case *rowChunks:
+			parts = t.parts
+		}
+		for _, part := range parts {
+			delete(b.owned, part.buf)
+			part.Release()
+		}
 		delete(b.params, p)
 	}
 }
@@ -66,7 +86,7 @@ func (b *Backend) Read(t nn.Tensor) ([]float32, error) { return dev(t).Read() }
 // either frees both.
 func (b *Backend) Free(ts ...nn.Tensor) {
 	for _, t := range ts {
-		if t == nil {
+		if _, big := t.(*rowChunks); t == nil || big {
 			continue
 		}
 		if g := dev(t); !b.owned[g.buf] {
@@ -101,6 +121,9 @@ func (b *Backend) Add(a, c nn.Tensor) nn.Tensor { return b.D.Add(dev(a), dev(c))
 func (b *Backend) Mul(a, c nn.Tensor) nn.Tensor { return b.D.Mul(dev(a), dev(c)) }
 
 func (b *Backend) Embed(table nn.Tensor, ids []int) nn.Tensor {
+	if c, ok := table.(*rowChunks); ok {
+		return b.embedHost(c, ids)
+	}
 	t := dev(table)
 	u := make([]uint32, len(ids))
 	for i, id := range ids {
@@ -119,7 +142,13 @@ func (b *Backend) Embed(table nn.Tensor, ids []int) nn.Tensor {
 func (b *Backend) Rows(x nn.Tensor, start, n int) nn.Tensor { return b.D.Rows(dev(x), start, n) }
 func (b *Backend) Concat(x, y nn.Tensor) nn.Tensor          { return b.D.Concat(dev(x), dev(y)) }
 
-func (b *Backend) Reshape(t nn.Tensor, shape ...int) nn.Tensor { return dev(t).Reshape(shape...) }
+func (b *Backend) Reshape(t nn.Tensor, shape ...int) nn.Tensor {
+	if _, big := t.(*rowChunks); big {
+		b.D.failf("reshape of a weight stored in row chunks (%v)", t.Shape())
+		return t
+	}
+	return dev(t).Reshape(shape...)
+}
 
 // Select gathers rows of axis 0 with the embedding kernel: x viewed as a
 // (rows, rest) table.

@@ -7,6 +7,9 @@ import (
 
 // Linear is x·wᵀ + bias through the matmul kernels (variant per adapter).
 func (b *Backend) Linear(x, w, bias nn.Tensor) nn.Tensor {
+	if c, ok := w.(*rowChunks); ok {
+		return b.linearChunks(dev(x), c, dev(bias))
+	}
 	return b.D.Linear(dev(x), dev(w), dev(bias))
 }
 
