@@ -41,14 +41,19 @@ func (a *VisionAttention) split(hidden int) error {
 	default:
 		return fmt.Errorf("%s: a checkpoint must hold either qkv.bias or both q_bias and v_bias", a.QKV.Name)
 	}
+	var err error
 	part := func(i int, name string) nn.Linear {
-		return nn.Linear{
+		l := nn.Linear{
 			Weight: weights.Param{Name: a.QKV.Name + "[" + name + "]", Shape: []int{hidden, hidden}, Data: w[i*hidden*hidden : (i+1)*hidden*hidden]},
 			Bias:   weights.Param{Name: a.QKV.Name + "[" + name + " bias]", Shape: []int{hidden}, Data: bias[i*hidden : (i+1)*hidden]},
 		}
+		if a.QKV.Q != nil && err == nil { // a quantized checkpoint: split the packed rows too
+			l.Weight.Q, err = a.QKV.Q.Rows(i*hidden, (i+1)*hidden, hidden)
+		}
+		return l
 	}
 	a.q, a.k, a.v = part(0, "q"), part(1, "k"), part(2, "v")
-	return nil
+	return err
 }
 
 // VisionLayer is a pre-LN transformer block.

@@ -48,6 +48,11 @@ func (b *Backend) Param(p *weights.Param) nn.Tensor {
 	if shape == nil {
 		shape = []int{len(p.Data)}
 	}
+	if p.Q != nil && len(shape) == 2 && (p.Q.DType == "q8" || p.Q.DType == "q4") {
+		w := b.uploadQuant(p)
+		b.params[p] = w
+		return w
+	}
 	if b.ChunkBytes > 0 && uint64(4*len(p.Data)) > b.ChunkBytes && len(shape) == 2 {
 		c := b.chunk(p, shape)
 		b.params[p] = c
@@ -68,6 +73,8 @@ func (b *Backend) ReleaseParams() {
 			parts = append(parts, t)
 		case *rowChunks:
 			parts = t.parts
+		case *quantWeight:
+			parts = []*Tensor{t.codes, t.scales}
 		}
 		for _, part := range parts {
 			delete(b.owned, part.buf)
@@ -86,8 +93,8 @@ func (b *Backend) Read(t nn.Tensor) ([]float32, error) { return dev(t).Read() }
 // either frees both.
 func (b *Backend) Free(ts ...nn.Tensor) {
 	for _, t := range ts {
-		if _, big := t.(*rowChunks); t == nil || big {
-			continue
+		if _, ok := t.(*Tensor); !ok {
+			continue // nil, or a weight kept for the backend's life
 		}
 		if g := dev(t); !b.owned[g.buf] {
 			g.Release()
@@ -143,8 +150,8 @@ func (b *Backend) Rows(x nn.Tensor, start, n int) nn.Tensor { return b.D.Rows(de
 func (b *Backend) Concat(x, y nn.Tensor) nn.Tensor          { return b.D.Concat(dev(x), dev(y)) }
 
 func (b *Backend) Reshape(t nn.Tensor, shape ...int) nn.Tensor {
-	if _, big := t.(*rowChunks); big {
-		b.D.failf("reshape of a weight stored in row chunks (%v)", t.Shape())
+	if _, ok := t.(*Tensor); !ok {
+		b.D.failf("reshape of a weight stored chunked or quantized (%v)", t.Shape())
 		return t
 	}
 	return dev(t).Reshape(shape...)

@@ -69,3 +69,38 @@ func (b *Backend) linearChunks(x *Tensor, w *rowChunks, bias *Tensor) nn.Tensor 
 	}
 	return out
 }
+
+// quantWeight is a Linear weight kept packed on the device (int8 or int4
+// codes and their scales) and multiplied by the quantized kernels.
+type quantWeight struct {
+	q             *weights.Quantized
+	codes, scales *Tensor
+	shape         []int
+}
+
+func (w *quantWeight) Shape() []int { return append([]int(nil), w.shape...) }
+
+// uploadQuant uploads a packed (n, k) weight.
+func (b *Backend) uploadQuant(p *weights.Param) *quantWeight {
+	n, k := p.Shape[0], p.Shape[1]
+	per := 4
+	if p.Q.DType == "q4" {
+		per = 8
+	}
+	w := &quantWeight{q: p.Q, shape: p.Shape,
+		codes:  b.D.UploadU32(p.Q.Codes, n, k/per),
+		scales: b.D.Upload(p.Q.Scales, n, k/p.Q.Group)}
+	if p.Q.DType == "q8" {
+		w.scales = w.scales.Reshape(n)
+	}
+	b.owned[w.codes.buf], b.owned[w.scales.buf] = true, true
+	return w
+}
+
+// linearQuant runs the quantized kernel matching the weight's layout.
+func (b *Backend) linearQuant(x *Tensor, w *quantWeight, bias *Tensor) nn.Tensor {
+	if w.q.DType == "q4" {
+		return b.D.LinearQ4(x, w.codes, w.scales, bias)
+	}
+	return b.D.LinearQ8(x, w.codes, w.scales, bias)
+}

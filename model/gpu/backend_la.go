@@ -7,8 +7,11 @@ import (
 
 // Linear is x·wᵀ + bias through the matmul kernels (variant per adapter).
 func (b *Backend) Linear(x, w, bias nn.Tensor) nn.Tensor {
-	if c, ok := w.(*rowChunks); ok {
-		return b.linearChunks(dev(x), c, dev(bias))
+	switch w := w.(type) {
+	case *rowChunks:
+		return b.linearChunks(dev(x), w, dev(bias))
+	case *quantWeight:
+		return b.linearQuant(dev(x), w, dev(bias))
 	}
 	return b.D.Linear(dev(x), dev(w), dev(bias))
 }

@@ -2,8 +2,10 @@ package stream
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -112,3 +114,36 @@ func (s *Store) ReadF32(name string) ([]float32, error) {
 
 // Release drops fetched shards (after the weights were bound or uploaded).
 func (s *Store) Release() { s.shards = map[int][]byte{} }
+
+// ReadQuant returns a q8 or q4 tensor's codes and scales as stored, or nil
+// for float tensors.
+func (s *Store) ReadQuant(name string) (*weights.Quantized, error) {
+	t, ok := s.byName[name]
+	if !ok {
+		return nil, fmt.Errorf("stream: no tensor %q", name)
+	}
+	if t.DType != "q8" && t.DType != "q4" {
+		return nil, nil
+	}
+	k := t.Shape[1]
+	perWord := 4
+	if t.DType == "q4" {
+		perWord = 8
+	}
+	q := &weights.Quantized{DType: t.DType, Group: t.Group}
+	for _, p := range t.Parts {
+		b, err := s.shard(p.Shard)
+		if err != nil {
+			return nil, err
+		}
+		raw := b[p.Offset : p.Offset+p.Bytes]
+		codes := p.Rows * k / perWord
+		for i := 0; i < codes; i++ {
+			q.Codes = append(q.Codes, binary.LittleEndian.Uint32(raw[4*i:]))
+		}
+		for i := codes; i < len(raw)/4; i++ {
+			q.Scales = append(q.Scales, math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:])))
+		}
+	}
+	return q, nil
+}

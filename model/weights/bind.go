@@ -15,6 +15,9 @@ type Param struct {
 	Name  string
 	Shape []int
 	Data  []float32
+	// Q, when the checkpoint stores this weight quantized, is the packed
+	// form beside the dequantized Data.
+	Q *Quantized
 }
 
 // Ignore names checkpoint tensors that a model deliberately does not use.
@@ -246,6 +249,11 @@ func (b *binder) bindParam(p *Param, name, alt string, tg tag) bool {
 		return true
 	}
 	p.Name, p.Shape, p.Data = name, append([]int(nil), info.Shape...), data
+	if qs, ok := b.src.(QuantStore); ok {
+		if p.Q, err = qs.ReadQuant(name); err != nil {
+			b.errs.Other = append(b.errs.Other, err.Error())
+		}
+	}
 	return true
 }
 
