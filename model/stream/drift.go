@@ -39,7 +39,7 @@ func MeasureDrift(b nn.Backend, base, conv *blip2.Model, in *blip2.Inputs) (Drif
 		case []float32:
 			gv := g.Data.([]float32)
 			if len(gv) == len(wv) {
-				d.Cosine[w.Name] = cosine(wv, gv)
+				d.Cosine[w.Name] = Cosine(wv, gv)
 			} else {
 				d.Cosine[w.Name] = math.NaN()
 			}
@@ -51,7 +51,8 @@ func MeasureDrift(b nn.Backend, base, conv *blip2.Model, in *blip2.Inputs) (Drif
 	return d, nil
 }
 
-func cosine(a, b []float32) float64 {
+// Cosine is the cosine similarity of two vectors.
+func Cosine(a, b []float32) float64 {
 	var ab, aa, bb float64
 	for i := range a {
 		ab += float64(a[i]) * float64(b[i])

@@ -181,3 +181,28 @@ func FuzzParseManifest(f *testing.F) {
 		}
 	})
 }
+
+// TestCommittedConversionIsCurrent: testdata/stream holds set a converted
+// to int8 for the browser suite; converting again must give the same bytes
+// (conversion is deterministic, and the fixture follows the format).
+func TestCommittedConversionIsCurrent(t *testing.T) {
+	dir := golden("blip2-tiny-a")
+	cfgJSON, _ := os.ReadFile(filepath.Join(dir, "config.json"))
+	src, closer, err := weights.OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+	out := t.TempDir()
+	if _, err := Convert(src, cfgJSON, "int8", out, nil); err != nil {
+		t.Fatal(err)
+	}
+	committed := filepath.Join("..", "..", "testdata", "stream", "blip2-tiny-a-int8")
+	for _, name := range []string{"manifest.json", "shard-000.bin"} {
+		a, err1 := os.ReadFile(filepath.Join(out, name))
+		b, err2 := os.ReadFile(filepath.Join(committed, name))
+		if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s differs from a fresh conversion (%v, %v): regenerate with `go run ./server convert -from testdata/golden/blip2-tiny-a -to testdata/stream/blip2-tiny-a-int8 -quant int8`", name, err1, err2)
+		}
+	}
+}
