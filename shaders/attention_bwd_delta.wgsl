@@ -9,26 +9,9 @@
 @group(0) @binding(1) var<storage, read> dout: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> out: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> lse: array<f32>;
-
-struct Params {
-    b: u32,
-    tq: u32,
-    tk: u32,
-    h: u32,
-    d: u32,
-    scale: f32,
-    mode: u32,
-    nq: u32,
-    past: u32,
-    has_bias: u32,
-    sb: u32,
-    sh: u32,
-    si: u32,
-    stride: u32, // threads per row of the dispatch grid
-    _pad0: u32,
-    _pad1: u32,
-}
 @group(0) @binding(4) var<uniform> p: Params;
+
+// #import attention_params
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

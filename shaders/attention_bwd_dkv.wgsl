@@ -15,59 +15,11 @@
 @group(0) @binding(5) var<storage, read> dout: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read> stats: array<f32>;
 @group(0) @binding(7) var<storage, read> bias: array<f32>;
-
-struct Params {
-    b: u32,
-    tq: u32,
-    tk: u32,
-    h: u32,
-    d: u32,
-    scale: f32,
-    mode: u32,
-    nq: u32,
-    past: u32,
-    has_bias: u32,
-    sb: u32,
-    sh: u32,
-    si: u32,
-    stride: u32, // threads per row of the dispatch grid
-    _pad0: u32,
-    _pad1: u32,
-}
 @group(0) @binding(8) var<uniform> p: Params;
 
-const MAXD4: u32 = 32u;
-const NEG_MAX: f32 = -3.4028234663852886e38; // -FLT_MAX, written exactly: Tint rejects a literal that rounds past it
+// #import attention_mask
+
 const R: u32 = 4u; // keys per invocation
-
-// key_range is [lo, hi), the keys query row i may see; both ends are
-// non-decreasing in i, so a block's union is [lo(first), hi(last)).
-fn key_range(i: u32) -> vec2<u32> {
-    let a = p.past + i;
-    if (p.mode != 0u && a < p.nq) {
-        return vec2<u32>(0u, min(p.nq, p.tk));
-    }
-    if (p.mode == 1u) {
-        return vec2<u32>(p.nq, p.tk);
-    }
-    if (p.mode == 2u) {
-        return vec2<u32>(0u, min(a + 1u, p.tk));
-    }
-    return vec2<u32>(0u, p.tk);
-}
-
-// query_range is [lo, hi), the query rows that may see key j (the inverse of
-// key_range); both ends are non-decreasing in j.
-fn query_range(j: u32) -> vec2<u32> {
-    let n = min(select(0u, p.nq - p.past, p.nq > p.past), p.tq); // rows before nq
-    if (p.mode == 1u) {
-        return select(vec2<u32>(n, p.tq), vec2<u32>(0u, n), j < p.nq);
-    }
-    if (p.mode == 2u && j >= p.nq) {
-        return vec2<u32>(min(select(0u, j - p.past, j > p.past), p.tq), p.tq);
-    }
-    return vec2<u32>(0u, p.tq);
-}
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -127,7 +79,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
             let j = j0 + r;
             var s = p.scale * (sd[r].x + sd[r].y + sd[r].z + sd[r].w);
             if (p.has_bias != 0u) {
-                s += bias[b * p.sb + h * p.sh + i * p.si + min(j, p.tk - 1u)];
+                s += bias[bias_index(b, h, i, min(j, p.tk - 1u))];
             }
             let use_key = r < nr && j >= kr.x && j < kr.y && s >= NEG_MAX;
             let pij = select(0.0, exp(max(s - lse, -1000.0)), use_key);

@@ -27,47 +27,12 @@
 @group(0) @binding(3) var<storage, read> k: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> v: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> bias: array<f32>;
-
-struct Params {
-    b: u32,
-    tq: u32,
-    tk: u32,
-    h: u32,
-    d: u32,
-    scale: f32,
-    mode: u32,
-    nq: u32,
-    past: u32,
-    has_bias: u32,
-    sb: u32,
-    sh: u32,
-    si: u32,
-    stride: u32, // threads per row of the dispatch grid
-    _pad0: u32,
-    _pad1: u32,
-}
 @group(0) @binding(6) var<uniform> p: Params;
 
-const MAXD4: u32 = 32u;
-const R: u32 = 8u; // query rows per invocation
-const NEG_MAX: f32 = -3.4028234663852886e38; // -FLT_MAX, written exactly: Tint rejects a literal that rounds past it
-const POS_MAX: f32 = 3.4028234663852886e38; // FLT_MAX, written exactly
+// #import attention_mask
 
-// key_range is [lo, hi), the keys query row i may see; both ends are
-// non-decreasing in i, so a block's union is [lo(first), hi(last)).
-fn key_range(i: u32) -> vec2<u32> {
-    let a = p.past + i;
-    if (p.mode != 0u && a < p.nq) {
-        return vec2<u32>(0u, min(p.nq, p.tk));
-    }
-    if (p.mode == 1u) {
-        return vec2<u32>(p.nq, p.tk);
-    }
-    if (p.mode == 2u) {
-        return vec2<u32>(0u, min(a + 1u, p.tk));
-    }
-    return vec2<u32>(0u, p.tk);
-}
+const R: u32 = 8u; // query rows per invocation
+const POS_MAX: f32 = 3.4028234663852886e38; // FLT_MAX, written exactly
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -120,7 +85,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         for (var r = 0u; r < R; r++) {
             var s = p.scale * (dot4[r].x + dot4[r].y + dot4[r].z + dot4[r].w);
             if (p.has_bias != 0u) {
-                s += bias[b * p.sb + h * p.sh + min(i0 + r, p.tq - 1u) * p.si + j];
+                s += bias[bias_index(b, h, min(i0 + r, p.tq - 1u), j)];
             }
             let use_key = j >= lo_r[r] && j < hi_r[r] && s >= NEG_MAX;
             // The running max starts finite, so m − s is never NaN; the

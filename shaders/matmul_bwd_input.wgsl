@@ -17,24 +17,13 @@
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 
-struct Params {
-    m: u32, n: u32, k: u32, batch: u32,
-    inner: u32, flags: u32, a_row: u32, b_row: u32,
-    c_row: u32, a_off: u32, b_off: u32, c_off: u32,
-    a_outer: u32, a_inner: u32, b_outer: u32, b_inner: u32,
-    c_outer: u32, c_inner: u32, _p0: u32, _p1: u32,
-}
 @group(0) @binding(3) var<uniform> p: Params;
+
+// #import matmul_a
 
 const TM = 16u;
 const TN = 16u;
 const WG = 8u;
-
-fn a4(i: u32, left: u32) -> vec4<f32> {
-    return vec4<f32>(a[i], select(0.0, a[i + min(1u, left - 1u)], left > 1u),
-        select(0.0, a[i + min(2u, left - 1u)], left > 2u), select(0.0, a[i + min(3u, left - 1u)], left > 3u));
-}
-fn af(i: u32) -> vec4<f32> { return vec4<f32>(a[i], a[i + 1u], a[i + 2u], a[i + 3u]); }
 
 // m is a 4×4 block with [column r][row c] = C[row + r][col + c].
 fn store(base: u32, row: u32, col: u32, m: mat4x4<f32>) {
@@ -50,12 +39,10 @@ fn store(base: u32, row: u32, col: u32, m: mat4x4<f32>) {
 
 @compute @workgroup_size(WG, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-    let z = wid.z;
-    let zo = z / p.inner;
-    let zi = z % p.inner;
-    let ab = p.a_off + zo * p.a_outer + zi * p.a_inner;
-    let bb = p.b_off + zo * p.b_outer + zi * p.b_inner;
-    let cb = p.c_off + zo * p.c_outer + zi * p.c_inner;
+    let zoff = batch_offsets(wid.z);
+    let ab = zoff.x;
+    let bb = zoff.y;
+    let cb = zoff.z;
     let row0 = wid.y * TM;
     let col0 = gid.x * TN;
     // Row starts of A and column offsets of B, clamped into the matrix.

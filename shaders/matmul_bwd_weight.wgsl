@@ -18,14 +18,9 @@
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 
-struct Params {
-    m: u32, n: u32, k: u32, batch: u32,
-    inner: u32, flags: u32, a_row: u32, b_row: u32,
-    c_row: u32, a_off: u32, b_off: u32, c_off: u32,
-    a_outer: u32, a_inner: u32, b_outer: u32, b_inner: u32,
-    c_outer: u32, c_inner: u32, _p0: u32, _p1: u32,
-}
 @group(0) @binding(3) var<uniform> p: Params;
+
+// #import matmul_params
 
 const TM = 16u;
 const TN = 16u;
@@ -48,12 +43,10 @@ fn store(base: u32, row: u32, col: u32, m: mat4x4<f32>) {
 
 @compute @workgroup_size(WG, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-    let z = wid.z;
-    let zo = z / p.inner;
-    let zi = z % p.inner;
-    let ab = p.a_off + zo * p.a_outer + zi * p.a_inner;
-    let bb = p.b_off + zo * p.b_outer + zi * p.b_inner;
-    let cb = p.c_off + zo * p.c_outer + zi * p.c_inner;
+    let zoff = batch_offsets(wid.z);
+    let ab = zoff.x;
+    let bb = zoff.y;
+    let cb = zoff.z;
     let row0 = wid.y * TM;
     let col0 = gid.x * TN;
     // Column offsets of A and B, clamped into the matrix.

@@ -25,54 +25,27 @@
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 
-struct Params {
-    m: u32, n: u32, k: u32, batch: u32,
-    inner: u32, flags: u32, a_row: u32, b_row: u32,
-    c_row: u32, a_off: u32, b_off: u32, c_off: u32,
-    a_outer: u32, a_inner: u32, b_outer: u32, b_inner: u32,
-    c_outer: u32, c_inner: u32, _p0: u32, _p1: u32,
-}
 @group(0) @binding(4) var<uniform> p: Params;
+
+// #import matmul_a
+// #import matmul_store_bias
 
 const TM = 32u; // rows of C per invocation
 const TN = 16u; // columns of C per invocation
 const WG = 8u;  // one AVX2 vector of lanes
 
-// Four consecutive elements, the ones at or past `left` read as zero (the
-// index is clamped so the load itself stays in bounds).
-fn a4(i: u32, left: u32) -> vec4<f32> {
-    return vec4<f32>(a[i], select(0.0, a[i + min(1u, left - 1u)], left > 1u),
-        select(0.0, a[i + min(2u, left - 1u)], left > 2u), select(0.0, a[i + min(3u, left - 1u)], left > 3u));
-}
 fn b4(i: u32, left: u32) -> vec4<f32> {
     return vec4<f32>(b[i], select(0.0, b[i + min(1u, left - 1u)], left > 1u),
         select(0.0, b[i + min(2u, left - 1u)], left > 2u), select(0.0, b[i + min(3u, left - 1u)], left > 3u));
 }
-fn af(i: u32) -> vec4<f32> { return vec4<f32>(a[i], a[i + 1u], a[i + 2u], a[i + 3u]); }
 fn bf(i: u32) -> vec4<f32> { return vec4<f32>(b[i], b[i + 1u], b[i + 2u], b[i + 3u]); }
-
-fn store(base: u32, row: u32, col: u32, m: mat4x4<f32>) {
-    for (var cc = 0u; cc < 4u; cc++) {
-        let j = col + cc;
-        if (j >= p.n) { break; }
-        var bj = 0.0;
-        if ((p.flags & 1u) != 0u) { bj = bias[j]; }
-        for (var r = 0u; r < 4u; r++) {
-            if (row + r < p.m) {
-                c[base + (row + r) * p.c_row + j] = m[cc][r] + bj;
-            }
-        }
-    }
-}
 
 @compute @workgroup_size(WG, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-    let z = wid.z;
-    let zo = z / p.inner;
-    let zi = z % p.inner;
-    let ab = p.a_off + zo * p.a_outer + zi * p.a_inner;
-    let bb = p.b_off + zo * p.b_outer + zi * p.b_inner;
-    let cb = p.c_off + zo * p.c_outer + zi * p.c_inner;
+    let zoff = batch_offsets(wid.z);
+    let ab = zoff.x;
+    let bb = zoff.y;
+    let cb = zoff.z;
     let row0 = wid.y * TM;
     let col0 = gid.x * TN;
     // Row starts, clamped into the matrix.

@@ -18,20 +18,14 @@
 @group(0) @binding(3) var<storage, read> scale: array<f32>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 
-struct Params {
-    m: u32, n: u32, k: u32, batch: u32,
-    inner: u32, flags: u32, a_row: u32, b_row: u32,
-    c_row: u32, a_off: u32, b_off: u32, c_off: u32,
-    a_outer: u32, a_inner: u32, b_outer: u32, b_inner: u32,
-    c_outer: u32, c_inner: u32, _p0: u32, _p1: u32,
-}
 @group(0) @binding(5) var<uniform> p: Params;
+
+// #import matmul_a
+// #import matmul_store_bias
 
 const TM = 16u;
 const TN = 32u;
 const WG = 8u;
-
-fn af(i: u32) -> vec4<f32> { return vec4<f32>(a[i], a[i + 1u], a[i + 2u], a[i + 3u]); }
 
 // Four int8 of a word, sign-extended by an arithmetic shift.
 fn q8(w: u32) -> vec4<f32> {
@@ -39,28 +33,12 @@ fn q8(w: u32) -> vec4<f32> {
         bitcast<i32>(w << 8u) >> 24u, bitcast<i32>(w) >> 24u));
 }
 
-fn store(base: u32, row: u32, col: u32, m: mat4x4<f32>) {
-    for (var cc = 0u; cc < 4u; cc++) {
-        let j = col + cc;
-        if (j >= p.n) { break; }
-        var bj = 0.0;
-        if ((p.flags & 1u) != 0u) { bj = bias[j]; }
-        for (var r = 0u; r < 4u; r++) {
-            if (row + r < p.m) {
-                c[base + (row + r) * p.c_row + j] = m[cc][r] + bj;
-            }
-        }
-    }
-}
-
 @compute @workgroup_size(WG, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-    let z = wid.z;
-    let zo = z / p.inner;
-    let zi = z % p.inner;
-    let ab = p.a_off + zo * p.a_outer + zi * p.a_inner;
-    let bb = p.b_off + zo * p.b_outer + zi * p.b_inner;
-    let cb = p.c_off + zo * p.c_outer + zi * p.c_inner;
+    let zoff = batch_offsets(wid.z);
+    let ab = zoff.x;
+    let bb = zoff.y;
+    let cb = zoff.z;
     let row0 = wid.y * TM;
     let col0 = gid.x * TN;
     // Row starts, clamped into the matrix.

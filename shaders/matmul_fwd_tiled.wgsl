@@ -15,14 +15,9 @@
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 
-struct Params {
-    m: u32, n: u32, k: u32, batch: u32,
-    inner: u32, flags: u32, a_row: u32, b_row: u32,
-    c_row: u32, a_off: u32, b_off: u32, c_off: u32,
-    a_outer: u32, a_inner: u32, b_outer: u32, b_inner: u32,
-    c_outer: u32, c_inner: u32, _p0: u32, _p1: u32,
-}
 @group(0) @binding(4) var<uniform> p: Params;
+
+// #import matmul_params
 
 const BM = 64u;
 const BN = 64u;
@@ -35,12 +30,10 @@ var<workgroup> sb: array<f32, TILE>;
 
 @compute @workgroup_size(16, 16, 1)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-    let z = wid.z;
-    let zo = z / p.inner;
-    let zi = z % p.inner;
-    let ab = p.a_off + zo * p.a_outer + zi * p.a_inner;
-    let bb = p.b_off + zo * p.b_outer + zi * p.b_inner;
-    let cb = p.c_off + zo * p.c_outer + zi * p.c_inner;
+    let zoff = batch_offsets(wid.z);
+    let ab = zoff.x;
+    let bb = zoff.y;
+    let cb = zoff.z;
     let row0 = wid.y * BM;
     let col0 = wid.x * BN;
     let tid = lid.y * 16u + lid.x;

@@ -7,6 +7,11 @@
 // order of its pure-Go twin in model/cpu. The binding list is parsed from the
 // source, so the WGSL file is the single description of a kernel; nothing in
 // Go repeats it.
+//
+// WGSL has no #include, so helper code shared by several kernels lives in
+// lib/<name>.wgsl (no entry point, no bindings) and a kernel line that reads
+// exactly `// #import name` is replaced by that file's text when the kernel
+// is loaded; see Resolve. Kernel.Source is the resolved text.
 package shaders
 
 import (
@@ -20,8 +25,11 @@ import (
 	"sync"
 )
 
-//go:embed *.wgsl
+//go:embed *.wgsl lib/*.wgsl
 var files embed.FS
+
+// libFS holds the importable snippets, named without the lib/ prefix.
+var libFS, _ = fs.Sub(files, "lib")
 
 // Access is how a kernel binds one buffer.
 type Access uint8
@@ -45,7 +53,7 @@ type Binding struct {
 // Kernel describes one WGSL file.
 type Kernel struct {
 	Name      string // file name without .wgsl
-	Source    string // WGSL text, exactly as compiled
+	Source    string // WGSL text with imports resolved, exactly as compiled
 	Bindings  []Binding
 	Workgroup [3]uint32
 	// WorkgroupBytes is the workgroup memory the kernel declares, checked
@@ -97,7 +105,12 @@ func load() {
 	for _, p := range paths {
 		src, _ := files.ReadFile(p)
 		name := strings.TrimSuffix(p, ".wgsl")
-		k, err := Parse(name, string(src))
+		resolved, err := Resolve(name, string(src), libFS)
+		if err != nil {
+			loadErr = err
+			return
+		}
+		k, err := Parse(name, resolved)
 		if err != nil {
 			loadErr = err
 			return

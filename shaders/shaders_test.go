@@ -1,11 +1,13 @@
 package shaders
 
 import (
+	"io/fs"
 	"math"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/gogpu/naga"
 )
@@ -108,6 +110,110 @@ func TestFloatLiteralsFitF32(t *testing.T) {
 			if err == nil && math.Abs(v) > math.MaxFloat32 {
 				t.Errorf("%s: literal %s is beyond FLT_MAX (write 3.4028234663852886e38)", name, lit)
 			}
+		}
+	}
+}
+
+var testLib = fstest.MapFS{
+	"leaf.wgsl":  {Data: []byte("fn leaf() -> f32 { return 1.0; }\n")},
+	"mid.wgsl":   {Data: []byte("// #import leaf\nfn mid() -> f32 { return leaf(); }")},
+	"cycle.wgsl": {Data: []byte("// #import loop\n")},
+	"loop.wgsl":  {Data: []byte("// #import cycle\n")},
+	"bad.wgsl":   {Data: []byte("// #import absent\n")},
+}
+
+// TestResolveImports: an import line becomes the snippet's text, nested
+// imports resolve, and each snippet lands once however often it is imported.
+func TestResolveImports(t *testing.T) {
+	src := "// #import mid\n  // #import leaf  \n// #import mid\n// # import leaf (not an import)\nfn main() {}\n"
+	got, err := Resolve("k", src, testLib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "fn leaf() -> f32 { return 1.0; }\nfn mid() -> f32 { return leaf(); }\n// # import leaf (not an import)\nfn main() {}\n"
+	if got != want {
+		t.Errorf("Resolve =\n%s\nwant\n%s", got, want)
+	}
+	if got, err := Resolve("k", "fn main() {}", testLib); err != nil || got != "fn main() {}" {
+		t.Errorf("Resolve without imports = %q, %v", got, err)
+	}
+}
+
+func TestResolveMissingImport(t *testing.T) {
+	_, err := Resolve("k", "// #import mid\n// #import bad\n", testLib)
+	if err == nil || !strings.Contains(err.Error(), "absent") || !strings.Contains(err.Error(), "k -> bad") {
+		t.Errorf("missing import: err = %v, want one naming absent and the chain k -> bad", err)
+	}
+}
+
+func TestResolveImportCycle(t *testing.T) {
+	_, err := Resolve("k", "// #import cycle\n", testLib)
+	if err == nil || !strings.Contains(err.Error(), "cycle -> loop -> cycle") {
+		t.Errorf("cyclic import: err = %v, want an import cycle error", err)
+	}
+}
+
+// TestKernelSourceIsResolved: no import line is left for a compiler to see.
+func TestKernelSourceIsResolved(t *testing.T) {
+	for _, name := range Names() {
+		k, _ := Get(name)
+		for _, line := range strings.Split(k.Source, "\n") {
+			if importRE.MatchString(line) {
+				t.Errorf("%s: unresolved %q", name, line)
+			}
+		}
+	}
+}
+
+// TestLibFilesAreSnippets: lib files hold shared helpers only, each imported
+// by some kernel; bindings and entry points belong to the kernel files.
+func TestLibFilesAreSnippets(t *testing.T) {
+	libs, err := fs.Glob(libFS, "*.wgsl")
+	if err != nil || len(libs) == 0 {
+		t.Fatalf("no lib snippets embedded (%v)", err)
+	}
+	imported := map[string]bool{}
+	for _, p := range mustGlob(t, files, "*.wgsl") {
+		collectImports(t, p, imported)
+	}
+	for _, p := range libs {
+		name := strings.TrimSuffix(p, ".wgsl")
+		src, _ := fs.ReadFile(libFS, p)
+		code := stripComments(string(src))
+		if bindingRE.MatchString(code) || strings.Contains(code, "@group") || strings.Contains(code, "@binding") {
+			t.Errorf("lib/%s declares a binding; keep bindings in the kernels", p)
+		}
+		for _, attr := range []string{"@compute", "@vertex", "@fragment", "@workgroup_size", "fn main("} {
+			if strings.Contains(code, attr) {
+				t.Errorf("lib/%s contains %s; entry points belong to the kernels", p, attr)
+			}
+		}
+		if !imported[name] {
+			t.Errorf("lib/%s is imported by no kernel", p)
+		}
+	}
+}
+
+func mustGlob(t *testing.T, fsys fs.FS, pattern string) []string {
+	t.Helper()
+	paths, err := fs.Glob(fsys, pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return paths
+}
+
+// collectImports marks what the kernel file p imports, directly or through
+// other snippets.
+func collectImports(t *testing.T, p string, seen map[string]bool) {
+	src, err := fs.ReadFile(files, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(src), "\n") {
+		if m := importRE.FindStringSubmatch(line); m != nil && !seen[m[1]] {
+			seen[m[1]] = true
+			collectImports(t, "lib/"+m[1]+".wgsl", seen)
 		}
 	}
 }
