@@ -9,39 +9,19 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"strings"
-
-	"honnef.co/go/js/dom/v2"
 
 	"blip2/model/gpu"
 	"blip2/model/gpu/kerneltest"
 	"blip2/shaders"
 	"blip2/wasm/jsutil"
+	"blip2/wasm/testpage"
 )
 
-func main() {
-	doc := dom.GetWindow().Document()
-	log := doc.GetElementByID("log")
-	var out strings.Builder
-	say := func(format string, args ...any) {
-		fmt.Fprintf(&out, format+"\n", args...)
-		log.SetTextContent(out.String())
-		fmt.Printf(format+"\n", args...)
-	}
-	failed := run(say)
-	verdict := "pass"
-	if failed > 0 {
-		verdict = "fail"
-	}
-	say("RESULT %s (%d failed)", verdict, failed)
-	doc.GetElementByID("status").SetAttribute("data-done", verdict)
-	select {} // keep the Go runtime alive for the page
-}
+func main() { testpage.Run(run) }
 
 // run returns the number of failures. It blocks on GPU readbacks, which is
 // allowed here: this is the main goroutine, not a JS callback.
-func run(say func(string, ...any)) (failed int) {
+func run(say testpage.Say) (failed int) {
 	d, err := gpu.Open(context.Background())
 	if err != nil {
 		say("FAIL no WebGPU adapter: %v", err)

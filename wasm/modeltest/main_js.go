@@ -9,9 +9,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"strings"
-
-	"honnef.co/go/js/dom/v2"
 
 	"blip2/model/blip2"
 	"blip2/model/config"
@@ -19,6 +16,7 @@ import (
 	"blip2/model/stream"
 	"blip2/model/weights"
 	"blip2/wasm/jsutil"
+	"blip2/wasm/testpage"
 )
 
 // tolerance for GPU kernels that reorder sums (the reference sets' README
@@ -28,20 +26,13 @@ const tolerance = 1e-3
 var sets = []string{"blip2-tiny-a", "blip2-tiny-a2"}
 
 func main() {
-	doc := dom.GetWindow().Document()
-	log := doc.GetElementByID("log")
-	var out strings.Builder
-	say := func(format string, args ...any) {
-		fmt.Fprintf(&out, format+"\n", args...)
-		log.SetTextContent(out.String())
-		fmt.Printf(format+"\n", args...)
-	}
-	failed := 0
-	d, err := gpu.Open(context.Background())
-	if err != nil {
-		say("FAIL no WebGPU adapter: %v", err)
-		failed++
-	} else {
+	testpage.Run(func(say testpage.Say) (failed int) {
+		d, err := gpu.Open(context.Background())
+		if err != nil {
+			say("FAIL no WebGPU adapter: %v", err)
+			return 1
+		}
+		defer d.Close()
 		d.Describe(jsutil.AdapterInfo())
 		say("adapter: %s, class %s", d.Info, d.Info.Class)
 		for _, set := range sets {
@@ -54,18 +45,12 @@ func main() {
 			say("FAIL streamed int8 model: %v", err)
 			failed++
 		}
-		d.Close()
-	}
-	verdict := "pass"
-	if failed > 0 {
-		verdict = "fail"
-	}
-	say("%d passed, %d failed", len(sets)+1-failed, failed)
-	doc.GetElementByID("status").SetAttribute("data-done", verdict)
-	select {}
+		say("%d passed, %d failed", len(sets)+1-failed, failed)
+		return failed
+	})
 }
 
-func runSet(d *gpu.Device, set string, say func(string, ...any)) error {
+func runSet(d *gpu.Device, set string, say testpage.Say) error {
 	base := "../testdata/golden/" + set + "/"
 	get := func(name string) ([]byte, error) { return jsutil.Fetch(base + name) }
 	cfgJSON, err := get("config.json")
@@ -115,7 +100,7 @@ func runSet(d *gpu.Device, set string, say func(string, ...any)) error {
 // shards), binds it, runs it on WebGPU with the image encoder packed, and
 // checks it against Hugging Face's f32 outputs: the Q-Former output within
 // cosine 0.999 and the generated ids unchanged.
-func runStream(d *gpu.Device, say func(string, ...any)) error {
+func runStream(d *gpu.Device, say testpage.Say) error {
 	base := "../testdata/stream/blip2-tiny-a-int8/"
 	mjs, err := jsutil.Fetch(base + "manifest.json")
 	if err != nil {
