@@ -7,16 +7,16 @@ import (
 	"time"
 )
 
-// TestGPUOverfitToyPairs is TestOverfitToyPairs on the device: the GPU
-// step trains a random tiny model on the 8 toy pairs (the frozen ViT's
-// features computed once and cached), then, on the device, ITC retrieval
+// TestGPUOverfitDataSample is TestOverfitDataSample on the device: the GPU
+// step trains a random tiny model on 8 real pairs of the committed data
+// sample (the frozen ViT's features computed once and cached), then, on the device, ITC retrieval
 // among them is perfect both ways and ITG's argmax at every caption
 // position is the next token (teacher-forced; with causal attention that
 // is what greedy decoding reproduces), and the host's greedy decoding of
 // the synced weights reproduces every caption.
-func TestGPUOverfitToyPairs(t *testing.T) {
-	m, b := toySetup(t, 1)
-	const steps = 100
+func TestGPUOverfitDataSample(t *testing.T) {
+	m, b, _ := sampleSetup(t, 1)
+	const steps = 150
 	s, err := NewGPU(m, openGPU(t), toyOptimizer(steps))
 	if err != nil {
 		t.Fatal(err)
