@@ -34,6 +34,8 @@ func Run(suite func(say Say) (failed int)) {
 		verdict = "fail"
 	}
 	say("RESULT %s (%d failed)", verdict, failed)
-	doc.GetElementByID("status").SetAttribute("data-done", verdict)
+	status := doc.GetElementByID("status")
+	status.SetTextContent(strings.Replace(status.TextContent(), "running…", verdict+"ed", 1))
+	status.SetAttribute("data-done", verdict)
 	select {}
 }
