@@ -41,18 +41,14 @@ func (b *Backend) Attention(q, k, v nn.Tensor, a nn.Attn) nn.Tensor {
 		lse.Release()
 		return out
 	}
-	// The fused kernel reads heads as vec4: pad each head with zeros, which
-	// change neither the scores nor the weighted sums, and trim after.
-	pd := (dim + 3) / 4 * 4
-	pad := func(t *Tensor) *Tensor {
-		p := b.D.PadLast(t.Reshape(t.Dim(0), t.Dim(1), a.Heads, dim), pd)
-		return p.Reshape(t.Dim(0), t.Dim(1), a.Heads*pd)
-	}
-	pq, pk, pv := pad(qt), pad(kt), pad(vt)
+	// The fused kernel reads heads as vec4: pad each head with zeros and
+	// trim the output.
+	pd := PaddedHeadDim(dim)
+	pq, pk, pv := b.D.PadHeads(qt, a.Heads, pd), b.D.PadHeads(kt, a.Heads, pd), b.D.PadHeads(vt, a.Heads, pd)
 	out, lse := b.D.Attention(pq, pk, pv, a.Heads, o)
-	trimmed := b.D.TrimLast(out.Reshape(qt.Dim(0), qt.Dim(1), a.Heads, pd), dim)
+	trimmed := b.D.TrimHeads(out, a.Heads, dim)
 	for _, t := range []*Tensor{pq, pk, pv, out, lse} {
 		t.Release()
 	}
-	return trimmed.Reshape(qt.shape...)
+	return trimmed
 }

@@ -81,3 +81,21 @@ func (d *Device) TrimLast(x *Tensor, dim int) *Tensor {
 	d.CopyRows(out, x, cpu.CopyRows{Batch: rows, N: 1, Cols: dim, SrcBlock: cols, SrcRow: cols, DstBlock: dim, DstRow: dim})
 	return out
 }
+
+// PaddedHeadDim is the head dimension the fused attention kernels read
+// (they load heads as vec4): dim rounded up to a multiple of 4.
+func PaddedHeadDim(dim int) int { return (dim + 3) / 4 * 4 }
+
+// PadHeads zero-pads each head of x (B, T, H·D) to pd columns, giving
+// (B, T, H·pd). Zero columns change neither attention scores nor weighted
+// sums.
+func (d *Device) PadHeads(x *Tensor, heads, pd int) *Tensor {
+	b, t := x.Dim(0), x.Dim(1)
+	return d.PadLast(x.Reshape(b, t, heads, x.Dim(2)/heads), pd).Reshape(b, t, heads*pd)
+}
+
+// TrimHeads is the inverse of PadHeads: x (B, T, H·pd) → (B, T, H·dim).
+func (d *Device) TrimHeads(x *Tensor, heads, dim int) *Tensor {
+	b, t := x.Dim(0), x.Dim(1)
+	return d.TrimLast(x.Reshape(b, t, heads, x.Dim(2)/heads), dim).Reshape(b, t, heads*dim)
+}

@@ -63,7 +63,7 @@ func TestReadOfReleasedTensorFails(t *testing.T) {
 func TestDispatchChecksBufferCount(t *testing.T) {
 	d := openTest(t)
 	x := d.Upload([]float32{1}, 1)
-	d.Dispatch("add_fwd", [3]uint32{1, 1, 1}, addParams{N: 1, BN: 1, Stride: 256}, x, x)
+	d.Dispatch("add_fwd", [3]uint32{1, 1, 1}, broadcastParams{N: 1, BN: 1, Stride: 256}, x, x)
 	if err := d.Err(); err == nil || !strings.Contains(err.Error(), "takes 3 buffers, got 2") {
 		t.Fatalf("got %v", err)
 	}

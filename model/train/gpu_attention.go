@@ -50,15 +50,13 @@ var useComposite = false
 // "composite".
 func GPUAttentionPath(headDim int) string {
 	switch {
-	case useComposite || padDim(headDim) > fusedMaxDim:
+	case useComposite || gpu.PaddedHeadDim(headDim) > fusedMaxDim:
 		return "composite (scores, softmax, P·V)"
 	case headDim%4 != 0:
 		return "fused (heads padded to a multiple of 4)"
 	}
 	return "fused"
 }
-
-func padDim(d int) int { return (d + 3) / 4 * 4 }
 
 // gpuAttn is one attention call's saved state. q, k, v are the caller's
 // (it releases them after the backward); everything else is the call's
@@ -80,7 +78,7 @@ type gpuAttn struct {
 func (s *GPUStepper) attention(q, k, v *gpu.Tensor, spec *attnSpec, heads int, scale float32) (*gpu.Tensor, *gpuAttn) {
 	a := &gpuAttn{q: q, k: k, v: v, heads: heads, dim: q.Dim(2) / heads, scale: scale}
 	d := s.d
-	pd := padDim(a.dim)
+	pd := gpu.PaddedHeadDim(a.dim)
 	if useComposite || pd > fusedMaxDim {
 		var mask *gpu.Tensor
 		if spec.mode != cpu.MaskNone || spec.keys != nil {
@@ -133,16 +131,14 @@ func (s *GPUStepper) attentionBackward(dout *gpu.Tensor, a *gpuAttn) (dq, dk, dv
 
 // padHeads zero-pads each head of x (B, T, H·D) to pd columns.
 func (s *GPUStepper) padHeads(x *gpu.Tensor, heads, pd int) *gpu.Tensor {
-	B, T := x.Dim(0), x.Dim(1)
 	// The view, not its parent, is the arena's: releasing either frees the
 	// one buffer, so only one of them may be tracked.
-	return s.keep(s.d.PadLast(x.Reshape(B, T, heads, x.Dim(2)/heads), pd).Reshape(B, T, heads*pd))
+	return s.keep(s.d.PadHeads(x, heads, pd))
 }
 
 // trimHeads is the inverse of padHeads: x (B, T, H·pd) → (B, T, H·dim).
 func (s *GPUStepper) trimHeads(x *gpu.Tensor, heads, dim int) *gpu.Tensor {
-	B, T := x.Dim(0), x.Dim(1)
-	return s.keep(s.d.TrimLast(x.Reshape(B, T, heads, x.Dim(2)/heads), dim).Reshape(B, T, heads*dim))
+	return s.keep(s.d.TrimHeads(x, heads, dim))
 }
 
 // headsTN is Pᵀ·X per head: p (B, H, Tq, Tk), x (B, Tq, H·D) → (B, Tk, H·D).
