@@ -5,11 +5,9 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 
 	"blip2/model/blip2"
-	"blip2/model/image"
 	"blip2/model/tokenizer"
 )
 
@@ -63,13 +61,9 @@ func runCaption(args []string) error {
 	defer done()
 	size := m.Config.Vision.ImageSize
 	for _, path := range fs.Args() {
-		data, err := os.ReadFile(path)
+		px, err := readImage(path, size)
 		if err != nil {
 			return err
-		}
-		px, err := image.Preprocess(data, size)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
 		}
 		pixels := b.Upload(px, 1, 3, size, size)
 		var ids, mask [][]int

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"sort"
 
-	"blip2/model/blip2"
 	"blip2/model/config"
 	"blip2/model/cpu"
 	"blip2/model/stream"
@@ -99,12 +98,7 @@ func checkDrift(from, to, inputs string) error {
 	if err != nil {
 		return err
 	}
-	f, err := weights.Open(inputs)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	in, err := blip2.ReadInputs(f)
+	in, err := readInputs(inputs)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"blip2/model/config"
 	"blip2/model/cpu"
 	"blip2/model/gpu"
+	"blip2/model/image"
 	"blip2/model/nn"
 	"blip2/model/stream"
 	"blip2/model/weights"
@@ -38,12 +39,7 @@ func runInfer(args []string) error {
 	if err != nil {
 		return err
 	}
-	f, err := weights.Open(*inputs)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	in, err := blip2.ReadInputs(f)
+	in, err := readInputs(*inputs)
 	if err != nil {
 		return err
 	}
@@ -61,6 +57,30 @@ func runInfer(args []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "wrote %d tensors to %s\n", len(tensors), *out)
 	return nil
+}
+
+// readInputs reads a reference set's inputs.safetensors.
+func readInputs(path string) (*blip2.Inputs, error) {
+	f, err := weights.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return blip2.ReadInputs(f)
+}
+
+// readImage decodes and preprocesses one image file for a model of the
+// given input size: (3, size, size), CLIP-normalised.
+func readImage(path string, size int) ([]float32, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	px, err := image.Preprocess(data, size)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return px, nil
 }
 
 // loadCheckpoint binds a Hugging Face BLIP-2 folder, or a converted one

@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"blip2/model/blip2"
-	"blip2/model/image"
 	"blip2/model/tokenizer"
 )
 
@@ -55,13 +54,9 @@ func runSearch(args []string) error {
 		batch := paths[start:min(start+8, len(paths))]
 		var px []float32
 		for _, path := range batch {
-			data, err := os.ReadFile(path)
+			p, err := readImage(path, size)
 			if err != nil {
 				return err
-			}
-			p, err := image.Preprocess(data, size)
-			if err != nil {
-				return fmt.Errorf("%s: %w", path, err)
 			}
 			px = append(px, p...)
 		}
