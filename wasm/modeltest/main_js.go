@@ -52,8 +52,7 @@ func main() {
 
 func runSet(d *gpu.Device, set string, say testpage.Say) error {
 	base := "../testdata/golden/" + set + "/"
-	get := func(name string) ([]byte, error) { return jsutil.Fetch(base + name) }
-	cfgJSON, err := get("config.json")
+	cfgJSON, err := jsutil.Fetch(base + "config.json")
 	if err != nil {
 		return err
 	}
@@ -61,15 +60,9 @@ func runSet(d *gpu.Device, set string, say testpage.Say) error {
 	if err != nil {
 		return err
 	}
-	files := map[string]*weights.File{}
-	for _, name := range []string{"model.safetensors", "inputs.safetensors", "outputs.safetensors"} {
-		data, err := get(name)
-		if err != nil {
-			return err
-		}
-		if files[name], err = weights.NewFile(bytes.NewReader(data), int64(len(data))); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
+	files, err := fetchSafetensors(base, "model.safetensors", "inputs.safetensors", "outputs.safetensors")
+	if err != nil {
+		return err
 	}
 	m, err := blip2.Load(cfg, files["model.safetensors"])
 	if err != nil {
@@ -116,16 +109,9 @@ func runStream(d *gpu.Device, say testpage.Say) error {
 		return err
 	}
 	s.Release()
-	golden := "../testdata/golden/blip2-tiny-a/"
-	files := map[string]*weights.File{}
-	for _, name := range []string{"inputs.safetensors", "outputs.safetensors"} {
-		data, err := jsutil.Fetch(golden + name)
-		if err != nil {
-			return err
-		}
-		if files[name], err = weights.NewFile(bytes.NewReader(data), int64(len(data))); err != nil {
-			return err
-		}
+	files, err := fetchSafetensors("../testdata/golden/blip2-tiny-a/", "inputs.safetensors", "outputs.safetensors")
+	if err != nil {
+		return err
 	}
 	in, err := blip2.ReadInputs(files["inputs.safetensors"])
 	if err != nil {
@@ -154,4 +140,19 @@ func runStream(d *gpu.Device, say testpage.Say) error {
 	}
 	say("PASS streamed int8 model: %d shards fetched and verified, image encoder packed on the GPU, Q-Former output cosine ≥ 0.999, generated ids unchanged", len(m.Shards))
 	return nil
+}
+
+// fetchSafetensors fetches and opens safetensors files under a base URL.
+func fetchSafetensors(base string, names ...string) (map[string]*weights.File, error) {
+	files := map[string]*weights.File{}
+	for _, name := range names {
+		data, err := jsutil.Fetch(base + name)
+		if err != nil {
+			return nil, err
+		}
+		if files[name], err = weights.NewFile(bytes.NewReader(data), int64(len(data))); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return files, nil
 }
