@@ -3,8 +3,9 @@
 //
 // A kernel is one file, `<op>_<pass>[_<variant>].wgsl`, with one entry point
 // named `main`. Its bindings all live in @group(0): outputs first, then
-// inputs, then one uniform `p` of parameters last, in exactly the argument
-// order of its pure-Go twin in model/cpu. The binding list is parsed from the
+// inputs (storage buffers, or `texture_2d<f32>` operands that the Go op
+// fills by copying a buffer in), then one uniform `p` of parameters last,
+// in exactly the argument order of its pure-Go twin in model/cpu. The binding list is parsed from the
 // source, so the WGSL file is the single description of a kernel; nothing in
 // Go repeats it.
 //
@@ -38,10 +39,11 @@ const (
 	Read      Access = iota // var<storage, read>
 	ReadWrite               // var<storage, read_write>
 	Uniform                 // var<uniform>, always the last binding
+	Texture                 // var name: texture_2d<f32>, read with textureLoad
 )
 
 func (a Access) String() string {
-	return [...]string{"read", "read_write", "uniform"}[a]
+	return [...]string{"read", "read_write", "uniform", "texture"}[a]
 }
 
 // Binding is one `@group(0) @binding(i) var<...> name: type;` line.
@@ -62,7 +64,7 @@ type Kernel struct {
 }
 
 var (
-	bindingRE   = regexp.MustCompile(`@group\((\d+)\)\s*@binding\((\d+)\)\s*var(<[^>]*>)?\s+(\w+)`)
+	bindingRE   = regexp.MustCompile(`@group\((\d+)\)\s*@binding\((\d+)\)\s*var(<[^>]*>)?\s+(\w+)\s*:\s*([\w<>]+)`)
 	workgroupRE = regexp.MustCompile(`@workgroup_size\(([^)]*)\)`)
 	constRE     = regexp.MustCompile(`const\s+(\w+)\s*(?::\s*\w+)?\s*=\s*(\d+)u?\s*;`)
 	sharedRE    = regexp.MustCompile(`var<workgroup>\s+\w+\s*:\s*array<\s*(\w+(?:<\s*\w+\s*>)?)\s*,\s*(\w+)\s*>`)
@@ -140,6 +142,11 @@ func Parse(name, src string) (*Kernel, error) {
 			a = ReadWrite
 		case "<uniform>":
 			a = Uniform
+		case "":
+			if m[5] != "texture_2d<f32>" {
+				return nil, fmt.Errorf("shaders: %s: binding %s has unsupported type %q", name, m[4], m[5])
+			}
+			a = Texture
 		default:
 			return nil, fmt.Errorf("shaders: %s: binding %s has unsupported address space %q", name, m[4], m[3])
 		}

@@ -36,6 +36,7 @@ type Info struct {
 	MaxInvocations        uint32 `json:"max_invocations"`
 	MaxWorkgroupsPerDim   uint32 `json:"max_workgroups_per_dim"`
 	MaxStorageBuffersPerS uint32 `json:"max_storage_buffers_per_stage"`
+	MaxTexture2D          uint32 `json:"max_texture_2d"`
 }
 
 func (i Info) String() string {
@@ -60,6 +61,7 @@ type Device struct {
 
 	pipelines map[string]*pipeline
 	pool      pool
+	textures  textures
 	batch     batch
 	err       error
 }
@@ -111,6 +113,7 @@ func describe(ad *wgpu.Adapter) Info {
 		MaxInvocations:        lim.MaxComputeInvocationsPerWorkgroup,
 		MaxWorkgroupsPerDim:   lim.MaxComputeWorkgroupsPerDimension,
 		MaxStorageBuffersPerS: lim.MaxStorageBuffersPerShaderStage,
+		MaxTexture2D:          lim.MaxTextureDimension2D,
 	}
 	name := strings.ToLower(ai.Name)
 	if ai.DeviceType == gputypes.DeviceTypeCPU || strings.Contains(name, "llvmpipe") ||
@@ -191,6 +194,7 @@ func (d *Device) Close() {
 		p.release()
 	}
 	d.pool.releaseAll()
+	d.textures.releaseAll()
 	d.dev.Release()
 	d.adapter.Release()
 	d.instance.Release()

@@ -54,6 +54,11 @@ func (d *Device) pipelineFor(name string) (*pipeline, error) {
 	}
 	entries := make([]wgpu.BindGroupLayoutEntry, len(k.Bindings))
 	for i, b := range k.Bindings {
+		if b.Access == shaders.Texture {
+			entries[i] = wgpu.BindGroupLayoutEntry{Binding: uint32(i), Visibility: wgpu.ShaderStageCompute,
+				Texture: &gputypes.TextureBindingLayout{SampleType: gputypes.TextureSampleTypeUnfilterableFloat, ViewDimension: gputypes.TextureViewDimension2D}}
+			continue
+		}
 		t := gputypes.BufferBindingTypeStorage
 		switch b.Access {
 		case shaders.Read:
@@ -78,8 +83,16 @@ func (d *Device) pipelineFor(name string) (*pipeline, error) {
 
 // Dispatch records one run of kernel `name` over `groups` workgroups.
 // params is a struct of 32-bit fields mirroring the WGSL Params struct; bufs
-// are bound in order, ahead of the uniform. Errors are kept on the device.
+// are bound in order, ahead of the uniform. Kernels that also read textures
+// are dispatched by their Go op (see MatMulNT). Errors are kept on the
+// device.
 func (d *Device) Dispatch(name string, groups [3]uint32, params any, bufs ...*Tensor) {
+	d.dispatch(name, groups, params, bufs, nil)
+}
+
+// dispatch records kernel `name` with bufs bound, in order, to its buffer
+// bindings and texs to its texture bindings.
+func (d *Device) dispatch(name string, groups [3]uint32, params any, bufs []*Tensor, texs []*wgpu.TextureView) {
 	if d.err != nil {
 		return
 	}
@@ -88,8 +101,21 @@ func (d *Device) Dispatch(name string, groups [3]uint32, params any, bufs ...*Te
 		d.fail(err)
 		return
 	}
-	if len(bufs)+1 != len(p.k.Bindings) {
-		d.failf("kernel %s takes %d buffers, got %d", name, len(p.k.Bindings)-1, len(bufs))
+	bound := p.k.Bindings[:len(p.k.Bindings)-1]
+	var bufBind, texBind []int // binding index of each buffer and texture argument
+	for i, b := range bound {
+		if b.Access == shaders.Texture {
+			texBind = append(texBind, i)
+		} else {
+			bufBind = append(bufBind, i)
+		}
+	}
+	if len(bufs) != len(bufBind) || len(texs) != len(texBind) {
+		if len(texBind) == 0 && len(texs) == 0 {
+			d.failf("kernel %s takes %d buffers, got %d", name, len(bufBind), len(bufs))
+		} else {
+			d.failf("kernel %s takes %d buffers and %d textures, got %d and %d", name, len(bufBind), len(texBind), len(bufs), len(texs))
+		}
 		return
 	}
 	lim := d.Info.MaxWorkgroupsPerDim
@@ -103,9 +129,10 @@ func (d *Device) Dispatch(name string, groups [3]uint32, params any, bufs ...*Te
 	// same dispatch; native backends do not check, so check here.
 	for i, t := range bufs {
 		for j := i + 1; j < len(bufs); j++ {
+			bi, bj := bound[bufBind[i]], bound[bufBind[j]]
 			if t != nil && bufs[j] != nil && t.buf == bufs[j].buf && t.buf != nil &&
-				(p.k.Bindings[i].Access == shaders.ReadWrite || p.k.Bindings[j].Access == shaders.ReadWrite) {
-				d.failf("kernel %s: %s and %s are the same buffer, and one is written (a tensor used after Release?)", name, p.k.Bindings[i].Name, p.k.Bindings[j].Name)
+				(bi.Access == shaders.ReadWrite || bj.Access == shaders.ReadWrite) {
+				d.failf("kernel %s: %s and %s are the same buffer, and one is written (a tensor used after Release?)", name, bi.Name, bj.Name)
 				return
 			}
 		}
@@ -115,20 +142,27 @@ func (d *Device) Dispatch(name string, groups [3]uint32, params any, bufs ...*Te
 		d.failf("kernel %s: params %T: %v", name, params, err)
 		return
 	}
-	entries := make([]wgpu.BindGroupEntry, 0, len(bufs)+1)
+	entries := make([]wgpu.BindGroupEntry, 0, len(bound)+1)
 	for i, t := range bufs {
 		if t == nil || t.buf == nil {
-			d.failf("kernel %s: buffer %d (%s) is nil or released", name, i, p.k.Bindings[i].Name)
+			d.failf("kernel %s: buffer %s is nil or released", name, bound[bufBind[i]].Name)
 			return
 		}
-		entries = append(entries, wgpu.BindGroupEntry{Binding: uint32(i), Buffer: t.buf, Size: max(t.bytes(), 4)})
+		entries = append(entries, wgpu.BindGroupEntry{Binding: uint32(bufBind[i]), Buffer: t.buf, Size: max(t.bytes(), 4)})
 		d.batch.use(t.buf)
+	}
+	for i, v := range texs {
+		if v == nil {
+			d.failf("kernel %s: texture %s is nil", name, bound[texBind[i]].Name)
+			return
+		}
+		entries = append(entries, wgpu.BindGroupEntry{Binding: uint32(texBind[i]), TextureView: v})
 	}
 	ubuf, off := d.batch.params(d, pb.Bytes())
 	if d.err != nil {
 		return
 	}
-	entries = append(entries, wgpu.BindGroupEntry{Binding: uint32(len(bufs)), Buffer: ubuf, Offset: off, Size: paramSlot})
+	entries = append(entries, wgpu.BindGroupEntry{Binding: uint32(len(bound)), Buffer: ubuf, Offset: off, Size: paramSlot})
 	bg, err := d.dev.CreateBindGroup(&wgpu.BindGroupDescriptor{Label: name, Layout: p.bgl, Entries: entries})
 	if err != nil {
 		d.fail(wrapGPU("bind group "+name, err))

@@ -32,6 +32,7 @@ func toParams(d cpu.MatMulDims) matmulParams {
 // columns.
 var matmulTiles = map[string][2]int{
 	"matmul_fwd":        {32, 128},
+	"matmul_fwd_tex":    {32, 128},
 	"matmul_fwd_tiled":  {64, 64},
 	"matmul_fwd_q8":     {16, 256},
 	"matmul_fwd_q4":     {16, 256},
@@ -78,6 +79,8 @@ func (d *Device) matmul(op, kernel string, dims cpu.MatMulDims, aRows, aCols, bR
 		d.failf("%s: B view %d×%d %+v ×%d batches overruns B %v", op, bRows, bCols, dims.B, dims.Batch, b.shape)
 	case !checkView(dims.C, dims.Batch, dims.Inner, dims.M, dims.N, c.n):
 		d.failf("%s: C view %d×%d %+v ×%d batches overruns C %v", op, dims.M, dims.N, dims.C, dims.Batch, c.shape)
+	case kernel == texKernel:
+		d.matmulTex(c, a, b, extra[0], dims)
 	default:
 		g := [3]uint32{uint32((dims.N + tile[1] - 1) / tile[1]), uint32((dims.M + tile[0] - 1) / tile[0]), uint32(dims.Batch)}
 		d.Dispatch(kernel, g, toParams(dims), append([]*Tensor{c, a, b}, extra...)...)
@@ -85,10 +88,21 @@ func (d *Device) matmul(op, kernel string, dims cpu.MatMulDims, aRows, aCols, bR
 }
 
 // MatMulNT writes C = A·Bᵀ (+ bias) into c over the views in dims (bias may
-// be nil). Kernel matmul_fwd (CPU class) or matmul_fwd_tiled; twin
+// be nil). Kernel matmul_fwd_tex on CPU-class adapters when both operands
+// can be copied into textures (one batch, K a multiple of 4, rows 64-element
+// aligned), else matmul_fwd; matmul_fwd_tiled on GPUs. Twin
 // cpu.MatMulForward.
 func (d *Device) MatMulNT(c, a, b, bias *Tensor, dims cpu.MatMulDims) {
-	d.MatMulNTWith(d.MatMulVariant("matmul_fwd"), c, a, b, bias, dims)
+	d.MatMulNTWith(d.NTKernel(dims), c, a, b, bias, dims)
+}
+
+// NTKernel names the kernel MatMulNT runs for dims on this adapter.
+func (d *Device) NTKernel(dims cpu.MatMulDims) string {
+	kernel := d.MatMulVariant("matmul_fwd")
+	if kernel == "matmul_fwd" && d.Info.Class == "cpu" && d.texUnsupported(dims) == "" {
+		return texKernel
+	}
+	return kernel
 }
 
 // MatMulNTWith is MatMulNT on a named kernel variant (parity tests run both).

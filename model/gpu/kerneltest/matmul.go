@@ -113,6 +113,18 @@ func init() {
 			mmCase(k, mmNT, headsQK(2, 32, 257, 12, 64), false, "QKᵀ (2,32,12·64)×(2,257,12·64)"),
 		)
 	}
+	// matmul_fwd_tex takes views whose rows can be copied into a texture:
+	// K a multiple of 4, rows 64-element aligned, one batch.
+	qkv := cpu.DenseNT(1, 9, 11, 64, false)
+	qkv.A = cpu.Layout{Row: 3 * 64, Off: 64}
+	register(
+		mmCase("matmul_fwd_tex", mmNT, withBias(cpu.DenseNT(1, 1, 3, 64, true)), true, "(1,64)·(3,64)ᵀ+b"),
+		mmCase("matmul_fwd_tex", mmNT, cpu.DenseNT(1, 37, 19, 64, true), true, "(37,64)·(19,64)ᵀ"),
+		mmCase("matmul_fwd_tex", mmNT, withBias(cpu.DenseNT(1, 130, 131, 128, true)), true, "(130,128)·(131,128)ᵀ+b"),
+		mmCase("matmul_fwd_tex", mmNT, qkv, true, "(9,64 of 192 at +64)·(11,64)ᵀ"),
+		mmCase("matmul_fwd_tex", mmNT, withBias(cpu.DenseNT(1, 32, 768, 768, true)), false, "(32,768)·(768,768)ᵀ+b"),
+		mmCase("matmul_fwd_tex", mmNT, withBias(cpu.DenseNT(1, 257, 1408, 1408, true)), false, "(257,1408)·(1408,1408)ᵀ+b"),
+	)
 	register(
 		mmCase("matmul_fwd", mmNT, withBias(cpu.DenseNT(1, 257, 1408, 1408, true)), false, "(257,1408)·(1408,1408)ᵀ+b"),
 		mmCase("matmul_fwd_tiled", mmNT, withBias(cpu.DenseNT(1, 257, 200, 1408, true)), false, "(257,1408)·(200,1408)ᵀ+b"),

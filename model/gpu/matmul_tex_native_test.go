@@ -1,0 +1,83 @@
+//go:build !(js && wasm)
+
+package gpu
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"blip2/model/cpu"
+)
+
+func TestNTKernelTakesTexturesOnlyForCopyableViews(t *testing.T) {
+	d := openTest(t)
+	if d.Info.Class != "cpu" {
+		if got := d.NTKernel(cpu.DenseNT(1, 64, 64, 64, true)); got != "matmul_fwd_tiled" {
+			t.Fatalf("GPU-class adapter %s: NT kernel %q, want matmul_fwd_tiled", d.Info, got)
+		}
+		return
+	}
+	offset := cpu.DenseNT(1, 9, 11, 64, false)
+	offset.A = cpu.Layout{Row: 192, Off: 2}
+	for _, c := range []struct {
+		dims cpu.MatMulDims
+		want string
+	}{
+		{cpu.DenseNT(1, 257, 1408, 1408, true), "matmul_fwd_tex"},
+		{cpu.DenseNT(1, 1, 3, 64, true), "matmul_fwd_tex"},
+		{cpu.DenseNT(1, 32, 32, 33, true), "matmul_fwd"}, // K not a multiple of 4
+		{cpu.DenseNT(1, 32, 32, 32, true), "matmul_fwd"}, // rows of 128 bytes
+		{cpu.DenseNT(2, 32, 64, 64, true), "matmul_fwd"}, // two batches
+		{offset, "matmul_fwd"},                           // offset inside a texel
+	} {
+		if got := d.NTKernel(c.dims); got != c.want {
+			t.Errorf("%+v: NT kernel %q, want %q", c.dims, got, c.want)
+		}
+	}
+}
+
+func TestTextureKernelRefusesViewsItCannotCopy(t *testing.T) {
+	d := openTest(t)
+	a, b, c := d.Zeros(4*33), d.Zeros(4*33), d.Zeros(16)
+	d.MatMulNTWith("matmul_fwd_tex", c, a, b, nil, cpu.DenseNT(1, 4, 4, 33, true))
+	if err := d.Recover(); err == nil || !strings.Contains(err.Error(), "K=33") {
+		t.Fatalf("want a refusal naming K=33, got %v", err)
+	}
+}
+
+// Two products of one shape in one batch copy their operands into the same
+// pooled textures; each must still see its own weights.
+func TestPooledTexturesKeepTheOrderOfOneBatch(t *testing.T) {
+	d := openTest(t)
+	const m, n, k = 5, 7, 64
+	x := make([]float32, m*k)
+	w1, w2 := make([]float32, n*k), make([]float32, n*k)
+	for i := range x {
+		x[i] = float32(i%13) - 6
+	}
+	for i := range w1 {
+		w1[i], w2[i] = float32(i%7)-3, float32(i%5)-2
+	}
+	tx, tw1, tw2 := d.Upload(x, m, k), d.Upload(w1, n, k), d.Upload(w2, n, k)
+	if got := d.NTKernel(cpu.DenseNT(1, m, n, k, true)); d.Info.Class == "cpu" && got != "matmul_fwd_tex" {
+		t.Fatalf("the test needs the texture kernel, got %q", got)
+	}
+	y1, y2 := d.Linear(tx, tw1, nil), d.Linear(tx, tw2, nil)
+	for i, c := range []struct {
+		y *Tensor
+		w []float32
+	}{{y1, w1}, {y2, w2}} {
+		got, err := c.y.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := make([]float32, m*n)
+		cpu.MatMulForward(want, x, c.w, nil, cpu.DenseNT(1, m, n, k, true))
+		for j := range want {
+			if math.Abs(float64(got[j]-want[j])) > 1e-4 {
+				t.Fatalf("product %d, element %d: %v, want %v", i+1, j, got[j], want[j])
+			}
+		}
+	}
+}
