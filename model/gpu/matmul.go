@@ -1,6 +1,8 @@
 package gpu
 
 import (
+	"strings"
+
 	"blip2/model/cpu"
 )
 
@@ -38,6 +40,9 @@ var matmulTiles = map[string][2]int{
 	"matmul_fwd_q4":     {16, 256},
 	"matmul_bwd_input":  {16, 128},
 	"matmul_bwd_weight": {16, 128},
+	// The _tex kernels: TM×TN = 32×16 per invocation, 8 invocations.
+	"matmul_bwd_input_tex":  {32, 128},
+	"matmul_bwd_weight_tex": {32, 128},
 }
 
 // MatMulVariant names the kernel a product uses on this adapter: the
@@ -79,8 +84,8 @@ func (d *Device) matmul(op, kernel string, dims cpu.MatMulDims, aRows, aCols, bR
 		d.failf("%s: B view %d×%d %+v ×%d batches overruns B %v", op, bRows, bCols, dims.B, dims.Batch, b.shape)
 	case !checkView(dims.C, dims.Batch, dims.Inner, dims.M, dims.N, c.n):
 		d.failf("%s: C view %d×%d %+v ×%d batches overruns C %v", op, dims.M, dims.N, dims.C, dims.Batch, c.shape)
-	case kernel == texKernel:
-		d.matmulTex(c, a, b, extra[0], dims)
+	case strings.HasSuffix(kernel, "_tex"):
+		d.matmulTex(op, kernel, a, b, dims, append([]*Tensor{c}, extra...))
 	default:
 		g := [3]uint32{uint32((dims.N + tile[1] - 1) / tile[1]), uint32((dims.M + tile[0] - 1) / tile[0]), uint32(dims.Batch)}
 		d.Dispatch(kernel, g, toParams(dims), append([]*Tensor{c, a, b}, extra...)...)
@@ -97,13 +102,7 @@ func (d *Device) MatMulNT(c, a, b, bias *Tensor, dims cpu.MatMulDims) {
 }
 
 // NTKernel names the kernel MatMulNT runs for dims on this adapter.
-func (d *Device) NTKernel(dims cpu.MatMulDims) string {
-	kernel := d.MatMulVariant("matmul_fwd")
-	if kernel == "matmul_fwd" && d.Info.Class == "cpu" && d.texUnsupported(dims) == "" {
-		return texKernel
-	}
-	return kernel
-}
+func (d *Device) NTKernel(dims cpu.MatMulDims) string { return d.texVariant("matmul_fwd", dims) }
 
 // MatMulNTWith is MatMulNT on a named kernel variant (parity tests run both).
 func (d *Device) MatMulNTWith(kernel string, c, a, b, bias *Tensor, dims cpu.MatMulDims) {
@@ -118,10 +117,15 @@ func (d *Device) MatMulNTWith(kernel string, c, a, b, bias *Tensor, dims cpu.Mat
 }
 
 // MatMulNN writes C = A·B into c (attention's P·V; a Linear's dX = dY·W).
-// Kernel matmul_bwd_input[_tiled]; twin cpu.MatMulBackwardInput.
+// Kernel matmul_bwd_input_tex on CPU-class adapters when both operands can
+// be copied into textures (one batch, K and N multiples of 4, rows
+// 64-element aligned), else matmul_bwd_input; twin cpu.MatMulBackwardInput.
 func (d *Device) MatMulNN(c, a, b *Tensor, dims cpu.MatMulDims) {
-	d.MatMulNNWith(d.MatMulVariant("matmul_bwd_input"), c, a, b, dims)
+	d.MatMulNNWith(d.NNKernel(dims), c, a, b, dims)
 }
+
+// NNKernel names the kernel MatMulNN runs for dims on this adapter.
+func (d *Device) NNKernel(dims cpu.MatMulDims) string { return d.texVariant("matmul_bwd_input", dims) }
 
 // MatMulNNWith is MatMulNN on a named kernel variant.
 func (d *Device) MatMulNNWith(kernel string, c, a, b *Tensor, dims cpu.MatMulDims) {
@@ -130,11 +134,16 @@ func (d *Device) MatMulNNWith(kernel string, c, a, b *Tensor, dims cpu.MatMulDim
 }
 
 // MatMulTN writes (or, with dims.Accumulate, adds) C = Aᵀ·B into c: a
-// Linear's dW = dYᵀ·X. Kernel matmul_bwd_weight[_tiled]; twin
-// cpu.MatMulBackwardWeight.
+// Linear's dW = dYᵀ·X. Kernel matmul_bwd_weight_tex on CPU-class adapters
+// when both operands can be copied into textures (one batch, M and N
+// multiples of 4, rows 64-element aligned; any K), else matmul_bwd_weight;
+// twin cpu.MatMulBackwardWeight.
 func (d *Device) MatMulTN(c, a, b *Tensor, dims cpu.MatMulDims) {
-	d.MatMulTNWith(d.MatMulVariant("matmul_bwd_weight"), c, a, b, dims)
+	d.MatMulTNWith(d.TNKernel(dims), c, a, b, dims)
 }
+
+// TNKernel names the kernel MatMulTN runs for dims on this adapter.
+func (d *Device) TNKernel(dims cpu.MatMulDims) string { return d.texVariant("matmul_bwd_weight", dims) }
 
 // MatMulTNWith is MatMulTN on a named kernel variant.
 func (d *Device) MatMulTNWith(kernel string, c, a, b *Tensor, dims cpu.MatMulDims) {

@@ -9,9 +9,6 @@ import (
 	"blip2/model/cpu"
 )
 
-// texKernel is the matmul_fwd variant that reads A and B through textures.
-const texKernel = "matmul_fwd_tex"
-
 // texture is one rgba32float texture of the pool with its view.
 type texture struct {
 	tex  *wgpu.Texture
@@ -22,7 +19,7 @@ type texture struct {
 // holds, so that A and B of one product never share one.
 type texKey struct{ w, h, slot int }
 
-// textures keeps the operand textures of matmul_fwd_tex, reused across
+// textures keeps the operand textures of the _tex kernels, reused across
 // products of the same shape: commands run in recorded order, so a later
 // copy into a texture never overtakes an earlier dispatch that reads it.
 type textures map[texKey]*texture
@@ -62,73 +59,125 @@ func (ts *textures) releaseAll() {
 	}
 }
 
-// texCopyable reports why a rows×k view of one operand cannot be copied into
-// a texture, or "" if it can: WebGPU copies whole 16-byte texels from a
-// buffer offset that is a multiple of 16, with rows 256-byte aligned, into a
+// texOperand is one operand of a _tex kernel as it is stored: rows of the
+// view become rows of the texture and its columns, four to a texel, the
+// texels of a row. dim names the dimension along the columns, for refusals.
+type texOperand struct {
+	rows, cols int
+	dim        string
+}
+
+// texOperands gives the stored shapes of A and B for a _tex kernel, or
+// ok = false if kernel reads no textures. The product sums over K, so K runs
+// along the texels of an operand stored with K columns (A of NT and NN, B of
+// NT) and down the rows of one stored with K rows (B of NN, both of TN).
+func texOperands(kernel string, dims cpu.MatMulDims) (a, b texOperand, ok bool) {
+	switch kernel {
+	case "matmul_fwd_tex": // A (M×K), B (N×K)
+		return texOperand{dims.M, dims.K, "K"}, texOperand{dims.N, dims.K, "K"}, true
+	case "matmul_bwd_input_tex": // A (M×K), B (K×N)
+		return texOperand{dims.M, dims.K, "K"}, texOperand{dims.K, dims.N, "N"}, true
+	case "matmul_bwd_weight_tex": // A (K×M), B (K×N)
+		return texOperand{dims.K, dims.M, "M"}, texOperand{dims.K, dims.N, "N"}, true
+	}
+	return texOperand{}, texOperand{}, false
+}
+
+// texStride is the row stride, in elements, of the copy of view l of o: a
+// single row has no stride of its own, and WebGPU still wants a multiple of
+// 256 bytes.
+func texStride(l cpu.Layout, o texOperand) int {
+	if o.rows == 1 {
+		return (o.cols + 63) / 64 * 64
+	}
+	return l.Row
+}
+
+// texCopyable reports why view l of operand o cannot be copied into a
+// texture, or "" if it can: WebGPU copies whole 16-byte texels from a buffer
+// offset that is a multiple of 16, with rows 256-byte aligned, into a
 // texture no larger than the adapter allows.
-func (d *Device) texCopyable(l cpu.Layout, rows, k int) string {
+func (d *Device) texCopyable(l cpu.Layout, o texOperand) string {
 	lim := int(d.Info.MaxTexture2D)
 	switch {
-	case k%4 != 0:
-		return fmt.Sprintf("K=%d is not a multiple of 4", k)
+	case o.cols%4 != 0:
+		return fmt.Sprintf("%s=%d is not a multiple of 4", o.dim, o.cols)
 	case l.Off%4 != 0:
 		return fmt.Sprintf("view offset %d is not a multiple of 4", l.Off)
-	case rows > 1 && l.Row%64 != 0:
+	case texStride(l, o)%64 != 0:
 		return fmt.Sprintf("row stride %d is not a multiple of 64", l.Row)
-	case lim > 0 && (rows > lim || k/4 > lim):
-		return fmt.Sprintf("%d×%d texels exceed the adapter's %d", k/4, rows, lim)
+	case lim > 0 && (o.rows > lim || o.cols/4 > lim):
+		return fmt.Sprintf("%d×%d texels exceed the adapter's %d", o.cols/4, o.rows, lim)
 	}
 	return ""
 }
 
-// texUnsupported reports why dims cannot run on matmul_fwd_tex, or "".
-func (d *Device) texUnsupported(dims cpu.MatMulDims) string {
-	if dims.Batch != 1 {
+// texUnsupported reports why dims cannot run on the _tex kernel, or "".
+func (d *Device) texUnsupported(kernel string, dims cpu.MatMulDims) string {
+	ao, bo, ok := texOperands(kernel, dims)
+	switch {
+	case !ok:
+		return "no such texture kernel"
+	case dims.Batch != 1:
 		return fmt.Sprintf("%d batches (one only)", dims.Batch)
 	}
-	if why := d.texCopyable(dims.A, dims.M, dims.K); why != "" {
+	if why := d.texCopyable(dims.A, ao); why != "" {
 		return "A: " + why
 	}
-	if why := d.texCopyable(dims.B, dims.N, dims.K); why != "" {
+	if why := d.texCopyable(dims.B, bo); why != "" {
 		return "B: " + why
+	}
+	// The backward kernels read and write C as vec4 (matmul_store_acc.wgsl);
+	// N is a multiple of 4 already, as B's texel dimension.
+	if kernel != "matmul_fwd_tex" && (dims.C.Off%4 != 0 || dims.M > 1 && dims.C.Row%4 != 0) {
+		return fmt.Sprintf("C: offset %d or row stride %d is not a multiple of 4", dims.C.Off, dims.C.Row)
 	}
 	return ""
 }
 
-// copyToTexture records the copy of a rows×k view of t into a pooled
+// texVariant names the kernel for product base (matmul_fwd, matmul_bwd_input,
+// matmul_bwd_weight) on dims: its _tex variant on CPU-class adapters when
+// both views can be copied into textures, else MatMulVariant(base).
+func (d *Device) texVariant(base string, dims cpu.MatMulDims) string {
+	kernel := d.MatMulVariant(base)
+	if kernel == base && d.Info.Class == "cpu" && d.texUnsupported(base+"_tex", dims) == "" {
+		return base + "_tex"
+	}
+	return kernel
+}
+
+// copyToTexture records the copy of view l of operand o of t into a pooled
 // texture and returns its view.
-func (d *Device) copyToTexture(t *Tensor, l cpu.Layout, rows, k, slot int) *wgpu.TextureView {
-	tx := d.textures.get(d, k/4, rows, slot)
+func (d *Device) copyToTexture(t *Tensor, l cpu.Layout, o texOperand, slot int) *wgpu.TextureView {
+	tx := d.textures.get(d, o.cols/4, o.rows, slot)
 	enc := d.batch.encoder(d) // copies happen between compute passes
 	if tx == nil || enc == nil {
 		return nil
 	}
-	stride := l.Row
-	if rows == 1 {
-		stride = k
-	}
 	enc.CopyBufferToTexture(t.buf, tx.tex, []wgpu.BufferTextureCopy{{
-		BufferLayout: wgpu.ImageDataLayout{Offset: uint64(4 * l.Off), BytesPerRow: uint32(4 * stride), RowsPerImage: uint32(rows)},
+		BufferLayout: wgpu.ImageDataLayout{Offset: uint64(4 * l.Off), BytesPerRow: uint32(4 * texStride(l, o)), RowsPerImage: uint32(o.rows)},
 		TextureBase:  wgpu.ImageCopyTexture{Texture: tx.tex},
-		Size:         wgpu.Extent3D{Width: uint32(k / 4), Height: uint32(rows), DepthOrArrayLayers: 1},
+		Size:         wgpu.Extent3D{Width: uint32(o.cols / 4), Height: uint32(o.rows), DepthOrArrayLayers: 1},
 	}})
 	d.batch.use(t.buf)
 	return tx.view
 }
 
-// matmulTex runs C = A·Bᵀ (+ bias) on matmul_fwd_tex, after the checks of
-// matmul; bias is a stand-in when dims.Bias is off.
-func (d *Device) matmulTex(c, a, b, bias *Tensor, dims cpu.MatMulDims) {
-	if why := d.texUnsupported(dims); why != "" {
-		d.failf("matmul NT: %s cannot take %s", texKernel, why)
+// matmulTex runs a _tex kernel after the checks of matmul, refusing views it
+// cannot take; bufs are its buffer bindings (C, then the bias of the NT
+// product, a stand-in when dims.Bias is off).
+func (d *Device) matmulTex(op, kernel string, a, b *Tensor, dims cpu.MatMulDims, bufs []*Tensor) {
+	if why := d.texUnsupported(kernel, dims); why != "" {
+		d.failf("%s: %s cannot take %s", op, kernel, why)
 		return
 	}
-	av := d.copyToTexture(a, dims.A, dims.M, dims.K, 0)
-	bv := d.copyToTexture(b, dims.B, dims.N, dims.K, 1)
+	ao, bo, _ := texOperands(kernel, dims)
+	av := d.copyToTexture(a, dims.A, ao, 0)
+	bv := d.copyToTexture(b, dims.B, bo, 1)
 	if av == nil || bv == nil {
 		return
 	}
-	tile := matmulTiles[texKernel]
+	tile := matmulTiles[kernel]
 	g := [3]uint32{uint32((dims.N + tile[1] - 1) / tile[1]), uint32((dims.M + tile[0] - 1) / tile[0]), 1}
-	d.dispatch(texKernel, g, toParams(dims), []*Tensor{c, bias}, []*wgpu.TextureView{av, bv})
+	d.dispatch(kernel, g, toParams(dims), bufs, []*wgpu.TextureView{av, bv})
 }

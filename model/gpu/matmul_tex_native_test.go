@@ -81,3 +81,73 @@ func TestPooledTexturesKeepTheOrderOfOneBatch(t *testing.T) {
 		}
 	}
 }
+
+func TestBackwardKernelsTakeTexturesOnlyForCopyableViews(t *testing.T) {
+	d := openTest(t)
+	if d.Info.Class != "cpu" {
+		if nn, tn := d.NNKernel(cpu.DenseNN(1, 64, 64, 64, true)), d.TNKernel(cpu.DenseTN(1, 64, 64, 64)); nn != "matmul_bwd_input" || tn != "matmul_bwd_weight" {
+			t.Fatalf("GPU-class adapter %s: NN %q, TN %q, want the storage-buffer kernels", d.Info, nn, tn)
+		}
+		return
+	}
+	narrowB := cpu.DenseNN(1, 257, 300, 1408, true) // B rows of 300 elements
+	offsetC := cpu.DenseTN(1, 64, 64, 32)
+	offsetC.C.Off = 2
+	for _, c := range []struct {
+		nn   bool
+		dims cpu.MatMulDims
+		want string
+	}{
+		{true, cpu.DenseNN(1, 257, 1408, 1408, true), "matmul_bwd_input_tex"},
+		{true, cpu.DenseNN(1, 32, 768, 768, true), "matmul_bwd_input_tex"},
+		{true, cpu.DenseNN(1, 32, 64, 33, true), "matmul_bwd_input"}, // K not a multiple of 4
+		{true, cpu.DenseNN(1, 32, 30, 64, true), "matmul_bwd_input"}, // N not a multiple of 4
+		{true, narrowB, "matmul_bwd_input"},
+		{true, cpu.DenseNN(2, 32, 64, 64, true), "matmul_bwd_input"}, // two batches
+		{false, cpu.DenseTN(1, 1408, 1408, 257), "matmul_bwd_weight_tex"},
+		{false, cpu.DenseTN(1, 768, 768, 33), "matmul_bwd_weight_tex"}, // any K
+		{false, cpu.DenseTN(1, 30, 64, 64), "matmul_bwd_weight"},       // M not a multiple of 4
+		{false, cpu.DenseTN(1, 64, 32, 64), "matmul_bwd_weight"},       // B rows of 128 bytes
+		{false, cpu.DenseTN(2, 64, 64, 64), "matmul_bwd_weight"},
+		{false, offsetC, "matmul_bwd_weight"}, // C not vec4-aligned
+	} {
+		got := d.TNKernel(c.dims)
+		if c.nn {
+			got = d.NNKernel(c.dims)
+		}
+		if got != c.want {
+			t.Errorf("%+v: kernel %q, want %q", c.dims, got, c.want)
+		}
+	}
+}
+
+func TestBackwardTextureKernelsRefuseViewsTheyCannotCopy(t *testing.T) {
+	d := openTest(t)
+	a, b, c := d.Zeros(64*64), d.Zeros(64*64), d.Zeros(2*64*64)
+	offsetC := cpu.DenseTN(1, 64, 64, 8)
+	offsetC.C.Off = 2
+	for _, r := range []struct {
+		nn   bool
+		dims cpu.MatMulDims
+		want string
+	}{
+		{true, cpu.DenseNN(1, 8, 30, 64, true), "B: N=30"},
+		{true, cpu.DenseNN(1, 8, 64, 30, true), "A: K=30"},
+		{true, cpu.DenseNN(2, 8, 64, 8, true), "2 batches"},
+		{false, cpu.DenseTN(1, 30, 64, 8), "A: M=30"},
+		{false, cpu.DenseTN(1, 64, 32, 8), "B: row stride 32"},
+		{false, offsetC, "C: offset 2"},
+	} {
+		kernel := "matmul_bwd_weight_tex"
+		if r.nn {
+			kernel = "matmul_bwd_input_tex"
+			d.MatMulNNWith(kernel, c, a, b, r.dims)
+		} else {
+			d.MatMulTNWith(kernel, c, a, b, r.dims)
+		}
+		err := d.Recover()
+		if err == nil || !strings.Contains(err.Error(), kernel) || !strings.Contains(err.Error(), r.want) {
+			t.Errorf("%s on %+v: want a refusal naming %q, got %v", kernel, r.dims, r.want, err)
+		}
+	}
+}

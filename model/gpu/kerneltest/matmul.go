@@ -97,6 +97,44 @@ func headsPV(b, t, s, h, dh int) cpu.MatMulDims {
 
 func withBias(d cpu.MatMulDims) cpu.MatMulDims { d.Bias = true; return d }
 
+// views is one product of a single batch over A and B views with the given
+// row strides and offsets, and a dense C.
+func views(m, n, k int, a, b cpu.Layout) cpu.MatMulDims {
+	return cpu.MatMulDims{M: m, N: n, K: k, Batch: 1, Inner: 1, A: a, B: b, C: cpu.Layout{Row: n}}
+}
+
+// texBackwardCases covers the _tex kernels of the backward products. They
+// take views whose rows can be copied into a texture (rows 64-element
+// aligned, offsets and texel dimensions multiples of 4, one batch), so the
+// odd sizes are made with padded rows: M and N that are not multiples of the
+// 32×128 block of a workgroup, a single row (whose copy stride is padded),
+// views at an offset, and for TN a K of 1, 6, 33 and 257 (a partial last
+// step) and accumulation.
+func texBackwardCases() {
+	const nn, tn = "matmul_bwd_input_tex", "matmul_bwd_weight_tex"
+	l := func(row, off int) cpu.Layout { return cpu.Layout{Row: row, Off: off} }
+	acc := views(20, 36, 6, l(64, 0), l(64, 0))
+	acc.Accumulate, acc.C = true, l(44, 4) // C read and written as vec4 at an offset
+	padC := views(37, 20, 68, l(128, 0), l(64, 0))
+	padC.C = l(24, 4)
+	accBig := cpu.DenseTN(1, 768, 768, 32)
+	accBig.Accumulate = true
+	register(
+		mmCase(nn, mmNN, views(1, 64, 68, l(68, 0), l(64, 0)), true, "(1,68)·(68,64)"),
+		mmCase(nn, mmNN, padC, true, "(37,68 of 128)·(68,20 of 64) → C 20 of 24 at +4"),
+		mmCase(nn, mmNN, views(130, 132, 128, l(128, 0), l(192, 0)), true, "(130,128)·(128,132 of 192)"),
+		mmCase(nn, mmNN, views(9, 36, 64, l(192, 64), l(64, 8)), true, "(9,64 of 192 at +64)·(64,36 of 64 at +8)"),
+		mmCase(nn, mmNN, cpu.DenseNN(1, 32, 768, 768, true), false, "dX (32,768)·(768,768)"),
+		mmCase(nn, mmNN, cpu.DenseNN(1, 257, 1408, 1408, true), false, "dX (257,1408)·(1408,1408)"),
+		mmCase(tn, mmTN, views(36, 20, 1, l(36, 0), l(20, 0)), true, "(1,36)ᵀ·(1,20)"),
+		mmCase(tn, mmTN, acc, true, "+= (6,20 of 64)ᵀ·(6,36 of 64) → C 36 of 44 at +4"),
+		mmCase(tn, mmTN, views(64, 68, 33, l(64, 0), l(128, 0)), true, "(33,64)ᵀ·(33,68 of 128)"),
+		mmCase(tn, mmTN, views(40, 132, 257, l(64, 12), l(192, 4)), true, "(257,40 of 64 at +12)ᵀ·(257,132 of 192 at +4)"),
+		mmCase(tn, mmTN, accBig, false, "dW += (32,768)ᵀ·(32,768)"),
+		mmCase(tn, mmTN, cpu.DenseTN(1, 1408, 1408, 257), false, "dW (257,1408)ᵀ·(257,1408)"),
+	)
+}
+
 func init() {
 	// A view with an offset and padded rows, as a slice of a fused QKV.
 	offset := cpu.DenseNT(2, 9, 11, 13, false)
@@ -152,6 +190,7 @@ func init() {
 			mmCase(k, mmTN, cpu.DenseTN(1, 1408, 1408, 257), false, "dW (257,1408)ᵀ·(257,1408)"),
 		)
 	}
+	texBackwardCases()
 	for _, s := range []struct {
 		rows, cols   int
 		acc, browser bool

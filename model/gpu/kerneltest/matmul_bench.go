@@ -3,6 +3,7 @@ package kerneltest
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 
 	"blip2/model/cpu"
 	"blip2/model/gpu"
@@ -73,12 +74,15 @@ func quantBench(kernel string, m, n, k int) Bench {
 	}
 }
 
-// backwardBench times the NN (dX = dY·W) or TN (dW += dYᵀ·X) product of a
-// Linear with `rows` tokens, n outputs and k inputs.
+// backwardBench times one variant of the NN (dX = dY·W) or TN (dW += dYᵀ·X)
+// product of a Linear with `rows` tokens, n outputs and k inputs; the
+// MatMulNN / MatMulTN ops pick the variant per adapter (Device.NNKernel,
+// Device.TNKernel).
 func backwardBench(kernel string, rows, n, k int) Bench {
+	nn := strings.HasPrefix(kernel, "matmul_bwd_input")
 	var dims cpu.MatMulDims
 	var aLen, bLen, cLen int
-	if kernel == "matmul_bwd_input" {
+	if nn {
 		dims, aLen, bLen, cLen = cpu.DenseNN(1, rows, k, n, true), rows*n, n*k, rows*k
 	} else {
 		dims, aLen, bLen, cLen = cpu.DenseTN(1, n, k, rows), rows*n, rows*k, n*k
@@ -88,15 +92,15 @@ func backwardBench(kernel string, rows, n, k int) Bench {
 		Kernel: kernel, Shape: fmt.Sprintf("tokens %d, (%d,%d) weight", rows, n, k), Flops: 2 * float64(rows) * float64(n) * float64(k),
 		Setup: func(d *gpu.Device, rng *rand.Rand) (func(), func()) {
 			a, b, c := d.Upload(randn(rng, aLen, 1), aLen), d.Upload(randn(rng, bLen, 1), bLen), d.Zeros(cLen)
-			launch := func() { d.MatMulNN(c, a, b, dims) }
-			if kernel != "matmul_bwd_input" {
-				launch = func() { d.MatMulTN(c, a, b, dims) }
+			launch := func() { d.MatMulNNWith(kernel, c, a, b, dims) }
+			if !nn {
+				launch = func() { d.MatMulTNWith(kernel, c, a, b, dims) }
 			}
 			return launch, func() { a.Release(); b.Release(); c.Release() }
 		},
 		Twin: func(rng *rand.Rand) func() {
 			a, b, c := randn(rng, aLen, 1), randn(rng, bLen, 1), make([]float32, cLen)
-			if kernel == "matmul_bwd_input" {
+			if nn {
 				return func() { cpu.MatMulBackwardInput(c, a, b, dims) }
 			}
 			return func() { cpu.MatMulBackwardWeight(c, a, b, dims) }
@@ -118,7 +122,13 @@ func init() {
 		quantBench("matmul_fwd_q8", 1024, 1024, 1024),
 		quantBench("matmul_fwd_q4", 1024, 1024, 1024),
 		backwardBench("matmul_bwd_input", 512, 768, 768),
+		backwardBench("matmul_bwd_input_tex", 512, 768, 768),
+		backwardBench("matmul_bwd_input", 257, 1408, 1408), // ViT-g Linear, 257 tokens
+		backwardBench("matmul_bwd_input_tex", 257, 1408, 1408),
 		backwardBench("matmul_bwd_weight", 512, 768, 768),
+		backwardBench("matmul_bwd_weight_tex", 512, 768, 768),
+		backwardBench("matmul_bwd_weight", 257, 1408, 1408),
+		backwardBench("matmul_bwd_weight_tex", 257, 1408, 1408),
 	)
 	const rows, cols = 257 * 4, 1408
 	registerBench(Bench{
