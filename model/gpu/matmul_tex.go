@@ -28,6 +28,10 @@ func (ts *textures) get(d *Device, w, h, slot int) *texture {
 	if *ts == nil {
 		*ts = textures{}
 	}
+	// lavapipe builds a pipeline variant per texture size class (power of
+	// two or not, per dimension); power-of-two textures keep one variant per
+	// kernel, compiled once, and let products of nearby shapes share them.
+	w, h = ceilPow2(w), ceilPow2(h)
 	k := texKey{w, h, slot}
 	if t, ok := (*ts)[k]; ok {
 		return t
@@ -49,6 +53,14 @@ func (ts *textures) get(d *Device, w, h, slot int) *texture {
 	t := &texture{tex, view}
 	(*ts)[k] = t
 	return t
+}
+
+func ceilPow2(n int) int {
+	p := 1
+	for p < n {
+		p <<= 1
+	}
+	return p
 }
 
 func (ts *textures) releaseAll() {
@@ -106,8 +118,8 @@ func (d *Device) texCopyable(l cpu.Layout, o texOperand) string {
 		return fmt.Sprintf("view offset %d is not a multiple of 4", l.Off)
 	case texStride(l, o)%64 != 0:
 		return fmt.Sprintf("row stride %d is not a multiple of 64", l.Row)
-	case lim > 0 && (o.rows > lim || o.cols/4 > lim):
-		return fmt.Sprintf("%d×%d texels exceed the adapter's %d", o.cols/4, o.rows, lim)
+	case lim > 0 && (ceilPow2(o.rows) > lim || ceilPow2(o.cols/4) > lim):
+		return fmt.Sprintf("%d×%d texels, rounded up to powers of two, exceed the adapter's %d", o.cols/4, o.rows, lim)
 	}
 	return ""
 }
