@@ -28,8 +28,7 @@ const TM = 32u; // rows of C per invocation
 const TN = 16u; // columns of C per invocation
 const WG = 8u;  // one AVX2 vector of lanes
 
-fn at(k: u32, row: u32) -> vec4<f32> { return textureLoad(a, vec2<u32>(k, row), 0); }
-fn bt(k: u32, row: u32) -> vec4<f32> { return textureLoad(b, vec2<u32>(k, row), 0); }
+// #import matmul_tex
 
 @compute @workgroup_size(WG, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {

@@ -18,6 +18,9 @@ type pipeline struct {
 	bgl    *wgpu.BindGroupLayout
 	layout *wgpu.PipelineLayout
 	pipe   *wgpu.ComputePipeline
+	// bufBind and texBind are the binding indices of the kernel's buffer
+	// and texture arguments, in order (the uniform p excluded).
+	bufBind, texBind []int
 }
 
 func (p *pipeline) release() {
@@ -49,6 +52,13 @@ func (d *Device) pipelineFor(name string) (*pipeline, error) {
 		return nil, fmt.Errorf("gpu: kernel %s has %d invocations per workgroup; this adapter allows %d", name, inv, d.Info.MaxInvocations)
 	}
 	p := &pipeline{k: k}
+	for i, b := range k.Bindings[:len(k.Bindings)-1] {
+		if b.Access == shaders.Texture {
+			p.texBind = append(p.texBind, i)
+		} else {
+			p.bufBind = append(p.bufBind, i)
+		}
+	}
 	if p.module, err = d.dev.CreateShaderModule(&wgpu.ShaderModuleDescriptor{Label: name, WGSL: k.Source}); err != nil {
 		return nil, wrapGPU("compile "+name, err)
 	}
@@ -101,15 +111,7 @@ func (d *Device) dispatch(name string, groups [3]uint32, params any, bufs []*Ten
 		d.fail(err)
 		return
 	}
-	bound := p.k.Bindings[:len(p.k.Bindings)-1]
-	var bufBind, texBind []int // binding index of each buffer and texture argument
-	for i, b := range bound {
-		if b.Access == shaders.Texture {
-			texBind = append(texBind, i)
-		} else {
-			bufBind = append(bufBind, i)
-		}
-	}
+	bound, bufBind, texBind := p.k.Bindings[:len(p.k.Bindings)-1], p.bufBind, p.texBind
 	if len(bufs) != len(bufBind) || len(texs) != len(texBind) {
 		if len(texBind) == 0 && len(texs) == 0 {
 			d.failf("kernel %s takes %d buffers, got %d", name, len(bufBind), len(bufs))
