@@ -96,11 +96,15 @@ func (s *GPUStepper) Sync() error {
 	return nil
 }
 
-// features is the frozen ViT's output before ln_vision (B, P, Dv), cached
-// per batch when the batch asks for it.
+// features is the frozen ViT's output before ln_vision (B, P, Dv): the
+// batch's own Features when it carries them, else computed on the device
+// and cached per batch when the batch asks for it.
 func (s *GPUStepper) features(b *Batch) *gpu.Tensor {
 	if t, ok := s.feats[b]; ok {
 		return t
+	}
+	if b.Features != nil { // computed beforehand, on the host side of the batch
+		return s.upload(b.Features, b.PixelShape[0], len(b.Features)/(b.PixelShape[0]*s.m.Config.Vision.HiddenSize), s.m.Config.Vision.HiddenSize)
 	}
 	px := s.be.Upload(b.Pixels, b.PixelShape...)
 	hidden, last := s.m.Vision.Forward(s.be, px)

@@ -1,44 +1,13 @@
 package train
 
 import (
-	"reflect"
 	"sort"
 
 	"blip2/model/weights"
 )
 
-// collectParams returns every bound *weights.Param reachable through the
-// exported fields of v (structs, pointers, slices), in field order.
-func collectParams(v any) []*weights.Param {
-	var out []*weights.Param
-	var walk func(reflect.Value)
-	walk = func(x reflect.Value) {
-		switch x.Kind() {
-		case reflect.Pointer:
-			if !x.IsNil() {
-				walk(x.Elem())
-			}
-		case reflect.Slice:
-			for i := 0; i < x.Len(); i++ {
-				walk(x.Index(i))
-			}
-		case reflect.Struct:
-			if p, ok := x.Addr().Interface().(*weights.Param); ok {
-				if p.Name != "" {
-					out = append(out, p)
-				}
-				return
-			}
-			for i := 0; i < x.NumField(); i++ {
-				if x.Type().Field(i).IsExported() {
-					walk(x.Field(i))
-				}
-			}
-		}
-	}
-	walk(reflect.ValueOf(v))
-	return out
-}
+// collectParams is weights.Params: the named tensors under v.
+func collectParams(v any) []*weights.Param { return weights.Params(v) }
 
 // Stage1Params are the parameters stage 1 trains: query tokens, ln_vision,
 // the whole Q-Former (text feed-forward included), the text embeddings,

@@ -1,0 +1,205 @@
+package trainer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"blip2/model/blip2"
+	"blip2/model/blip2/synthetic"
+	"blip2/model/config"
+	"blip2/model/train"
+	"blip2/model/weights"
+)
+
+// A checkpoint folder is a Hugging Face BLIP-2 folder (config.json,
+// model.safetensors, the tokenizer files), plus itg_head.safetensors (the
+// Q-Former's ITG head, which the Hugging Face classes do not hold) and,
+// for a run that can resume, train_state.safetensors: temp, AdamW's
+// moments ("adam.m.NAME", "adam.v.NAME") and the step in its metadata.
+const (
+	itgHeadFile    = "itg_head.safetensors"
+	trainStateFile = "train_state.safetensors"
+)
+
+// State is what a checkpoint adds to the weights for resuming.
+type State struct {
+	Step    int
+	Moments map[string][2][]float32
+}
+
+// LoadModel binds a checkpoint folder for training: the model, its ITG
+// head (random when the folder has none: a folder from stage 0 or from
+// Hugging Face), temp (0.07 unless saved) and the saved state, nil when
+// the folder has none.
+func LoadModel(dir string, seed uint64) (*train.Model, *State, error) {
+	cfg, err := config.LoadDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, closer, err := weights.OpenDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer closer.Close()
+	bm, err := blip2.Load(cfg, store)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !bm.Retrieval() {
+		return nil, nil, fmt.Errorf("trainer: %s has no Q-Former text embeddings and projections (a retrieval-capable checkpoint is needed)", dir)
+	}
+	q := cfg.QFormer
+	head := train.NewITGHead(q.HiddenSize, q.VocabSize, q.LayerNormEps)
+	if f, err := weights.Open(filepath.Join(dir, itgHeadFile)); err == nil {
+		err = weights.Bind(head, f, "", nil)
+		f.Close()
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", itgHeadFile, err)
+		}
+	} else if errors.Is(err, os.ErrNotExist) {
+		if head, err = newHead(q.HiddenSize, q.VocabSize, q.LayerNormEps, seed); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		return nil, nil, err
+	}
+	m, err := train.New(bm, head, 0.07)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := loadState(filepath.Join(dir, trainStateFile), m)
+	return m, st, err
+}
+
+func loadState(path string, m *train.Model) (*State, error) {
+	f, err := weights.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st := &State{Moments: map[string][2][]float32{}}
+	if st.Step, err = strconv.Atoi(f.Header.Metadata["step"]); err != nil {
+		return nil, fmt.Errorf("%s: no step in the metadata", path)
+	}
+	temp, err := f.ReadF32("temp")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	m.Temp.Data[0] = temp[0]
+	for _, name := range f.Names() {
+		rest, ok := strings.CutPrefix(name, "adam.m.")
+		if !ok {
+			continue
+		}
+		mm, err := f.ReadF32(name)
+		if err != nil {
+			return nil, err
+		}
+		vv, err := f.ReadF32("adam.v." + rest)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		st.Moments[rest] = [2][]float32{mm, vv}
+	}
+	return st, nil
+}
+
+// SaveCheckpoint publishes m (and st, when not nil) as a checkpoint folder
+// at dst, atomically; the tokenizer and config files are copied from src.
+func SaveCheckpoint(dst, src string, m *train.Model, st *State) error {
+	return publishDir(dst, func(tmp string) error {
+		if err := copyTokenizerFiles(src, tmp); err != nil {
+			return err
+		}
+		var model, head []weights.Tensor
+		seen := map[string]bool{}
+		for _, p := range weights.Params(m.Model) {
+			if seen[p.Name] { // a tied weight (the LM head is the token embedding)
+				continue
+			}
+			seen[p.Name] = true
+			model = append(model, weights.Tensor{Name: p.Name, DType: weights.F32, Shape: p.Shape, Data: p.Data})
+		}
+		for _, p := range weights.Params(m.Head) {
+			head = append(head, weights.Tensor{Name: p.Name, DType: weights.F32, Shape: p.Shape, Data: p.Data})
+		}
+		if err := weights.WriteFile(filepath.Join(tmp, "model.safetensors"), model, map[string]string{"format": "pt"}); err != nil {
+			return err
+		}
+		if err := weights.WriteFile(filepath.Join(tmp, itgHeadFile), head, map[string]string{"format": "pt"}); err != nil {
+			return err
+		}
+		ts := []weights.Tensor{{Name: "temp", DType: weights.F32, Shape: []int{1}, Data: []float32{m.Temp.Data[0]}}}
+		meta := map[string]string{"format": "pt"}
+		if st != nil {
+			meta["step"] = strconv.Itoa(st.Step)
+			for name, mv := range st.Moments {
+				ts = append(ts, weights.Tensor{Name: "adam.m." + name, DType: weights.F32, Shape: []int{len(mv[0])}, Data: mv[0]},
+					weights.Tensor{Name: "adam.v." + name, DType: weights.F32, Shape: []int{len(mv[1])}, Data: mv[1]})
+			}
+		} else {
+			meta["step"] = "0"
+		}
+		return weights.WriteFile(filepath.Join(tmp, trainStateFile), ts, meta)
+	})
+}
+
+// copyTokenizerFiles copies config.json and every tokenizer file of src.
+func copyTokenizerFiles(src, dst string) error {
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || strings.HasSuffix(n, ".safetensors") || n == weights.IndexFile || strings.HasPrefix(n, ".") {
+			continue
+		}
+		if err := copyFile(filepath.Join(src, n), filepath.Join(dst, n)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// newHead is a new ITG head with LAVIS's BERT initialisation: N(0, 0.02²)
+// matrices, LayerNorm 1 and 0, zero biases (bound from an in-memory store
+// so its tensors carry their checkpoint names).
+func newHead(h, v int, eps float64, seed uint64) (*train.ITGHead, error) {
+	st := synthetic.New(seed)
+	st.Linear("cls.predictions.transform.dense", h, h, true)
+	st.Norm("cls.predictions.transform.LayerNorm", h, true)
+	st.Add("cls.predictions.bias", v)
+	head := train.NewITGHead(h, v, eps)
+	if err := weights.Bind(head, st, "", nil); err != nil {
+		return nil, err
+	}
+	train.RandomInit(weights.Params(head), rand.New(rand.NewPCG(seed, 7)), 0.02, 0)
+	return head, nil
+}

@@ -1,0 +1,139 @@
+package trainer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Options of a run. They are saved as run.json in the run folder, and
+// `-resume` continues with exactly these.
+type Options struct {
+	Stage       string  `json:"stage"`
+	Init        string  `json:"init"` // the checkpoint folder the run starts from
+	Data        string  `json:"data"` // a dataset built by `server data`
+	Steps       int     `json:"steps"`
+	Batch       int     `json:"batch"`
+	TextLen     int     `json:"text_len"`
+	LR          float64 `json:"lr"`
+	MinLR       float64 `json:"min_lr"`
+	WarmupLR    float64 `json:"warmup_lr"`
+	Warmup      int     `json:"warmup"`
+	WeightDecay float64 `json:"weight_decay"`
+	MaxNorm     float64 `json:"max_norm"`
+	Seed        uint64  `json:"seed"`
+	SaveEvery   int     `json:"save_every"`
+	// Canonical is the probability of training on the canonical caption
+	// rather than one of the alternates.
+	Canonical float64 `json:"canonical"`
+}
+
+// Stage1Defaults are the paper's stage-1 hyper-parameters (blip2-spec
+// §10.1: AdamW β (0.9, 0.98), weight decay 0.05, cosine from 1e-4 to 1e-5,
+// warmup from 1e-6) at a step count a 2-core machine gets through.
+func Stage1Defaults() Options {
+	return Options{Stage: "stage1", Steps: 1000, Batch: 32, TextLen: 32, LR: 1e-4, MinLR: 1e-5, WarmupLR: 1e-6,
+		Warmup: 100, WeightDecay: 0.05, MaxNorm: 0, Seed: 1, SaveEvery: 50, Canonical: 0.5}
+}
+
+func (o *Options) check() error {
+	var bad []string
+	if o.Init == "" {
+		bad = append(bad, "no -init checkpoint folder")
+	}
+	if o.Steps < 1 {
+		bad = append(bad, fmt.Sprintf("-steps %d", o.Steps))
+	}
+	if o.Batch < 2 {
+		bad = append(bad, fmt.Sprintf("-batch %d (ITC and ITM need at least 2 pairs)", o.Batch))
+	}
+	if o.TextLen < 3 {
+		bad = append(bad, fmt.Sprintf("-text-len %d (room for [CLS], a token and [SEP] is 3)", o.TextLen))
+	}
+	if !(o.LR > 0) || o.MinLR < 0 || o.WarmupLR < 0 || o.Warmup < 0 {
+		bad = append(bad, fmt.Sprintf("learning rates %g/%g/%g, warmup %d", o.LR, o.MinLR, o.WarmupLR, o.Warmup))
+	}
+	if o.SaveEvery < 1 {
+		bad = append(bad, fmt.Sprintf("-save-every %d", o.SaveEvery))
+	}
+	if o.Canonical < 0 || o.Canonical > 1 {
+		bad = append(bad, fmt.Sprintf("-canonical %g (a probability)", o.Canonical))
+	}
+	if bad != nil {
+		return fmt.Errorf("trainer: %s", strings.Join(bad, "; "))
+	}
+	return nil
+}
+
+// The run folder.
+func runFile(out string) string     { return filepath.Join(out, "run.json") }
+func logFile(out string) string     { return filepath.Join(out, "log.jsonl") }
+func ckptRoot(out string) string    { return filepath.Join(out, "checkpoints") }
+func latestFile(out string) string  { return filepath.Join(ckptRoot(out), "latest") }
+func FinalModel(out string) string  { return filepath.Join(out, "model") }
+func CurvesFile(out string) string  { return filepath.Join(out, "loss.png") }
+func featureFile(out string) string { return filepath.Join(out, "features", "train.f32") }
+
+// startRun writes run.json into a new run folder; a folder that already
+// holds a run is refused rather than overwritten.
+func startRun(out string, o Options) error {
+	if _, err := os.Stat(runFile(out)); err == nil {
+		return fmt.Errorf("trainer: %s already holds a run: continue it with -resume %s, or choose another -out", out, out)
+	}
+	js, _ := json.MarshalIndent(o, "", "  ")
+	return writeFileAtomic(runFile(out), append(js, '\n'))
+}
+
+// resumeRun reads a run folder's options and its latest checkpoint.
+func resumeRun(out string) (Options, string, error) {
+	var o Options
+	raw, err := os.ReadFile(runFile(out))
+	if err != nil {
+		return o, "", fmt.Errorf("trainer: -resume %s: no run there (%w)", out, err)
+	}
+	if err := json.Unmarshal(raw, &o); err != nil {
+		return o, "", fmt.Errorf("trainer: %s: %w", runFile(out), err)
+	}
+	name, err := os.ReadFile(latestFile(out))
+	if errors.Is(err, os.ErrNotExist) {
+		return o, "", nil // killed before its first checkpoint: start over
+	}
+	if err != nil {
+		return o, "", err
+	}
+	dir := filepath.Join(ckptRoot(out), strings.TrimSpace(string(name)))
+	if _, err := os.Stat(dir); err != nil {
+		return o, "", fmt.Errorf("trainer: %s names %s, which is missing", latestFile(out), dir)
+	}
+	return o, dir, nil
+}
+
+// markLatest points latest at a checkpoint and removes all but the newest
+// keep checkpoints.
+func markLatest(out, name string, keep int) error {
+	if err := writeFileAtomic(latestFile(out), []byte(name+"\n")); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(ckptRoot(out))
+	if err != nil {
+		return err
+	}
+	var steps []string
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), "step-") {
+			steps = append(steps, e.Name())
+		}
+	}
+	sort.Strings(steps)
+	for len(steps) > keep {
+		if steps[0] != name {
+			os.RemoveAll(filepath.Join(ckptRoot(out), steps[0]))
+		}
+		steps = steps[1:]
+	}
+	return nil
+}

@@ -1,0 +1,77 @@
+package trainer
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"blip2/model/blip2/synthetic"
+	"blip2/model/config"
+	"blip2/model/tokenizer"
+	"blip2/model/weights"
+)
+
+// sampleData is the committed 300-pair dataset sample.
+var sampleData = filepath.Join("..", "..", "testdata", "data-sample")
+
+// tinyInit writes a tiny random BLIP-2 checkpoint folder into dir: the
+// shapes of reference set a (32-pixel images in 8-pixel patches, 8
+// queries, a 2-layer Q-Former of width 24) with a WordPiece vocabulary of
+// 160 built from the sample's training captions.
+func tinyInit(t testing.TB, dir string) string {
+	t.Helper()
+	pairs, err := LoadPairs(sampleData, "train")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, p := range pairs {
+		texts = append(texts, p.Captions...)
+	}
+	vocab, err := tokenizer.BuildWordPieceVocab(texts, 160)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join("..", "..", "testdata", "golden", "blip2-tiny-a", "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw = regexp.MustCompile(`("vocab_size": )80`).ReplaceAll(raw, []byte("${1}160"))
+	cfg, err := config.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.QFormer.VocabSize != 160 {
+		t.Fatalf("Q-Former vocabulary %d after the edit", cfg.QFormer.VocabSize)
+	}
+	store := synthetic.Checkpoint(cfg, 3)
+	var ts []weights.Tensor
+	for _, n := range store.Names() {
+		info, _ := store.Info(n)
+		v, _ := store.ReadF32(n)
+		ts = append(ts, weights.Tensor{Name: n, DType: weights.F32, Shape: info.Shape, Data: v})
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := weights.WriteFile(filepath.Join(dir, "model.safetensors"), ts, nil); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"config.json": raw, "vocab.txt": []byte(tokenizer.VocabTxt(vocab))} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// tinyOptions is a 10-step run at batch 4 with a checkpoint every 3 steps.
+func tinyOptions(init string) Options {
+	o := Stage1Defaults()
+	o.Init, o.Data = init, sampleData
+	o.Steps, o.Batch, o.TextLen, o.SaveEvery = 10, 4, 16, 3
+	o.LR, o.MinLR, o.WarmupLR, o.Warmup = 3e-3, 3e-4, 3e-4, 2
+	o.Seed = 11
+	return o
+}
