@@ -1,13 +1,13 @@
 package trainer
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,6 +142,9 @@ func pairsHash(pairs []Pair) string {
 	return hex.EncodeToString(hs.Sum(nil))
 }
 
+// chunk is how many values the cache is read and written in at a time.
+const chunk = 1 << 16
+
 // The cache file is a JSON header line, then the float32 values little-endian.
 func readFeatures(path string, want featureHeader) (*Features, error) {
 	if path == "" {
@@ -167,24 +170,27 @@ func readFeatures(path string, want featureHeader) (*Features, error) {
 	if err := json.Unmarshal(line, &got); err != nil || got != want {
 		return nil, fmt.Errorf("trainer: %s is a cache of other features", path)
 	}
-	n := want.N * want.P * want.Dv
-	raw := make([]byte, 4*n)
-	if _, err := io.ReadFull(fh, raw); err != nil {
-		return nil, fmt.Errorf("trainer: %s is truncated: %w", path, err)
-	}
-	f := &Features{P: want.P, Dv: want.Dv, Data: make([]float32, n)}
-	for i := range f.Data {
-		f.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	f := &Features{P: want.P, Dv: want.Dv, Data: make([]float32, want.N*want.P*want.Dv)}
+	r := bufio.NewReaderSize(fh, 1<<20)
+	for lo := 0; lo < len(f.Data); lo += chunk {
+		if err := binary.Read(r, binary.LittleEndian, f.Data[lo:min(lo+chunk, len(f.Data))]); err != nil {
+			return nil, fmt.Errorf("trainer: %s is truncated: %w", path, err)
+		}
 	}
 	return f, nil
 }
 
 func writeFeatures(path string, h featureHeader, f *Features) error {
 	js, _ := json.Marshal(h)
-	raw := make([]byte, 0, len(js)+1+4*len(f.Data))
-	raw = append(append(raw, js...), '\n')
-	for _, v := range f.Data {
-		raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(v))
-	}
-	return writeFileAtomic(path, raw)
+	return writeAtomic(path, func(w io.Writer) error {
+		if _, err := w.Write(append(js, '\n')); err != nil {
+			return err
+		}
+		for lo := 0; lo < len(f.Data); lo += chunk { // binary.Write would copy it all at once
+			if err := binary.Write(w, binary.LittleEndian, f.Data[lo:min(lo+chunk, len(f.Data))]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
