@@ -28,7 +28,12 @@ func PlotLosses(recs []Record, title, path string, smooth int) error {
 	for n := range recs[0].Losses {
 		names = append(names, n)
 	}
-	sort.Strings(names)
+	sort.Slice(names, func(i, j int) bool { // the total first, in black
+		if (names[i] == "loss") != (names[j] == "loss") {
+			return names[i] == "loss"
+		}
+		return names[i] < names[j]
+	})
 	for i, n := range names {
 		pts := make(plotter.XYs, len(recs))
 		sum := 0.0
@@ -52,5 +57,6 @@ func PlotLosses(recs []Record, title, path string, smooth int) error {
 		p.Legend.Add(n, line)
 	}
 	p.Legend.Top = true
+	p.Y.Min = 0
 	return p.Save(8*vg.Inch, 4.5*vg.Inch, path)
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"image/png"
 	"math"
 	"os"
 	"os/exec"
@@ -93,6 +94,13 @@ func TestStage1TinyRun(t *testing.T) {
 		filepath.Join(FinalModel(out), itgHeadFile), filepath.Join(ckptRoot(out), "step-000010", trainStateFile)} {
 		if _, err := os.Stat(f); err != nil {
 			t.Error(err)
+		}
+	}
+	if f, err := os.Open(CurvesFile(out)); err == nil {
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil || img.Bounds().Dx() < 400 {
+			t.Errorf("loss curves: %v, %v", err, img)
 		}
 	}
 	if _, _, err := LoadModel(FinalModel(out), 1); err != nil {
