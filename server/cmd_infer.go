@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 
 	"blip2/model/blip2"
-	"blip2/model/config"
 	"blip2/model/cpu"
 	"blip2/model/gpu"
 	"blip2/model/image"
@@ -94,16 +93,7 @@ func loadCheckpoint(dir string) (*blip2.Model, error) {
 		defer s.Release()
 		return stream.LoadModel(s)
 	}
-	cfg, err := config.LoadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	store, closer, err := weights.OpenDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	defer closer.Close()
-	return blip2.Load(cfg, store)
+	return blip2.LoadDir(dir)
 }
 
 // openBackend opens the named backend and returns a function that closes it.

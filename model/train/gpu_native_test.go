@@ -3,7 +3,6 @@
 package train
 
 import (
-	"context"
 	"encoding/json"
 	"math"
 	"os"
@@ -12,21 +11,10 @@ import (
 	"testing"
 
 	"blip2/model/gpu"
-
-	_ "github.com/gogpu/wgpu/hal/allbackends"
+	"blip2/model/gpu/gputest"
 )
 
-// openGPU opens the native adapter (lavapipe on machines without a GPU); a
-// missing adapter fails the test.
-func openGPU(t testing.TB) *gpu.Device {
-	t.Helper()
-	d, err := gpu.Open(context.Background())
-	if err != nil {
-		t.Fatalf("no usable GPU adapter: %v", err)
-	}
-	t.Cleanup(d.Close)
-	return d
-}
+func openGPU(t testing.TB) *gpu.Device { return gputest.Open(t) }
 
 // TestGPUReferenceParity runs both stages on the device and compares every
 // loss, intermediate and gradient with the training reference, at the

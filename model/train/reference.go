@@ -6,7 +6,6 @@ import (
 	"sort"
 
 	"blip2/model/blip2"
-	"blip2/model/config"
 	"blip2/model/weights"
 )
 
@@ -14,16 +13,7 @@ import (
 // training reference folder (itg_head.safetensors, train_inputs.safetensors)
 // and returns the model and the batch its README defines.
 func LoadReference(checkpoint, trainDir string) (*Model, *Batch, error) {
-	cfg, err := config.LoadDir(checkpoint)
-	if err != nil {
-		return nil, nil, err
-	}
-	store, closer, err := weights.OpenDir(checkpoint)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer closer.Close()
-	bm, err := blip2.Load(cfg, store)
+	bm, err := blip2.LoadDir(checkpoint)
 	if err != nil {
 		return nil, nil, err
 	}

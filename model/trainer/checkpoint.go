@@ -12,7 +12,6 @@ import (
 
 	"blip2/model/blip2"
 	"blip2/model/blip2/synthetic"
-	"blip2/model/config"
 	"blip2/model/train"
 	"blip2/model/weights"
 )
@@ -38,19 +37,11 @@ type State struct {
 // Hugging Face), temp (0.07 unless saved) and the saved state, nil when
 // the folder has none.
 func LoadModel(dir string, seed uint64) (*train.Model, *State, error) {
-	cfg, err := config.LoadDir(dir)
+	bm, err := blip2.LoadDir(dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	store, closer, err := weights.OpenDir(dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer closer.Close()
-	bm, err := blip2.Load(cfg, store)
-	if err != nil {
-		return nil, nil, err
-	}
+	cfg := bm.Config
 	if !bm.Retrieval() {
 		return nil, nil, fmt.Errorf("trainer: %s has no Q-Former text embeddings and projections (a retrieval-capable checkpoint is needed)", dir)
 	}

@@ -17,21 +17,12 @@ import (
 	"time"
 
 	"blip2/model/gpu"
-
-	_ "github.com/gogpu/wgpu/hal/allbackends"
+	"blip2/model/gpu/gputest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/train/stage1_tiny_losses.json")
 
-func openGPU(t testing.TB) *gpu.Device {
-	t.Helper()
-	d, err := gpu.Open(context.Background())
-	if err != nil {
-		t.Fatalf("no usable GPU adapter: %v", err)
-	}
-	t.Cleanup(d.Close)
-	return d
-}
+func openGPU(t testing.TB) *gpu.Device { return gputest.Open(t) }
 
 func losses(t *testing.T, out string) []float32 {
 	t.Helper()
