@@ -3,22 +3,16 @@
 package blip2
 
 import (
-	"context"
 	"testing"
 
-	_ "github.com/gogpu/wgpu/hal/allbackends"
-
 	"blip2/model/gpu"
+	"blip2/model/gpu/gputest"
 )
 
 // TestReferenceSetsMatchOnTheGPU runs every reference output through the
 // WGSL kernels on the native adapter (lavapipe where there is no GPU).
 func TestReferenceSetsMatchOnTheGPU(t *testing.T) {
-	d, err := gpu.Open(context.Background())
-	if err != nil {
-		t.Fatalf("no usable GPU adapter: %v", err)
-	}
-	defer d.Close()
+	d := gputest.Open(t)
 	t.Logf("adapter: %s", d.Info)
 	for _, set := range goldenSets {
 		t.Run(set, func(t *testing.T) {
@@ -33,11 +27,7 @@ func TestReferenceSetsMatchOnTheGPU(t *testing.T) {
 // of set a is stored in row chunks (as a 50272-row vocabulary is under
 // WebGPU's 128 MiB limit), and the outputs do not change.
 func TestWeightsPastTheBindingLimitAreChunked(t *testing.T) {
-	d, err := gpu.Open(context.Background())
-	if err != nil {
-		t.Fatalf("no usable GPU adapter: %v", err)
-	}
-	defer d.Close()
+	d := gputest.Open(t)
 	for _, set := range goldenSets {
 		b := gpu.NewBackend(d)
 		b.ChunkBytes = 2048

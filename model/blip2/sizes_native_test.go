@@ -4,7 +4,6 @@ package blip2
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -14,6 +13,7 @@ import (
 	"blip2/model/config"
 	"blip2/model/cpu"
 	"blip2/model/gpu"
+	"blip2/model/gpu/gputest"
 	"blip2/model/weights"
 )
 
@@ -77,11 +77,7 @@ func randomInputs(c *config.Blip2Config, rng *rand.Rand) *Inputs {
 // GPU kernels and through the host reference (which matches Hugging Face on
 // the reference sets) and compares every output.
 func TestOtherSizesMatchTheHostReference(t *testing.T) {
-	d, err := gpu.Open(context.Background())
-	if err != nil {
-		t.Fatalf("no usable GPU adapter: %v", err)
-	}
-	defer d.Close()
+	d := gputest.Open(t)
 	for i, js := range sizeConfigs {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			cfg, err := config.Parse([]byte(js))

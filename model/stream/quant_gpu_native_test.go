@@ -4,14 +4,12 @@ package stream
 
 import (
 	"bytes"
-	"context"
 	"testing"
-
-	_ "github.com/gogpu/wgpu/hal/allbackends"
 
 	"blip2/model/blip2"
 	"blip2/model/cpu"
 	"blip2/model/gpu"
+	"blip2/model/gpu/gputest"
 	"blip2/model/weights"
 )
 
@@ -19,11 +17,7 @@ import (
 // its frozen encoder packed on the device (the matmul_fwd_q8/q4 kernels)
 // and gives what the host reference gives on the dequantized weights.
 func TestQuantizedWeightsRunPackedOnTheGPU(t *testing.T) {
-	d, err := gpu.Open(context.Background())
-	if err != nil {
-		t.Fatalf("no usable GPU adapter: %v", err)
-	}
-	defer d.Close()
+	d := gputest.Open(t)
 	for _, mode := range []string{"int8", "int4"} {
 		_, conv, _, in := convertSet(t, "blip2-tiny-a", mode)
 		packed := 0

@@ -10,11 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"blip2/model/gpu"
 	"blip2/model/gpu/gputest"
 )
-
-func openGPU(t testing.TB) *gpu.Device { return gputest.Open(t) }
 
 // TestGPUReferenceParity runs both stages on the device and compares every
 // loss, intermediate and gradient with the training reference, at the
@@ -32,7 +29,7 @@ func TestGPUReferenceParityComposite(t *testing.T) {
 
 func gpuReferenceParity(t *testing.T) {
 	m, b, want := loadRef(t)
-	s, err := NewGPU(m, openGPU(t), nil)
+	s, err := NewGPU(m, gputest.Open(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +60,7 @@ func gpuReferenceParity(t *testing.T) {
 // in another order; the pinned file itself allows 1e-4 across hosts).
 func TestGPUTinyLossesPinned(t *testing.T) {
 	m, b := toySetup(t, 5)
-	s, err := NewGPU(m, openGPU(t), toyOptimizer(100))
+	s, err := NewGPU(m, gputest.Open(t), toyOptimizer(100))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +90,7 @@ func TestGPUTinyLossesPinned(t *testing.T) {
 // with an error naming a tensor and the step, and no parameter changes.
 func TestGPUNonFiniteStopsStep(t *testing.T) {
 	m, b, _ := loadRef(t)
-	s, err := NewGPU(m, openGPU(t), NewAdamW(Schedule{Peak: 1e-3, Warmup: 0, Total: 10}))
+	s, err := NewGPU(m, gputest.Open(t), NewAdamW(Schedule{Peak: 1e-3, Warmup: 0, Total: 10}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,9 @@ func (s *GPUStepper) Moments() (map[string][2][]float32, error) {
 // SetMoments uploads saved moments for params (a resumed run). Every
 // parameter must have its pair, of its size.
 func (s *GPUStepper) SetMoments(params []*weights.Param, saved map[string][2][]float32) error {
+	if len(saved) != len(params) {
+		return fmt.Errorf("train: the saved optimizer state has %d tensors, the stage trains %d", len(saved), len(params))
+	}
 	for _, p := range params {
 		mv, ok := saved[p.Name]
 		if !ok {
@@ -41,9 +44,6 @@ func (s *GPUStepper) SetMoments(params []*weights.Param, saved map[string][2][]f
 			release(old[0], old[1])
 		}
 		s.moments[p] = [2]*gpu.Tensor{s.d.Upload(mv[0], len(p.Data)), s.d.Upload(mv[1], len(p.Data))}
-	}
-	if len(saved) != len(params) {
-		return fmt.Errorf("train: the saved optimizer state has %d tensors, the stage trains %d", len(saved), len(params))
 	}
 	return nil
 }

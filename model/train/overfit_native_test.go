@@ -5,6 +5,8 @@ package train
 import (
 	"testing"
 	"time"
+
+	"blip2/model/gpu/gputest"
 )
 
 // TestGPUOverfitDataSample is TestOverfitDataSample on the device: the GPU
@@ -17,7 +19,7 @@ import (
 func TestGPUOverfitDataSample(t *testing.T) {
 	m, b, _ := sampleSetup(t, 1)
 	const steps = 150
-	s, err := NewGPU(m, openGPU(t), toyOptimizer(steps))
+	s, err := NewGPU(m, gputest.Open(t), toyOptimizer(steps))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"testing"
 
+	"blip2/model/gpu/gputest"
 	"blip2/model/weights"
 )
 
@@ -35,7 +36,7 @@ var sizeConfigs = []struct {
 // gradient (also per stage-1 loss) match the host step at the reference
 // tolerances.
 func TestGPUOtherSizesMatchHost(t *testing.T) {
-	d := openGPU(t)
+	d := gputest.Open(t)
 	for i, sc := range sizeConfigs {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			m, err := syntheticModel(sc.js, uint64(i))

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"blip2/model/gpu/gputest"
 	"blip2/model/weights"
 )
 
@@ -37,7 +38,7 @@ func copySample(t *testing.T, dst string) string {
 func TestStage1BadInput(t *testing.T) {
 	tmp := t.TempDir()
 	init := tinyInit(t, filepath.Join(tmp, "init"))
-	d := openGPU(t)
+	d := gputest.Open(t)
 	pairs, err := LoadPairs(sampleData, "train")
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"blip2/model/gpu/gputest"
 )
 
 // TestFeatureCache: features computed once are read back equal from the
@@ -22,7 +24,7 @@ func TestFeatureCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	pairs = pairs[:10]
-	d := openGPU(t)
+	d := gputest.Open(t)
 	path := filepath.Join(tmp, "f.bin")
 	first, err := ComputeFeatures(d, m.Model, sampleData, pairs, 4, path, nil)
 	if err != nil {

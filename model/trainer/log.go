@@ -32,14 +32,15 @@ func readLog(path string) ([]Record, error) {
 		return nil, err
 	}
 	var out []Record
-	for n, line := range bytes.Split(raw, []byte("\n")) {
+	lines := bytes.Split(raw, []byte("\n"))
+	for n, line := range lines {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		var r Record
 		if err := json.Unmarshal(line, &r); err != nil {
 			// A line cut by a kill: everything before it stands.
-			if n == len(bytes.Split(raw, []byte("\n")))-1 {
+			if n == len(lines)-1 {
 				break
 			}
 			return nil, fmt.Errorf("%s:%d: %w", path, n+1, err)

@@ -1,6 +1,7 @@
 package trainer
 
 import (
+	"blip2/model/config"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -69,6 +70,21 @@ func (o *Options) check() error {
 	return nil
 }
 
+// fits checks the options against a config, its tokenizer's vocabulary
+// and the number of training pairs.
+func (o *Options) fits(c *config.Blip2Config, tokVocab, pairs int) error {
+	q := c.QFormer
+	switch {
+	case q.VocabSize != tokVocab:
+		return fmt.Errorf("trainer: the Q-Former vocabulary has %d tokens, its tokenizer %d", q.VocabSize, tokVocab)
+	case o.TextLen > q.MaxPositionEmbeddings:
+		return fmt.Errorf("trainer: -text-len %d is past the Q-Former's %d positions", o.TextLen, q.MaxPositionEmbeddings)
+	case o.Batch > pairs:
+		return fmt.Errorf("trainer: -batch %d is more than the %d training pairs", o.Batch, pairs)
+	}
+	return nil
+}
+
 // The run folder.
 func runFile(out string) string     { return filepath.Join(out, "run.json") }
 func logFile(out string) string     { return filepath.Join(out, "log.jsonl") }
@@ -78,12 +94,18 @@ func FinalModel(out string) string  { return filepath.Join(out, "model") }
 func CurvesFile(out string) string  { return filepath.Join(out, "loss.png") }
 func featureFile(out string) string { return filepath.Join(out, "features", "train.f32") }
 
-// startRun writes run.json into a new run folder; a folder that already
-// holds a run is refused rather than overwritten.
-func startRun(out string, o Options) error {
+// refuseRun refuses a folder that already holds a run rather than
+// overwriting it.
+func refuseRun(out string) error {
 	if _, err := os.Stat(runFile(out)); err == nil {
 		return fmt.Errorf("trainer: %s already holds a run: continue it with -resume %s, or choose another -out", out, out)
 	}
+	return nil
+}
+
+// startRun writes run.json into a new run folder (refuseRun said it is
+// new).
+func startRun(out string, o Options) error {
 	js, _ := json.MarshalIndent(o, "", "  ")
 	return writeFileAtomic(runFile(out), append(js, '\n'))
 }

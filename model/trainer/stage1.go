@@ -35,36 +35,35 @@ func RunStage1(ctx context.Context, d *gpu.Device, out string, o Options, resume
 	if w == nil {
 		w = io.Discard
 	}
-	from := o.Init
+	ckpt := "" // the run's latest checkpoint, when resuming one that has one
 	if resume {
 		saved, dir, err := resumeRun(out)
 		if err != nil {
 			return nil, err
 		}
-		o = saved
-		if dir != "" {
-			from = dir
-		}
-	} else if _, err := os.Stat(runFile(out)); err == nil {
-		return nil, fmt.Errorf("trainer: %s already holds a run: continue it with -resume %s, or choose another -out", out, out)
-	} else if err := o.check(); err != nil {
+		o, ckpt = saved, dir
+	} else if err := refuseRun(out); err != nil {
 		return nil, err
 	}
-	if o.Init == "" {
-		return nil, fmt.Errorf("trainer: %s has no init checkpoint", runFile(out))
+	if err := o.check(); err != nil {
+		return nil, err
 	}
 	pairs, err := LoadPairs(o.Data, "train")
 	if err != nil {
 		return nil, err
+	}
+	from := o.Init
+	if ckpt != "" {
+		from = ckpt
 	}
 	m, st, err := LoadModel(from, o.Seed)
 	if err != nil {
 		return nil, err
 	}
 	start := 0
-	if from != o.Init { // a checkpoint of this run
+	if ckpt != "" {
 		if st == nil || len(st.Moments) == 0 {
-			return nil, fmt.Errorf("trainer: %s has no optimizer state to resume from", from)
+			return nil, fmt.Errorf("trainer: %s has no optimizer state to resume from", ckpt)
 		}
 		start = st.Step
 	}
@@ -74,7 +73,7 @@ func RunStage1(ctx context.Context, d *gpu.Device, out string, o Options, resume
 	}
 	decID := tok.AddSpecial("[DEC]")
 	c := m.Config
-	if err := fits(c.QFormer.VocabSize, tok.VocabSize(), c.QFormer.MaxPositionEmbeddings, o, len(pairs)); err != nil {
+	if err := o.fits(c, tok.VocabSize(), len(pairs)); err != nil {
 		return nil, fmt.Errorf("%w (config %s)", err, filepath.Join(o.Init, "config.json"))
 	}
 	if !resume { // every check passed: the folder becomes a run
@@ -170,19 +169,6 @@ func RunStage1(ctx context.Context, d *gpu.Device, out string, o Options, resume
 		}
 	}
 	return sum, nil
-}
-
-// fits checks a config against the tokenizer, the text length and the data.
-func fits(cfgVocab, tokVocab, maxPos int, o Options, pairs int) error {
-	switch {
-	case cfgVocab != tokVocab:
-		return fmt.Errorf("trainer: the Q-Former vocabulary has %d tokens, its tokenizer %d", cfgVocab, tokVocab)
-	case o.TextLen > maxPos:
-		return fmt.Errorf("trainer: -text-len %d is past the Q-Former's %d positions", o.TextLen, maxPos)
-	case o.Batch > pairs:
-		return fmt.Errorf("trainer: -batch %d is more than the %d training pairs", o.Batch, pairs)
-	}
-	return nil
 }
 
 // resumeHint says where a stopped run can continue from.

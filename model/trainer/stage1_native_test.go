@@ -16,13 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"blip2/model/gpu"
 	"blip2/model/gpu/gputest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/train/stage1_tiny_losses.json")
-
-func openGPU(t testing.TB) *gpu.Device { return gputest.Open(t) }
 
 func losses(t *testing.T, out string) []float32 {
 	t.Helper()
@@ -47,7 +44,7 @@ func TestStage1TinyRun(t *testing.T) {
 	tmp := t.TempDir()
 	init := tinyInit(t, filepath.Join(tmp, "init"))
 	out := filepath.Join(tmp, "run")
-	sum, err := RunStage1(context.Background(), openGPU(t), out, tinyOptions(init), false, nil)
+	sum, err := RunStage1(context.Background(), gputest.Open(t), out, tinyOptions(init), false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,12 +105,12 @@ func TestStage1KillResume(t *testing.T) {
 				time.Sleep(400 * time.Millisecond) // leave the parent time to kill mid-run
 			}
 		}
-		_, err := RunStage1(context.Background(), openGPU(t), filepath.Join(dir, "run"), tinyOptions(filepath.Join(dir, "init")), false, nil)
+		_, err := RunStage1(context.Background(), gputest.Open(t), filepath.Join(dir, "run"), tinyOptions(filepath.Join(dir, "init")), false, nil)
 		t.Fatalf("the child run finished (%v): it should have been killed", err)
 	}
 	tmp := t.TempDir()
 	init := tinyInit(t, filepath.Join(tmp, "init"))
-	d := openGPU(t)
+	d := gputest.Open(t)
 	whole := filepath.Join(tmp, "whole")
 	if _, err := RunStage1(context.Background(), d, whole, tinyOptions(init), false, nil); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
-//go:build !(js && wasm)
-
-// Package gputest opens the native adapter for tests (lavapipe on
-// machines without a GPU), registering the native backends.
+// Package gputest opens the adapter for tests: natively the backends are
+// registered by native.go (lavapipe on machines without a GPU), in a
+// browser build WebGPU's.
 package gputest
 
 import (
@@ -9,8 +8,6 @@ import (
 	"testing"
 
 	"blip2/model/gpu"
-
-	_ "github.com/gogpu/wgpu/hal/allbackends"
 )
 
 // Open returns a device closed at the end of the test. A GPU test that

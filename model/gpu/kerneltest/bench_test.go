@@ -2,13 +2,15 @@ package kerneltest
 
 import (
 	"testing"
+
+	"blip2/model/gpu/gputest"
 )
 
 // BenchmarkKernels runs every registered kernel benchmark on the device, as
 // `go test -bench . ./model/gpu/kerneltest`. `go run ./server bench` prints
 // the same figures as JSON beside the pure-Go twin's.
 func BenchmarkKernels(b *testing.B) {
-	d := open(b)
+	d := gputest.Open(b)
 	for _, bc := range Benches() {
 		b.Run(bc.Kernel+"/"+bc.Shape, func(b *testing.B) {
 			launch, cleanup := bc.Setup(d, newRand())

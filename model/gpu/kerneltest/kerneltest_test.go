@@ -1,28 +1,15 @@
 package kerneltest
 
 import (
-	"context"
 	"os"
 	"testing"
 
-	"blip2/model/gpu"
+	"blip2/model/gpu/gputest"
 	"blip2/shaders"
 )
 
-// open returns a device or fails the test: a GPU test that finds no adapter
-// must fail loudly, never skip.
-func open(t testing.TB) *gpu.Device {
-	t.Helper()
-	d, err := gpu.Open(context.Background())
-	if err != nil {
-		t.Fatalf("no usable GPU adapter: %v", err)
-	}
-	t.Cleanup(d.Close)
-	return d
-}
-
 func TestKernelsMatchCPU(t *testing.T) {
-	d := open(t)
+	d := gputest.Open(t)
 	t.Logf("adapter: %s", d.Info)
 	if os.Getenv("CI") != "" || testing.Verbose() {
 		os.Stderr.WriteString("native kernel suite on adapter: " + d.Info.String() + "\n")
