@@ -6,6 +6,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -15,17 +16,37 @@ import (
 )
 
 func init() {
-	register("train", "train a stage on the dataset: train stage1 -init DIR -data DIR -out DIR", runTrain)
+	register("train", "make a new model or train a stage on the dataset: train init|stage0-vision|stage1 … (docs/training.md)", runTrain)
+}
+
+const trainUsage = `usage:
+  train init -data DIR -out DIR [size flags]
+  train stage0-vision -init DIR -data DIR -out DIR [flags] | -resume DIR
+  train stage1 -init DIR -data DIR -out DIR [flags] | -resume DIR`
+
+// stages are the training stages by subcommand: their defaults and runner.
+var stages = map[string]struct {
+	defaults func() trainer.Options
+	run      func(context.Context, *gpu.Device, string, trainer.Options, bool, io.Writer) (*trainer.Summary, error)
+}{
+	"stage0-vision": {trainer.Stage0VisionDefaults, trainer.RunStage0Vision},
+	"stage1":        {trainer.Stage1Defaults, trainer.RunStage1},
 }
 
 // runTrain is `train STAGE [flags]`. SIGINT or SIGTERM checkpoints and
 // stops; `-resume OUT` continues a stopped or killed run exactly.
 func runTrain(args []string) error {
-	if len(args) == 0 || args[0] != "stage1" {
-		return fmt.Errorf("usage: train stage1 -init DIR -data DIR -out DIR [flags] | train stage1 -resume DIR")
+	if len(args) == 0 {
+		return fmt.Errorf("%s", trainUsage)
 	}
-	stage := args[0]
-	def := trainer.Stage1Defaults()
+	if args[0] == "init" {
+		return runTrainInit(args[1:])
+	}
+	st, ok := stages[args[0]]
+	if !ok {
+		return fmt.Errorf("unknown stage %q\n%s", args[0], trainUsage)
+	}
+	stage, def := args[0], st.defaults()
 	fs := flag.NewFlagSet("train "+stage, flag.ContinueOnError)
 	o := def
 	fs.StringVar(&o.Init, "init", "", "checkpoint folder to start from (Hugging Face layout, with vocab.txt)")
@@ -41,7 +62,7 @@ func runTrain(args []string) error {
 	fs.IntVar(&o.Warmup, "warmup", def.Warmup, "linear warmup steps")
 	fs.Float64Var(&o.WeightDecay, "weight-decay", def.WeightDecay, "AdamW weight decay")
 	fs.Float64Var(&o.MaxNorm, "max-norm", def.MaxNorm, "global gradient-norm clip (0: none)")
-	fs.Uint64Var(&o.Seed, "seed", def.Seed, "seed of the data order, captions, negatives and new weights")
+	fs.Uint64Var(&o.Seed, "seed", def.Seed, "seed of the data order, captions, negatives, augmentation and new weights")
 	fs.IntVar(&o.SaveEvery, "save-every", def.SaveEvery, "checkpoint every this many steps")
 	fs.Float64Var(&o.Canonical, "canonical", def.Canonical, "probability of the canonical caption over an alternate")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -62,10 +83,49 @@ func runTrain(args []string) error {
 	}
 	defer d.Close()
 	fmt.Fprintf(os.Stderr, "adapter: %s\n", d.Info)
-	sum, err := trainer.RunStage1(ctx, d, dir, o, *resume != "", os.Stderr)
+	sum, err := st.run(ctx, d, dir, o, *resume != "", os.Stderr)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("%s: %d steps, loss %.4f → %.4f; model in %s, curves in %s\n", stage, sum.Steps, sum.FirstLoss, sum.LastLoss, sum.Model, trainer.CurvesFile(dir))
+	return nil
+}
+
+// runTrainInit is `train init`: a new random model of the given sizes with
+// a vocabulary built from the dataset's train captions.
+func runTrainInit(args []string) error {
+	z := trainer.DefaultSizes()
+	fs := flag.NewFlagSet("train init", flag.ContinueOnError)
+	data := fs.String("data", "", "dataset folder built by `server data` (its train captions make the vocabulary)")
+	out := fs.String("out", "", "the new model folder")
+	seed := fs.Uint64("seed", 1, "seed of the random weights")
+	for _, f := range []struct {
+		v    *int
+		name string
+		help string
+	}{
+		{&z.VisionWidth, "vision-width", "ViT width"}, {&z.VisionLayers, "vision-layers", "ViT layers"},
+		{&z.ImageSize, "image-size", "input image size in pixels"}, {&z.Patch, "patch", "ViT patch size"},
+		{&z.QFormerWidth, "qformer-width", "Q-Former width"}, {&z.QFormerLayers, "qformer-layers", "Q-Former layers"},
+		{&z.Queries, "queries", "learned query tokens"}, {&z.Embed, "embed", "ITC embedding width"},
+		{&z.TextPositions, "text-positions", "Q-Former text positions"}, {&z.Vocab, "vocab", "Q-Former WordPiece vocabulary size"},
+		{&z.LMWidth, "lm-width", "language-model width"}, {&z.LMLayers, "lm-layers", "language-model layers"},
+		{&z.LMVocab, "lm-vocab", "language-model vocabulary size"}, {&z.LMPositions, "lm-positions", "language-model positions"},
+	} {
+		fs.IntVar(f.v, f.name, *f.v, f.help)
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *data == "" || *out == "" {
+		return fmt.Errorf("train init needs -data DIR and -out DIR")
+	}
+	if _, err := os.Stat(*out); err == nil {
+		return fmt.Errorf("%s already exists; choose another -out", *out)
+	}
+	if err := trainer.InitModel(*out, *data, z, *seed); err != nil {
+		return err
+	}
+	fmt.Printf("new model in %s\n", *out)
 	return nil
 }

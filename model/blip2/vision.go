@@ -167,3 +167,22 @@ func (m *VisionModel) Forward(b nn.Backend, pixels nn.Tensor) (hidden []nn.Tenso
 	}
 	return hidden, m.Post.Forward(b, x)
 }
+
+// Projections are the q, k and v projections split from the fused qkv.
+// Their weights are views of qkv.weight, so training them trains it; their
+// biases are copies, which StoreBias writes back.
+func (a *VisionAttention) Projections() (q, k, v *nn.Linear) { return &a.q, &a.k, &a.v }
+
+// StoreBias writes the split q and v biases back into whichever bias
+// layout was bound (the k bias is zero by construction and never trained).
+func (a *VisionAttention) StoreBias() {
+	h := len(a.q.Bias.Data)
+	switch {
+	case a.QKVBias != nil:
+		copy(a.QKVBias.Data[:h], a.q.Bias.Data)
+		copy(a.QKVBias.Data[2*h:], a.v.Bias.Data)
+	case a.QBias != nil && a.VBias != nil:
+		copy(a.QBias.Data, a.q.Bias.Data)
+		copy(a.VBias.Data, a.v.Bias.Data)
+	}
+}

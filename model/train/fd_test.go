@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"blip2/model/weights"
 )
 
 // randomBatch is B random pairs for m: pixels, right-padded ids ([CLS]=1
@@ -52,10 +54,18 @@ func TestStage1FiniteDifferences(t *testing.T) {
 		}
 		return float64(r.Loss)
 	}
+	checkFiniteDifferences(t, m.Stage1Params(), r.Grads, loss, rng)
+}
+
+// checkFiniteDifferences compares the analytic gradients of params with
+// central differences of loss, two entries per tensor: its largest
+// gradient and a random one.
+func checkFiniteDifferences(t *testing.T, params []*weights.Param, grads Grads, loss func() float64, rng *rand.Rand) {
+	t.Helper()
 	const h = 2e-3
 	worst, checked := 0.0, 0
-	for _, p := range m.Stage1Params() {
-		g := r.Grads[p.Name]
+	for _, p := range params {
+		g := grads[p.Name]
 		if g == nil {
 			t.Errorf("%s: no gradient", p.Name)
 			continue
@@ -83,5 +93,5 @@ func TestStage1FiniteDifferences(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d entries, worst error %.2f× tolerance", checked, worst)
+	t.Logf("%d tensors, %d entries, worst error %.2f× tolerance", len(params), checked, worst)
 }

@@ -14,6 +14,9 @@ func (m *Model) AllParams() []*weights.Param {
 	if m.Head != nil {
 		ps = append(ps, collectParams(m.Head)...)
 	}
+	if m.Dual != nil {
+		ps = append(ps, collectParams(m.Dual)...)
+	}
 	return append(ps, &m.Temp)
 }
 

@@ -29,6 +29,8 @@ type Model struct {
 	*blip2.Model
 	Head *ITGHead
 	Temp weights.Param
+	// Dual is stage 0's visual projection (nil outside stage 0).
+	Dual *DualHead
 
 	actOp int
 	// detached, when set, holds ITC's (image, text) features frozen at a

@@ -33,9 +33,9 @@ func copySample(t *testing.T, dst string) string {
 	return dst
 }
 
-// TestStage1BadInput: every bad input stops the run before training with
-// an error that says what is wrong.
-func TestStage1BadInput(t *testing.T) {
+// TestBadInput: every bad input stops each stage's run before training
+// with an error that says what is wrong.
+func TestBadInput(t *testing.T) {
 	tmp := t.TempDir()
 	init := tinyInit(t, filepath.Join(tmp, "init"))
 	d := gputest.Open(t)
@@ -83,7 +83,7 @@ func TestStage1BadInput(t *testing.T) {
 			for _, n := range f.Names() {
 				v, _ := f.ReadF32(n)
 				info, _ := f.Info(n)
-				if n == "itm_head.weight" {
+				if n == "text_projection.weight" { // used by every stage
 					v[0] = float32(math.NaN())
 				}
 				ts = append(ts, weights.Tensor{Name: n, DType: weights.F32, Shape: info.Shape, Data: v})
@@ -91,17 +91,19 @@ func TestStage1BadInput(t *testing.T) {
 			weights.WriteFile(filepath.Join(o.Init, "model.safetensors"), ts, nil)
 		}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			dir := t.TempDir()
-			o := tinyOptions(init)
-			c.edit(&o, dir)
-			_, err := RunStage1(context.Background(), d, filepath.Join(dir, "run"), o, false, nil)
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error %v, want one containing %q", err, c.want)
-			}
-			t.Log(err)
-		})
+	for name, st := range tinyStages {
+		for _, c := range cases {
+			t.Run(name+"/"+c.name, func(t *testing.T) {
+				dir := t.TempDir()
+				o := st.opts(init)
+				c.edit(&o, dir)
+				_, err := st.run(context.Background(), d, filepath.Join(dir, "run"), o, false, nil)
+				if err == nil || !strings.Contains(err.Error(), c.want) {
+					t.Fatalf("error %v, want one containing %q", err, c.want)
+				}
+				t.Log(err)
+			})
+		}
 	}
 	t.Run("resume without a run", func(t *testing.T) {
 		_, err := RunStage1(context.Background(), d, filepath.Join(t.TempDir(), "run"), Options{}, true, nil)

@@ -24,6 +24,10 @@ import (
 const (
 	itgHeadFile    = "itg_head.safetensors"
 	trainStateFile = "train_state.safetensors"
+	// DualHeadFile holds stage 0's visual projection: with the ViT and the
+	// Q-Former's text tower of the same folder it is the stage-0 dual
+	// encoder.
+	DualHeadFile = "dual_encoder.safetensors"
 )
 
 // State is what a checkpoint adds to the weights for resuming.
@@ -62,6 +66,9 @@ func LoadModel(dir string, seed uint64) (*train.Model, *State, error) {
 	}
 	m, err := train.New(bm, head, 0.07)
 	if err != nil {
+		return nil, nil, err
+	}
+	if m.Dual, err = LoadDualHead(dir, m); err != nil {
 		return nil, nil, err
 	}
 	st, err := loadState(filepath.Join(dir, trainStateFile), m)
@@ -110,6 +117,14 @@ func SaveCheckpoint(dst, src string, m *train.Model, st *State) error {
 	return publishDir(dst, func(tmp string) error {
 		if err := copyTokenizerFiles(src, tmp); err != nil {
 			return err
+		}
+		for i := range m.Vision.Layers { // trained through the split q, v views
+			m.Vision.Layers[i].SelfAttn.StoreBias()
+		}
+		if m.Dual != nil {
+			if err := writeParams(filepath.Join(tmp, DualHeadFile), weights.Params(m.Dual)); err != nil {
+				return err
+			}
 		}
 		var model, head []weights.Tensor
 		seen := map[string]bool{}
@@ -193,4 +208,31 @@ func newHead(h, v int, eps float64, seed uint64) (*train.ITGHead, error) {
 	}
 	train.RandomInit(weights.Params(head), rand.New(rand.NewPCG(seed, 7)), 0.02, 0)
 	return head, nil
+}
+
+// LoadDualHead binds dir's dual_encoder.safetensors for m, or returns nil
+// when the folder has none (any checkpoint but a stage-0 one).
+func LoadDualHead(dir string, m *train.Model) (*train.DualHead, error) {
+	f, err := weights.Open(filepath.Join(dir, DualHeadFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	h := train.NewDualHead(m.Config.Vision.HiddenSize, m.Config.ImageTextHiddenSize)
+	if err := weights.Bind(h, f, "", nil); err != nil {
+		return nil, fmt.Errorf("%s: %w", DualHeadFile, err)
+	}
+	return h, nil
+}
+
+// writeParams writes parameters as an F32 safetensors file.
+func writeParams(path string, ps []*weights.Param) error {
+	var ts []weights.Tensor
+	for _, p := range ps {
+		ts = append(ts, weights.Tensor{Name: p.Name, DType: weights.F32, Shape: p.Shape, Data: p.Data})
+	}
+	return weights.WriteFile(path, ts, map[string]string{"format": "pt"})
 }

@@ -17,6 +17,9 @@ import (
 // Pair is one image–caption pair of a split.
 type Pair struct {
 	ID, File, Source, Key string
+	// Master is the larger rendering that augmentation crops from (File
+	// when the dataset was built without masters).
+	Master string
 	// Captions holds the canonical caption first, then the alternates.
 	Captions []string
 }
@@ -48,17 +51,25 @@ func LoadPairs(dataDir, split string) ([]Pair, error) {
 		if e.Split != split {
 			continue
 		}
-		if e.File == "" || filepath.IsAbs(e.File) || strings.HasPrefix(filepath.Clean(e.File), "..") {
-			return nil, fmt.Errorf("trainer: manifest entry %s: image path %q is not inside the dataset folder", e.ID, e.File)
+		if !inside(e.File) || (e.Master != "" && !inside(e.Master)) {
+			return nil, fmt.Errorf("trainer: manifest entry %s: image path %q or %q is not inside the dataset folder", e.ID, e.File, e.Master)
 		}
 		if e.Caption == "" {
 			return nil, fmt.Errorf("trainer: manifest entry %s has no caption", e.ID)
+		}
+		master := e.Master
+		if master == "" {
+			master = e.File
 		}
 		if _, err := os.Stat(filepath.Join(dataDir, e.File)); err != nil {
 			missing = append(missing, e.File)
 			continue
 		}
-		out = append(out, Pair{ID: e.ID, File: e.File, Source: e.Source, Key: e.Key,
+		if _, err := os.Stat(filepath.Join(dataDir, master)); err != nil {
+			missing = append(missing, master)
+			continue
+		}
+		out = append(out, Pair{ID: e.ID, File: e.File, Master: master, Source: e.Source, Key: e.Key,
 			Captions: append([]string{e.Caption}, e.Alternates...)})
 	}
 	if len(missing) > 0 {
@@ -69,4 +80,9 @@ func LoadPairs(dataDir, split string) ([]Pair, error) {
 		return nil, fmt.Errorf("trainer: split %q of %s has no pairs (splits are train, val, test)", split, dataDir)
 	}
 	return out, nil
+}
+
+// inside reports whether a manifest path stays inside the dataset folder.
+func inside(p string) bool {
+	return p != "" && !filepath.IsAbs(p) && !strings.HasPrefix(filepath.Clean(p), "..")
 }

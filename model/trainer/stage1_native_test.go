@@ -4,10 +4,9 @@ package trainer
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"image/png"
-	"math"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,10 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"blip2/model/gpu"
 	"blip2/model/gpu/gputest"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/train/stage1_tiny_losses.json")
+var update = flag.Bool("update", false, "rewrite the pinned losses of the tiny runs in testdata/train")
 
 func losses(t *testing.T, out string) []float32 {
 	t.Helper()
@@ -50,31 +50,7 @@ func TestStage1TinyRun(t *testing.T) {
 	}
 	got := losses(t, out)
 	t.Logf("losses %v", got)
-	path := filepath.Join("..", "..", "testdata", "train", "stage1_tiny_losses.json")
-	if *update {
-		js, _ := json.MarshalIndent(got, "", "  ")
-		if err := os.WriteFile(path, append(js, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want []float32
-	if err := json.Unmarshal(raw, &want); err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != len(want) {
-		t.Fatalf("%d losses, want %d", len(got), len(want))
-	}
-	for i := range want {
-		// The device step against a pinned run of itself: 1e-4 relative
-		// leaves room for another driver's instruction selection only.
-		if math.Abs(float64(got[i]-want[i])) > 1e-4*math.Abs(float64(want[i])) {
-			t.Errorf("step %d: loss %.7g, want %.7g", i+1, got[i], want[i])
-		}
-	}
+	pinLosses(t, filepath.Join("..", "..", "testdata", "train", "stage1_tiny_losses.json"), got)
 	if !(sum.LastLoss < sum.FirstLoss) {
 		t.Errorf("the run does not learn: %v", got)
 	}
@@ -96,30 +72,50 @@ func TestStage1TinyRun(t *testing.T) {
 	}
 }
 
-// TestStage1KillResume kills a run with SIGKILL in the middle, resumes it,
-// and expects every loss of an uninterrupted run, bit for bit.
-func TestStage1KillResume(t *testing.T) {
+// runner is a stage's entry point.
+type runner func(context.Context, *gpu.Device, string, Options, bool, io.Writer) (*Summary, error)
+
+// tinyStages are the stages with their tiny runs (TestKillResume,
+// TestBadInput).
+var tinyStages = map[string]struct {
+	run  runner
+	opts func(init string) Options
+}{
+	"stage1":        {RunStage1, tinyOptions},
+	"stage0-vision": {RunStage0Vision, tinyStage0Options},
+}
+
+// TestKillResume kills each stage's run with SIGKILL in the middle,
+// resumes it, and expects every loss of an uninterrupted run, bit for bit.
+func TestKillResume(t *testing.T) {
 	if dir := os.Getenv("BLIP2_TRAINER_CHILD"); dir != "" {
 		afterStep = func(step int) {
 			if step >= 4 {
 				time.Sleep(400 * time.Millisecond) // leave the parent time to kill mid-run
 			}
 		}
-		_, err := RunStage1(context.Background(), gputest.Open(t), filepath.Join(dir, "run"), tinyOptions(filepath.Join(dir, "init")), false, nil)
+		st := tinyStages[os.Getenv("BLIP2_TRAINER_STAGE")]
+		_, err := st.run(context.Background(), gputest.Open(t), filepath.Join(dir, "run"), st.opts(filepath.Join(dir, "init")), false, nil)
 		t.Fatalf("the child run finished (%v): it should have been killed", err)
 	}
+	for name, st := range tinyStages {
+		t.Run(name, func(t *testing.T) { killResume(t, name, st.run, st.opts) })
+	}
+}
+
+func killResume(t *testing.T, stage string, run runner, opts func(string) Options) {
 	tmp := t.TempDir()
 	init := tinyInit(t, filepath.Join(tmp, "init"))
 	d := gputest.Open(t)
 	whole := filepath.Join(tmp, "whole")
-	if _, err := RunStage1(context.Background(), d, whole, tinyOptions(init), false, nil); err != nil {
+	if _, err := run(context.Background(), d, whole, opts(init), false, nil); err != nil {
 		t.Fatal(err)
 	}
 	want := losses(t, whole)
 
 	out := filepath.Join(tmp, "run")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestStage1KillResume$")
-	cmd.Env = append(os.Environ(), "BLIP2_TRAINER_CHILD="+tmp)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKillResume$")
+	cmd.Env = append(os.Environ(), "BLIP2_TRAINER_CHILD="+tmp, "BLIP2_TRAINER_STAGE="+stage)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +140,7 @@ func TestStage1KillResume(t *testing.T) {
 	if _, err := os.Stat(FinalModel(out)); err == nil {
 		t.Fatal("the killed run had already finished")
 	}
-	if _, err := RunStage1(context.Background(), d, out, Options{}, true, nil); err != nil {
+	if _, err := run(context.Background(), d, out, Options{}, true, nil); err != nil {
 		t.Fatal(err)
 	}
 	got := losses(t, out)

@@ -66,9 +66,14 @@ func tinyInit(t testing.TB, dir string) string {
 	return dir
 }
 
-// tinyOptions is a 10-step run at batch 4 with a checkpoint every 3 steps.
-func tinyOptions(init string) Options {
-	o := Stage1Defaults()
+// tinyOptions is a 10-step stage-1 run at batch 4 with a checkpoint
+// every 3 steps.
+func tinyOptions(init string) Options { return tiny(Stage1Defaults(), init) }
+
+// tinyStage0Options is the same for stage 0.
+func tinyStage0Options(init string) Options { return tiny(Stage0VisionDefaults(), init) }
+
+func tiny(o Options, init string) Options {
 	o.Init, o.Data = init, sampleData
 	o.Steps, o.Batch, o.TextLen, o.SaveEvery = 10, 4, 16, 3
 	o.LR, o.MinLR, o.WarmupLR, o.Warmup = 3e-3, 3e-4, 3e-4, 2

@@ -1,0 +1,80 @@
+package trainer
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+
+	"blip2/model/image"
+)
+
+// Augmentation for stage 0, chosen for what the model will be shown: other
+// emoji and icon designs, clip art, photographs on plain backgrounds.
+//   - A random resized crop of the 224-pixel master (55–100 % of the area,
+//     aspect 3:4 to 4:3), resized to the model's size with the inference
+//     resampler: designs differ in framing and stroke scale more than in
+//     anything else.
+//   - Brightness and contrast jitter (±8 % offset, ×0.8–1.2): palettes
+//     and shading differ between sets.
+//   - With probability 0.3, the white background replaced by one plain
+//     light colour: photographs and clip art rarely sit on pure white.
+//
+// No flips and no hue changes: captions name directions ("left arrow")
+// and colours ("red heart").
+const (
+	cropMinArea = 0.55
+	tintProb    = 0.3
+)
+
+// augmentedPixels is one training view of p's image, normalised CHW.
+func augmentedPixels(dataDir string, p Pair, size int, rng *rand.Rand) ([]float32, error) {
+	data, err := os.ReadFile(filepath.Join(dataDir, p.Master))
+	if err != nil {
+		return nil, fmt.Errorf("trainer: %s: %w", p.ID, err)
+	}
+	img, err := image.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("trainer: %s (%s): %w", p.ID, p.Master, err)
+	}
+	img = image.ResizeBicubic(randomCrop(img, rng), size, size)
+	jitter(img, rng)
+	return image.Normalize(img), nil
+}
+
+// randomCrop cuts a random window of cropMinArea–1 of the area with
+// aspect ratio in [3/4, 4/3].
+func randomCrop(img *image.RGB, rng *rand.Rand) *image.RGB {
+	area := float64(img.W*img.H) * (cropMinArea + (1-cropMinArea)*rng.Float64())
+	aspect := math.Exp(math.Log(3.0/4) + (math.Log(4.0/3)-math.Log(3.0/4))*rng.Float64())
+	w := min(img.W, max(1, int(math.Round(math.Sqrt(area*aspect)))))
+	h := min(img.H, max(1, int(math.Round(math.Sqrt(area/aspect)))))
+	x0, y0 := rng.IntN(img.W-w+1), rng.IntN(img.H-h+1)
+	out := &image.RGB{W: w, H: h, Pix: make([]uint8, 3*w*h)}
+	for y := 0; y < h; y++ {
+		copy(out.Pix[3*y*w:3*(y+1)*w], img.Pix[3*((y0+y)*img.W+x0):3*((y0+y)*img.W+x0+w)])
+	}
+	return out
+}
+
+// jitter applies the colour changes in place.
+func jitter(img *image.RGB, rng *rand.Rand) {
+	contrast := 0.8 + 0.4*rng.Float64()
+	offset := (rng.Float64()*2 - 1) * 0.08 * 255
+	tint := rng.Float64() < tintProb
+	var bg [3]float64
+	for c := range bg {
+		bg[c] = 170 + 85*rng.Float64()
+	}
+	for i := 0; i < len(img.Pix); i += 3 {
+		white := img.Pix[i] >= 248 && img.Pix[i+1] >= 248 && img.Pix[i+2] >= 248
+		for c := 0; c < 3; c++ {
+			v := float64(img.Pix[i+c])
+			if tint && white {
+				v = bg[c]
+			}
+			img.Pix[i+c] = uint8(math.Round(min(255, max(0, (v-128)*contrast+128+offset))))
+		}
+	}
+}
