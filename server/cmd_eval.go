@@ -1,0 +1,106 @@
+//go:build !(js && wasm)
+
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"blip2/model/eval"
+	"blip2/model/tokenizer"
+	"blip2/model/trainer"
+)
+
+func init() {
+	register("eval", "measure a checkpoint on a split: eval -checkpoint DIR -data DIR -split val|test (one JSON object)", runEval)
+}
+
+func runEval(args []string) error {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	ckpt := fs.String("checkpoint", "", "model folder (Hugging Face layout with vocab.txt, or the streaming format)")
+	data := fs.String("data", "", "dataset folder built by `server data`")
+	split := fs.String("split", "test", "val or test")
+	n := fs.Int("n", 1000, "images in the fixed subset of the split (the first by hash of their id)")
+	rerank := fs.Int("rerank", 16, "ITC candidates ITM re-ranks (0: no re-ranking)")
+	dualDir := fs.String("dual", "", "stage-0 folder whose dual encoder is scored too (default: the checkpoint, when it has "+trainer.DualHeadFile+")")
+	textLen := fs.Int("text-len", 32, "caption tokens at most, [CLS] and [SEP] included")
+	device := fs.String("device", "gpu", "gpu or cpu")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *ckpt == "" || *data == "" || (*split != "val" && *split != "test") {
+		return fmt.Errorf("usage: eval -checkpoint DIR -data DIR -split val|test [-n N -rerank K -dual DIR]")
+	}
+	pairs, err := trainer.LoadPairs(*data, *split)
+	if err != nil {
+		return err
+	}
+	pairs = fixedSubset(pairs, *n)
+	m, err := loadCheckpoint(*ckpt)
+	if err != nil {
+		return err
+	}
+	tok, err := tokenizer.LoadWordPiece(*ckpt)
+	if err != nil {
+		return err
+	}
+	if *textLen > m.Config.QFormer.MaxPositionEmbeddings {
+		return fmt.Errorf("-text-len %d is past the Q-Former's %d positions", *textLen, m.Config.QFormer.MaxPositionEmbeddings)
+	}
+	set := eval.Set{N: len(pairs), Pixels: func(i int) ([]float32, error) {
+		return trainer.LoadImage(*data, pairs[i], m.Config.Vision.ImageSize)
+	}}
+	for _, p := range pairs {
+		ids, mask := tok.EncodePadded(p.Captions[0], *textLen)
+		set.IDs, set.Mask = append(set.IDs, ids), append(set.Mask, mask)
+	}
+	var dual *eval.Dual
+	if *dualDir == "" {
+		if _, err := os.Stat(filepath.Join(*ckpt, trainer.DualHeadFile)); err == nil {
+			*dualDir = *ckpt
+		}
+	}
+	if *dualDir != "" {
+		dm, _, err := trainer.LoadModel(*dualDir, 1)
+		if err != nil {
+			return err
+		}
+		if dm.Dual == nil {
+			return fmt.Errorf("-dual %s has no %s (a stage-0 model folder has)", *dualDir, trainer.DualHeadFile)
+		}
+		dual = &eval.Dual{Model: dm.Model, Head: dm.Dual}
+		if *dualDir == *ckpt {
+			dual.Model = m
+		}
+	}
+	b, done, err := openBackend(*device)
+	if err != nil {
+		return err
+	}
+	defer done()
+	rep, err := eval.Retrieval(b, m, dual, set, *rerank, os.Stderr)
+	if err != nil {
+		return err
+	}
+	js, _ := json.Marshal(map[string]any{"checkpoint": *ckpt, "split": *split, "retrieval": rep})
+	fmt.Println(string(js))
+	return nil
+}
+
+// fixedSubset is the n pairs whose ids hash lowest: the same subset for
+// every model and every run.
+func fixedSubset(pairs []Pair, n int) []Pair {
+	key := func(p Pair) string { h := sha256.Sum256([]byte(p.ID)); return hex.EncodeToString(h[:]) }
+	out := append([]Pair(nil), pairs...)
+	sort.Slice(out, func(i, j int) bool { return key(out[i]) < key(out[j]) })
+	return out[:min(n, len(out))]
+}
+
+// Pair is a dataset pair.
+type Pair = trainer.Pair
