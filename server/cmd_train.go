@@ -16,12 +16,13 @@ import (
 )
 
 func init() {
-	register("train", "make a new model or train a stage on the dataset: train init|stage0-vision|stage1 … (docs/training.md)", runTrain)
+	register("train", "make a new model or train a stage on the dataset: train init|stage0-vision|stage0-lm|stage1 … (docs/training.md)", runTrain)
 }
 
 const trainUsage = `usage:
   train init -data DIR -out DIR [size flags]
   train stage0-vision -init DIR -data DIR -out DIR [flags] | -resume DIR
+  train stage0-lm -init DIR -data DIR -out DIR [flags] | -resume DIR
   train stage1 -init DIR -data DIR -out DIR [flags] | -resume DIR`
 
 // stages are the training stages by subcommand: their defaults and runner.
@@ -30,6 +31,7 @@ var stages = map[string]struct {
 	run      func(context.Context, *gpu.Device, string, trainer.Options, bool, io.Writer) (*trainer.Summary, error)
 }{
 	"stage0-vision": {trainer.Stage0VisionDefaults, trainer.RunStage0Vision},
+	"stage0-lm":     {trainer.Stage0LMDefaults, trainer.RunStage0LM},
 	"stage1":        {trainer.Stage1Defaults, trainer.RunStage1},
 }
 

@@ -150,9 +150,11 @@ func ReadVocabTxt(r io.Reader) ([]string, error) {
 
 // LoadWordPiece reads tokenizer.json, or else vocab.txt, from dir and adds
 // the tokens of added_tokens (such as BLIP-2's "[DEC]") after the vocab.
+// A tokenizer.json of another model type (the language model's BPE, in a
+// folder that holds both tokenizers) leaves vocab.txt to the Q-Former.
 func LoadWordPiece(dir string) (*WordPiece, error) {
 	tjPath := filepath.Join(dir, "tokenizer.json")
-	if _, err := os.Stat(tjPath); err == nil {
+	if _, err := os.Stat(tjPath); err == nil && (modelType(tjPath) == "WordPiece" || !exists(filepath.Join(dir, "vocab.txt"))) {
 		tj, err := readTokenizerJSON(tjPath, "WordPiece")
 		if err != nil {
 			return nil, err
@@ -192,4 +194,26 @@ func LoadWordPiece(dir string) (*WordPiece, error) {
 		return nil, err
 	}
 	return NewWordPiece(vocab)
+}
+
+// modelType is the model.type of a tokenizer.json ("" if unreadable).
+func modelType(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var tj struct {
+		Model struct {
+			Type string `json:"type"`
+		} `json:"model"`
+	}
+	if json.Unmarshal(data, &tj) != nil {
+		return ""
+	}
+	return tj.Model.Type
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

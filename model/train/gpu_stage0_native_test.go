@@ -32,7 +32,50 @@ func TestGPUStage0Parity(t *testing.T) {
 	if d := math.Abs(float64(got.Loss - want.Loss)); d > 1e-5*math.Abs(float64(want.Loss))+1e-6 {
 		t.Errorf("loss %.7g, host %.7g", got.Loss, want.Loss)
 	}
-	check := func(name string, g, w []float32) {
+	check := checker(t)
+	check("logits", got.Logits, want.Logits)
+	params := m.Stage0Params()
+	for _, p := range params {
+		check(p.Name, got.Grads[p.Name], want.Grads[p.Name])
+	}
+	t.Logf("loss %.6g (host %.6g), %d gradients compared", got.Loss, want.Loss, len(params))
+}
+
+// TestGPULMParity: the device's language-model step against the host's:
+// loss, token count and every gradient.
+func TestGPULMParity(t *testing.T) {
+	m, _, _ := loadRef(t)
+	rng := rand.New(rand.NewPCG(9, 11))
+	RandomInit(m.AllParams(), rng, 0.2, 0.1)
+	b := lmBatch(m, rng, 4, 9)
+	want, err := m.LM(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewGPU(m, gputest.Open(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.LM(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := math.Abs(float64(got.Loss - want.Loss)); d > 1e-5*math.Abs(float64(want.Loss)) || got.Tokens != want.Tokens {
+		t.Errorf("loss %.7g over %d tokens, host %.7g over %d", got.Loss, got.Tokens, want.Loss, want.Tokens)
+	}
+	check := checker(t)
+	params := m.LMParams()
+	for _, p := range params {
+		check(p.Name, got.Grads[p.Name], want.Grads[p.Name])
+	}
+	t.Logf("loss %.6g (host %.6g), %d gradients compared", got.Loss, want.Loss, len(params))
+}
+
+// checker compares a device tensor with the host's: max|Δ| within 2e-4 of
+// the host's largest magnitude.
+func checker(t *testing.T) func(name string, g, w []float32) {
+	return func(name string, g, w []float32) {
 		if len(g) != len(w) {
 			t.Errorf("%s: %d values, host %d", name, len(g), len(w))
 			return
@@ -46,10 +89,4 @@ func TestGPUStage0Parity(t *testing.T) {
 			t.Errorf("%s: max|Δ| %.3g, max|host| %.3g", name, diff, ref)
 		}
 	}
-	check("logits", got.Logits, want.Logits)
-	params := m.Stage0Params()
-	for _, p := range params {
-		check(p.Name, got.Grads[p.Name], want.Grads[p.Name])
-	}
-	t.Logf("loss %.6g (host %.6g), %d gradients compared", got.Loss, want.Loss, len(params))
 }

@@ -21,6 +21,7 @@ type gpuOPT struct {
 	B, L               int
 	op                 int
 	projIn, last, proj *gpu.Tensor
+	posIDs             *gpu.Tensor
 	layers             []gpuOPTLayer
 	final              *gpuLN
 }
@@ -49,7 +50,8 @@ func (s *GPUStepper) optForward(x *gpu.Tensor, mask [][]int, q int) (*gpu.Tensor
 			pos = append(pos, uint32(n*v-1+2))
 		}
 	}
-	pe := s.keep(d.Embedding(s.ids(pos, o.Positions.Shape[0], B, L), s.w(&o.Positions), 0))
+	os.posIDs = s.ids(pos, o.Positions.Shape[0], B, L)
+	pe := s.keep(d.Embedding(os.posIDs, s.w(&o.Positions), 0))
 	h := s.add(pe, x)
 	pe.Release()
 	am := s.newAttnSpec(cpu.MaskCausal, 0, mask)
@@ -82,14 +84,16 @@ func (s *GPUStepper) optForward(x *gpu.Tensor, mask [][]int, q int) (*gpu.Tensor
 	return s.rows(os.proj, q-1, L-q), os, nil
 }
 
-// optBackward takes d(rows q−1 … L−2 of the output) and returns d(x).
+// optBackward takes d(rows q−1 … L−2 of the output) and returns d(x);
+// the OPT weights' gradients accumulate where they are trained (the
+// language model's own training; in stage 2 they are not).
 func (s *GPUStepper) optBackward(dy *gpu.Tensor, os *gpuOPT, q int) *gpu.Tensor {
 	o := s.m.OPT
 	d := s.d
 	dh := s.keep(d.Zeros(os.proj.Shape()...))
 	s.putRows(dh, dy, q-1)
 	if o.ProjectOut != nil {
-		dh = s.keep(d.LinearBackward(dh, os.last, s.w(&o.ProjectOut.Weight), nil, nil))
+		dh = s.keep(d.LinearBackward(dh, os.last, s.w(&o.ProjectOut.Weight), s.grad(&o.ProjectOut.Weight), nil))
 	}
 	if o.FinalNorm != nil {
 		dh = s.layerNormBack(o.FinalNorm, dh, os.final)
@@ -110,8 +114,11 @@ func (s *GPUStepper) optBackward(dy *gpu.Tensor, os *gpuOPT, q int) *gpu.Tensor 
 		release(dctx, dq, dk, dv, ls.ctx, ls.a.q, ls.a.k, ls.a.v, ls.n, dh1)
 		os.layers[i] = gpuOPTLayer{}
 	}
+	if g := s.grad(&o.Positions); g != nil {
+		d.EmbeddingBackwardAdd(g, dh, os.posIDs, 0)
+	}
 	if o.ProjectIn != nil {
-		dh = s.keep(d.LinearBackward(dh, os.projIn, s.w(&o.ProjectIn.Weight), nil, nil))
+		dh = s.keep(d.LinearBackward(dh, os.projIn, s.w(&o.ProjectIn.Weight), s.grad(&o.ProjectIn.Weight), nil))
 	}
 	return dh
 }

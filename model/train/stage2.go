@@ -21,6 +21,7 @@ type optLayerSave struct {
 // optPass is the frozen OPT decoder over input embeddings x (B, L, E).
 type optPass struct {
 	B, L   int
+	pos    []uint32  // position ids (B·L)
 	projIn []float32 // x before project_in, if any
 	layers []optLayerSave
 	final  lnSave
@@ -52,6 +53,7 @@ func (m *Model) optForward(x []float32, mask [][]int, q int) ([]float32, *optPas
 			pos = append(pos, uint32(n*v-1+2))
 		}
 	}
+	s.pos = pos
 	h := make([]float32, B*L*H)
 	cpu.EmbeddingForward(h, pos, o.Positions.Data, len(pos), o.Positions.Shape[0], H, 0)
 	addTo(h, x)
@@ -84,37 +86,51 @@ func (m *Model) optForward(x []float32, mask [][]int, q int) ([]float32, *optPas
 }
 
 // optBackward takes d(rows Q−1 … L−2 of the output) and returns d(x).
-func (m *Model) optBackward(d []float32, s *optPass, q int) []float32 {
+// With g nil the language model is frozen and forms input gradients only
+// (stage 2); otherwise every OPT weight's gradient accumulates into g
+// (the language model's own training; the tied LM head is the caller's).
+func (m *Model) optBackward(g Grads, d []float32, s *optPass, q int) []float32 {
 	o, c := m.OPT, m.Config.OPT
 	op, _ := cpu.ActOp(c.ActivationFunction)
 	B, L := s.B, s.L
-	e := len(s.proj) / (B * L)
+	rows := B * L
+	e := len(s.proj) / rows
 	dp := make([]float32, len(s.proj))
 	putRows(dp, d, B, L, e, q-1, L-q)
 	dh := dp
 	if o.ProjectOut != nil {
-		dh = inputGrad(&o.ProjectOut.Weight, dp, B*L)
+		if g != nil {
+			weightGrad(g, &o.ProjectOut.Weight, dp, s.last, rows)
+		}
+		dh = inputGrad(&o.ProjectOut.Weight, dp, rows)
 	}
 	if o.FinalNorm != nil {
-		dh = layerNormBackward(nil, o.FinalNorm, dh, s.final)
+		dh = layerNormBackward(g, o.FinalNorm, dh, s.final)
 	}
 	for i := len(o.Layers) - 1; i >= 0; i-- {
 		l, ls := &o.Layers[i], &s.layers[i]
-		da := inputGrad(&l.FC2.Weight, dh, B*L)
+		da := linearBackward(g, &l.FC2, dh, ls.act, rows, true)
 		df1 := actBackward(da, ls.f1, op)
-		dh1 := layerNormBackward(nil, &l.FinalNorm, inputGrad(&l.FC1.Weight, df1, B*L), ls.ln2)
+		dh1 := layerNormBackward(g, &l.FinalNorm, linearBackward(g, &l.FC1, df1, ls.n2, rows, true), ls.ln2)
 		addTo(dh1, dh)
-		dctx := inputGrad(&l.Out.Weight, dh1, B*L)
+		dctx := linearBackward(g, &l.Out, dh1, ls.ctx, rows, true)
 		dq, dk, dv := attentionGrad(dctx, ls.a)
-		dn := inputGrad(&l.Q.Weight, dq, B*L)
-		addTo(dn, inputGrad(&l.K.Weight, dk, B*L))
-		addTo(dn, inputGrad(&l.V.Weight, dv, B*L))
-		dh = layerNormBackward(nil, &l.AttnNorm, dn, ls.ln1)
+		dn := linearBackward(g, &l.Q, dq, ls.n, rows, true)
+		addTo(dn, linearBackward(g, &l.K, dk, ls.n, rows, true))
+		addTo(dn, linearBackward(g, &l.V, dv, ls.n, rows, true))
+		dh = layerNormBackward(g, &l.AttnNorm, dn, ls.ln1)
 		addTo(dh, dh1)
 		s.layers[i] = optLayerSave{}
 	}
+	if g != nil {
+		H := c.HiddenSize
+		cpu.EmbeddingBackward(g.Of(&o.Positions), dh, s.pos, len(s.pos), o.Positions.Shape[0], H, 0)
+	}
 	if o.ProjectIn != nil {
-		dh = inputGrad(&o.ProjectIn.Weight, dh, B*L)
+		if g != nil {
+			weightGrad(g, &o.ProjectIn.Weight, dh, s.projIn, rows)
+		}
+		dh = inputGrad(&o.ProjectIn.Weight, dh, rows)
 	}
 	return dh
 }
@@ -177,7 +193,7 @@ func (m *Model) Stage2(b *Batch) (*Stage2Result, error) {
 	loss, ce := crossEntropy(logits, labels, vocab, 0)
 	res.Loss = loss
 	dout := inputGrad(lm, ce.grad(1), B*T)
-	dx := m.optBackward(dout, os, Q)
+	dx := m.optBackward(nil, dout, os, Q)
 	dprompt := takeRows(dx, B, Q+T, e, 0, Q)
 	dz := linearBackward(res.Grads, m.LangProj, dprompt, z, B*Q, true)
 	dv := m.imagePassBackward(res.Grads, dz, zs)

@@ -112,11 +112,17 @@ func loadState(path string, m *train.Model) (*State, error) {
 }
 
 // SaveCheckpoint publishes m (and st, when not nil) as a checkpoint folder
-// at dst, atomically; the tokenizer and config files are copied from src.
-func SaveCheckpoint(dst, src string, m *train.Model, st *State) error {
+// at dst, atomically; the tokenizer and config files are copied from src,
+// then from each extra folder ("" is none).
+func SaveCheckpoint(dst, src string, m *train.Model, st *State, extra ...string) error {
 	return publishDir(dst, func(tmp string) error {
-		if err := copyTokenizerFiles(src, tmp); err != nil {
-			return err
+		for _, dir := range append([]string{src}, extra...) {
+			if dir == "" {
+				continue
+			}
+			if err := copyTokenizerFiles(dir, tmp); err != nil {
+				return err
+			}
 		}
 		for i := range m.Vision.Layers { // trained through the split q, v views
 			m.Vision.Layers[i].SelfAttn.StoreBias()

@@ -101,7 +101,10 @@ type stage struct {
 	// step builds the batch of the 0-based step and runs it.
 	step func(s *train.GPUStepper, step int) (map[string]float32, error)
 	// final prepares the model for publishing as out/model.
-	final func()
+	final func() error
+	// files, when set, is a folder whose files every checkpoint carries
+	// besides the init's (a tokenizer the stage made).
+	files string
 }
 
 // loop trains st.params from r.start to r.o.Steps: AdamW on the device,
@@ -139,7 +142,7 @@ func (r *run) loop(ctx context.Context, d *gpu.Device, st stage, w io.Writer) (*
 			return err
 		}
 		name := fmt.Sprintf("step-%06d", step)
-		if err := SaveCheckpoint(filepath.Join(ckptRoot(out), name), o.Init, r.m, &State{Step: step, Moments: mv}); err != nil {
+		if err := SaveCheckpoint(filepath.Join(ckptRoot(out), name), o.Init, r.m, &State{Step: step, Moments: mv}, st.files); err != nil {
 			return err
 		}
 		return markLatest(out, name, 2)
@@ -182,9 +185,11 @@ func (r *run) loop(ctx context.Context, d *gpu.Device, st stage, w io.Writer) (*
 		return nil, err
 	}
 	if st.final != nil {
-		st.final()
+		if err := st.final(); err != nil {
+			return nil, err
+		}
 	}
-	if err := SaveCheckpoint(FinalModel(out), o.Init, r.m, nil); err != nil {
+	if err := SaveCheckpoint(FinalModel(out), o.Init, r.m, nil, st.files); err != nil {
 		return nil, err
 	}
 	sum := &Summary{Steps: o.Steps, Model: FinalModel(out)}

@@ -74,6 +74,15 @@ func (o *Options) check() error {
 // and the number of training pairs.
 func (o *Options) fits(c *config.Blip2Config, tokVocab, pairs int) error {
 	q := c.QFormer
+	if o.Stage == "stage0-lm" {
+		if c.OPT == nil {
+			return fmt.Errorf("trainer: stage0-lm trains an OPT-layout language model; the config has none")
+		}
+		if o.TextLen > c.OPT.MaxPositionEmbeddings {
+			return fmt.Errorf("trainer: -text-len %d is past the language model's %d positions", o.TextLen, c.OPT.MaxPositionEmbeddings)
+		}
+		return nil
+	}
 	switch {
 	case q.VocabSize != tokVocab:
 		return fmt.Errorf("trainer: the Q-Former vocabulary has %d tokens, its tokenizer %d", q.VocabSize, tokVocab)
@@ -92,6 +101,7 @@ func ckptRoot(out string) string    { return filepath.Join(out, "checkpoints") }
 func latestFile(out string) string  { return filepath.Join(ckptRoot(out), "latest") }
 func FinalModel(out string) string  { return filepath.Join(out, "model") }
 func CurvesFile(out string) string  { return filepath.Join(out, "loss.png") }
+func HeldOutFile(out string) string { return filepath.Join(out, "heldout.json") }
 func featureFile(out string) string { return filepath.Join(out, "features", "train.f32") }
 
 // refuseRun refuses a folder that already holds a run rather than

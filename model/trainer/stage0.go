@@ -66,7 +66,7 @@ func RunStage0Vision(ctx context.Context, d *gpu.Device, out string, o Options, 
 			}
 			return map[string]float32{"loss": res.Loss, "i2t": res.LossI2T, "t2i": res.LossT2I}, nil
 		},
-		final: func() {
+		final: func() error {
 			for i := range m.QFormer.Layers {
 				l := &m.QFormer.Layers[i]
 				copy(l.QueryUp.Weight.Data, l.TextUp.Weight.Data)
@@ -77,6 +77,7 @@ func RunStage0Vision(ctx context.Context, d *gpu.Device, out string, o Options, 
 				copy(l.QueryNorm.Bias.Data, l.TextNorm.Bias.Data)
 			}
 			m.Temp.Data[0] = 0.07
+			return nil
 		},
 	}, w)
 }

@@ -80,9 +80,11 @@ type runner func(context.Context, *gpu.Device, string, Options, bool, io.Writer)
 var tinyStages = map[string]struct {
 	run  runner
 	opts func(init string) Options
+	data func(t *testing.T, dir string) string // the data beside init, when the sample will not do
 }{
-	"stage1":        {RunStage1, tinyOptions},
-	"stage0-vision": {RunStage0Vision, tinyStage0Options},
+	"stage1":        {RunStage1, tinyOptions, nil},
+	"stage0-vision": {RunStage0Vision, tinyStage0Options, nil},
+	"stage0-lm":     {RunStage0LM, tinyLMOptions, lmData},
 }
 
 // TestKillResume kills each stage's run with SIGKILL in the middle,
@@ -99,13 +101,16 @@ func TestKillResume(t *testing.T) {
 		t.Fatalf("the child run finished (%v): it should have been killed", err)
 	}
 	for name, st := range tinyStages {
-		t.Run(name, func(t *testing.T) { killResume(t, name, st.run, st.opts) })
+		t.Run(name, func(t *testing.T) { killResume(t, name, st.run, st.opts, st.data) })
 	}
 }
 
-func killResume(t *testing.T, stage string, run runner, opts func(string) Options) {
+func killResume(t *testing.T, stage string, run runner, opts func(string) Options, data func(*testing.T, string) string) {
 	tmp := t.TempDir()
 	init := tinyInit(t, filepath.Join(tmp, "init"))
+	if data != nil {
+		data(t, tmp)
+	}
 	d := gputest.Open(t)
 	whole := filepath.Join(tmp, "whole")
 	if _, err := run(context.Background(), d, whole, opts(init), false, nil); err != nil {

@@ -17,8 +17,9 @@ var sampleData = filepath.Join("..", "..", "testdata", "data-sample")
 
 // tinyInit writes a tiny random BLIP-2 checkpoint folder into dir: the
 // shapes of reference set a (32-pixel images in 8-pixel patches, 8
-// queries, a 2-layer Q-Former of width 24) with a WordPiece vocabulary of
-// 160 built from the sample's training captions.
+// queries, a 2-layer Q-Former of width 24, a 2-layer OPT of width 40 with
+// 300 tokens) with a WordPiece vocabulary of 160 built from the sample's
+// training captions.
 func tinyInit(t testing.TB, dir string) string {
 	t.Helper()
 	pairs, err := LoadPairs(sampleData, "train")
@@ -38,6 +39,8 @@ func tinyInit(t testing.TB, dir string) string {
 		t.Fatal(err)
 	}
 	raw = regexp.MustCompile(`("vocab_size": )80`).ReplaceAll(raw, []byte("${1}160"))
+	// A byte-level BPE needs 4 specials and 256 bytes before its merges.
+	raw = regexp.MustCompile(`("vocab_size": )96`).ReplaceAll(raw, []byte("${1}300"))
 	cfg, err := config.Parse(raw)
 	if err != nil {
 		t.Fatal(err)
@@ -78,5 +81,13 @@ func tiny(o Options, init string) Options {
 	o.Steps, o.Batch, o.TextLen, o.SaveEvery = 10, 4, 16, 3
 	o.LR, o.MinLR, o.WarmupLR, o.Warmup = 3e-3, 3e-4, 3e-4, 2
 	o.Seed = 11
+	return o
+}
+
+// tinyLMOptions is a 10-step language-model run at batch 4 over
+// sequences of 16 tokens, on the sample with a corpus (lmData) beside init.
+func tinyLMOptions(init string) Options {
+	o := tiny(Stage0LMDefaults(), init)
+	o.Data = filepath.Join(filepath.Dir(init), "lmdata")
 	return o
 }

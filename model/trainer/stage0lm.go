@@ -1,0 +1,201 @@
+package trainer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"blip2/model/gpu"
+	"blip2/model/tokenizer"
+	"blip2/model/train"
+)
+
+// Stage0LMDefaults train the OPT-layout language model: AdamW with GPT's
+// recipe (β (0.9, 0.98), weight decay 0.1, clipping at 1) on sequences of
+// up to 32 tokens.
+func Stage0LMDefaults() Options {
+	return Options{Stage: "stage0-lm", Steps: 600, Batch: 64, TextLen: 32, LR: 1e-3, MinLR: 3e-5, WarmupLR: 1e-6,
+		Warmup: 50, WeightDecay: 0.1, MaxNorm: 1, Seed: 1, SaveEvery: 25}
+}
+
+// Corpus is the language model's text: corpus.txt of a dataset without
+// the val and test captions (the captioning evaluation scores against
+// them), cut into training lines and a held-out 2 % chosen by hash.
+type Corpus struct {
+	Train, HeldOut []string
+	Dropped        int // lines that were val or test captions
+}
+
+// LoadCorpus reads dataDir's corpus.txt and splits it.
+func LoadCorpus(dataDir string) (*Corpus, error) {
+	raw, err := os.ReadFile(filepath.Join(dataDir, "corpus.txt"))
+	if err != nil {
+		return nil, fmt.Errorf("trainer: %s has no corpus.txt (build the dataset with its corpus: `server data`): %w", dataDir, err)
+	}
+	evalText := map[string]bool{}
+	for _, split := range []string{"val", "test"} {
+		pairs, err := LoadPairs(dataDir, split)
+		if err != nil && !strings.Contains(err.Error(), "has no pairs") {
+			return nil, err
+		}
+		for _, p := range pairs {
+			for _, c := range p.Captions {
+				evalText[strings.Join(strings.Fields(c), " ")] = true
+			}
+		}
+	}
+	c := &Corpus{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "":
+		case evalText[line]:
+			c.Dropped++
+		case sha256.Sum256([]byte(line))[0] < 5: // 5/256 ≈ 2 %
+			c.HeldOut = append(c.HeldOut, line)
+		default:
+			c.Train = append(c.Train, line)
+		}
+	}
+	if len(c.Train) == 0 || len(c.HeldOut) == 0 {
+		return nil, fmt.Errorf("trainer: %s/corpus.txt has %d training and %d held-out lines: too little text", dataDir, len(c.Train), len(c.HeldOut))
+	}
+	return c, nil
+}
+
+// RunStage0LM trains the OPT-layout language model of o.Init on the
+// corpus, with a byte-level BPE tokenizer trained first, in Go, on the
+// training lines (tokenizer.json, OPT's specials at ids 0–3). Every
+// sequence is </s> text </s>: OPT's BOS and the end-of-sequence token the
+// captioner stops on. At the end, the held-out perplexity is written to
+// out/heldout.json.
+func RunStage0LM(ctx context.Context, d *gpu.Device, out string, o Options, resume bool, w io.Writer) (*Summary, error) {
+	if w == nil {
+		w = io.Discard
+	}
+	r, err := prepare(out, o, resume)
+	if err != nil {
+		return nil, err
+	}
+	corpus, err := LoadCorpus(r.o.Data)
+	if err != nil {
+		return nil, err
+	}
+	m, c := r.m, r.m.Config
+	if r.o.Batch > len(corpus.Train) {
+		return nil, fmt.Errorf("trainer: -batch %d is more than the corpus's %d training lines", r.o.Batch, len(corpus.Train))
+	}
+	if err := r.begin(); err != nil {
+		return nil, err
+	}
+	tokDir := filepath.Join(out, "lm-tokenizer")
+	if _, err := os.Stat(filepath.Join(tokDir, "tokenizer.json")); err != nil { // a resumed run has it already
+		fmt.Fprintf(w, "training a byte-level BPE of %d tokens on %d lines\n", c.OPT.VocabSize, len(corpus.Train))
+		if err := writeBPE(tokDir, corpus.Train, c.OPT.VocabSize); err != nil {
+			return nil, err
+		}
+	}
+	tok, err := tokenizer.LoadBPE(tokDir, tokenizer.OPTOptions())
+	if err != nil {
+		return nil, err
+	}
+	ord := newOrder(r.o.Seed, len(corpus.Train), r.o.Batch)
+	return r.loop(ctx, d, stage{
+		title:  "stage 0: language model (next-token cross-entropy)",
+		params: m.LMParams(),
+		files:  tokDir,
+		step: func(s *train.GPUStepper, step int) (map[string]float32, error) {
+			var lines []string
+			for _, i := range ord.indices(step) {
+				lines = append(lines, corpus.Train[i])
+			}
+			res, err := s.StepLM(lmBatch(tok, lines, r.o.TextLen))
+			if err != nil {
+				return nil, err
+			}
+			return map[string]float32{"loss": res.Loss}, nil
+		},
+		final: func() error {
+			m.TieLMHead()
+			s, err := train.NewGPU(m, d, nil)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			ppl, err := perplexity(s, tok, corpus.HeldOut, r.o.TextLen, r.o.Batch)
+			if err != nil {
+				return err
+			}
+			js, _ := json.Marshal(map[string]any{"lines": len(corpus.HeldOut), "perplexity": ppl})
+			fmt.Fprintf(w, "held-out perplexity %.2f over %d lines\n", ppl, len(corpus.HeldOut))
+			return writeFileAtomic(HeldOutFile(out), append(js, '\n'))
+		},
+	}, w)
+}
+
+// writeBPE trains the tokenizer and publishes tokenizer.json and
+// tokenizer_config.json in dir.
+func writeBPE(dir string, lines []string, size int) error {
+	vocab, merges, err := tokenizer.TrainBPE(lines, size, tokenizer.OPTSpecials)
+	if err != nil {
+		return err
+	}
+	if len(vocab) != size {
+		return fmt.Errorf("trainer: the corpus gives a BPE of only %d tokens, the config asks for %d", len(vocab), size)
+	}
+	js, err := tokenizer.BPETokenizerJSON(vocab, merges, tokenizer.OPTSpecials)
+	if err != nil {
+		return err
+	}
+	cfg, _ := json.MarshalIndent(map[string]any{"tokenizer_class": "GPT2Tokenizer", "add_bos_token": true,
+		"bos_token": "</s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>"}, "", "  ")
+	return publishDir(dir, func(tmp string) error {
+		if err := writeFileAtomic(filepath.Join(tmp, "tokenizer.json"), js); err != nil {
+			return err
+		}
+		return writeFileAtomic(filepath.Join(tmp, "tokenizer_config.json"), append(cfg, '\n'))
+	})
+}
+
+// lmBatch encodes lines as </s> text </s>, cut to n tokens and padded
+// with <pad> (mask 0).
+func lmBatch(tok *tokenizer.BPE, lines []string, n int) *train.Batch {
+	const pad, eos = 1, 2
+	b := &train.Batch{}
+	for _, l := range lines {
+		ids := append(tok.Encode(l), eos)
+		if len(ids) > n {
+			ids = ids[:n]
+		}
+		row, mask := make([]int, n), make([]int, n)
+		for i := range row {
+			row[i] = pad
+			if i < len(ids) {
+				row[i], mask[i] = ids[i], 1
+			}
+		}
+		b.LMIDs, b.LMMask = append(b.LMIDs, row), append(b.LMMask, mask)
+	}
+	return b
+}
+
+// perplexity is exp of the mean next-token cross-entropy over lines.
+func perplexity(s *train.GPUStepper, tok *tokenizer.BPE, lines []string, n, batch int) (float64, error) {
+	var sum float64
+	var count int
+	for start := 0; start < len(lines); start += batch {
+		r, err := s.LM(lmBatch(tok, lines[start:min(start+batch, len(lines))], n))
+		if err != nil {
+			return 0, err
+		}
+		sum += float64(r.Loss) * float64(r.Tokens)
+		count += r.Tokens
+	}
+	return math.Exp(sum / float64(count)), nil
+}
