@@ -16,14 +16,15 @@ import (
 )
 
 func init() {
-	register("train", "make a new model or train a stage on the dataset: train init|stage0-vision|stage0-lm|stage1 … (docs/training.md)", runTrain)
+	register("train", "make a new model or train a stage on the dataset: train init|stage0-vision|stage0-lm|stage1|stage2 … (docs/training.md)", runTrain)
 }
 
 const trainUsage = `usage:
   train init -data DIR -out DIR [size flags]
   train stage0-vision -init DIR -data DIR -out DIR [flags] | -resume DIR
   train stage0-lm -init DIR -data DIR -out DIR [flags] | -resume DIR
-  train stage1 -init DIR -data DIR -out DIR [flags] | -resume DIR`
+  train stage1 -init DIR -data DIR -out DIR [flags] | -resume DIR
+  train stage2 -init DIR -data DIR -out DIR [flags] | -resume DIR`
 
 // stages are the training stages by subcommand: their defaults and runner.
 var stages = map[string]struct {
@@ -33,6 +34,7 @@ var stages = map[string]struct {
 	"stage0-vision": {trainer.Stage0VisionDefaults, trainer.RunStage0Vision},
 	"stage0-lm":     {trainer.Stage0LMDefaults, trainer.RunStage0LM},
 	"stage1":        {trainer.Stage1Defaults, trainer.RunStage1},
+	"stage2":        {trainer.Stage2Defaults, trainer.RunStage2},
 }
 
 // runTrain is `train STAGE [flags]`. SIGINT or SIGTERM checkpoints and
@@ -67,6 +69,8 @@ func runTrain(args []string) error {
 	fs.Uint64Var(&o.Seed, "seed", def.Seed, "seed of the data order, captions, negatives, augmentation and new weights")
 	fs.IntVar(&o.SaveEvery, "save-every", def.SaveEvery, "checkpoint every this many steps")
 	fs.Float64Var(&o.Canonical, "canonical", def.Canonical, "probability of the canonical caption over an alternate")
+	fs.StringVar(&o.Features, "features", "", "frozen-feature cache file to share between runs of one encoder (stage1, stage2; default: the run's own)")
+	fs.StringVar(&o.Prompt, "prompt", "", "stage2: text before each caption, e.g. \"a picture of\" (no loss on it)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}

@@ -31,6 +31,19 @@ type Options struct {
 	// Canonical is the probability of training on the canonical caption
 	// rather than one of the alternates.
 	Canonical float64 `json:"canonical"`
+	// Features is a frozen-feature cache to share between runs (stage 1
+	// and stage 2 over one encoder); empty: the run's own features/.
+	Features string `json:"features,omitempty"`
+	// Prompt is stage 2's text before each caption (no loss on it).
+	Prompt string `json:"prompt,omitempty"`
+}
+
+// featurePath is where the run's frozen features are cached.
+func (o *Options) featurePath(out string) string {
+	if o.Features != "" {
+		return o.Features
+	}
+	return featureFile(out)
 }
 
 // Stage1Defaults are the paper's stage-1 hyper-parameters (blip2-spec
@@ -74,12 +87,19 @@ func (o *Options) check() error {
 // and the number of training pairs.
 func (o *Options) fits(c *config.Blip2Config, tokVocab, pairs int) error {
 	q := c.QFormer
-	if o.Stage == "stage0-lm" {
+	if o.Stage == "stage0-lm" || o.Stage == "stage2" {
 		if c.OPT == nil {
-			return fmt.Errorf("trainer: stage0-lm trains an OPT-layout language model; the config has none")
+			return fmt.Errorf("trainer: %s needs an OPT-layout language model; the config has none", o.Stage)
 		}
-		if o.TextLen > c.OPT.MaxPositionEmbeddings {
+		n := o.TextLen
+		if o.Stage == "stage2" {
+			n += c.NumQueryTokens // the soft visual prompt comes first
+		}
+		if n > c.OPT.MaxPositionEmbeddings {
 			return fmt.Errorf("trainer: -text-len %d is past the language model's %d positions", o.TextLen, c.OPT.MaxPositionEmbeddings)
+		}
+		if o.Stage == "stage2" && o.Batch > pairs {
+			return fmt.Errorf("trainer: -batch %d is more than the %d training pairs", o.Batch, pairs)
 		}
 		return nil
 	}

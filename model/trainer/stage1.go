@@ -27,7 +27,7 @@ func RunStage1(ctx context.Context, d *gpu.Device, out string, o Options, resume
 	r.m.Dual = nil
 	decID := r.tok.AddSpecial("[DEC]")
 	c := r.m.Config
-	feats, err := ComputeFeatures(d, r.m.Model, r.o.Data, r.pairs, 32, featureFile(out), w)
+	feats, err := ComputeFeatures(d, r.m.Model, r.o.Data, r.pairs, 32, r.o.featurePath(out), w)
 	if err != nil {
 		return nil, err
 	}

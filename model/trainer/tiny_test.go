@@ -91,3 +91,11 @@ func tinyLMOptions(init string) Options {
 	o.Data = filepath.Join(filepath.Dir(init), "lmdata")
 	return o
 }
+
+// tinyStage2Options is a 10-step stage-2 run at batch 4; init must hold a
+// language-model tokenizer (a stage0-lm model).
+func tinyStage2Options(init string) Options {
+	o := tiny(Stage2Defaults(), init)
+	o.TextLen = 12
+	return o
+}

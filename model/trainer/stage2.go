@@ -1,0 +1,98 @@
+package trainer
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"blip2/model/gpu"
+	"blip2/model/tokenizer"
+	"blip2/model/train"
+)
+
+// Stage2Defaults are blip2-spec §10.2's stage-2 hyper-parameters (as
+// stage 1's, with the same cosine) at a step count a 2-core machine gets
+// through.
+func Stage2Defaults() Options {
+	return Options{Stage: "stage2", Steps: 600, Batch: 32, TextLen: 24, LR: 1e-4, MinLR: 1e-5, WarmupLR: 1e-6,
+		Warmup: 50, WeightDecay: 0.05, MaxNorm: 0, Seed: 1, SaveEvery: 25, Canonical: 0.5}
+}
+
+// RunStage2 trains the query path, language_projection and ln_vision so
+// that the frozen OPT-layout language model of o.Init captions the image
+// from the query outputs (the soft visual prompt). Each target is
+// </s> [prompt] caption </s>: the language model's BOS, the optional
+// prompt (no loss on it), and the end-of-sequence token generation stops
+// on. The run folder, checkpoints, resume and logs are stage 1's.
+func RunStage2(ctx context.Context, d *gpu.Device, out string, o Options, resume bool, w io.Writer) (*Summary, error) {
+	r, err := prepare(out, o, resume)
+	if err != nil {
+		return nil, err
+	}
+	m := r.m
+	if m.LangProj == nil {
+		return nil, fmt.Errorf("trainer: %s has no language_projection", r.from)
+	}
+	lm, err := tokenizer.LoadBPE(r.o.Init, tokenizer.OPTOptions())
+	if err != nil {
+		return nil, fmt.Errorf("trainer: the language model's tokenizer in %s (train it with stage0-lm): %w", r.o.Init, err)
+	}
+	if lm.VocabSize() > m.OPT.Embed.Shape[0] {
+		return nil, fmt.Errorf("trainer: the language model's tokenizer has %d tokens, its embedding %d", lm.VocabSize(), m.OPT.Embed.Shape[0])
+	}
+	m.Dual = nil
+	if err := r.begin(); err != nil {
+		return nil, err
+	}
+	c := m.Config
+	feats, err := ComputeFeatures(d, m.Model, r.o.Data, r.pairs, 32, r.o.featurePath(out), w)
+	if err != nil {
+		return nil, err
+	}
+	prompt := lm.Encode(r.o.Prompt)[1:] // without the BOS Encode adds
+	ord := newOrder(r.o.Seed, len(r.pairs), r.o.Batch)
+	return r.loop(ctx, d, stage{
+		title:  "stage 2: captioning through the frozen language model",
+		params: m.Stage2Params(),
+		step: func(s *train.GPUStepper, step int) (map[string]float32, error) {
+			idx := ord.indices(step)
+			rng := stepRand(r.o.Seed, step, 0)
+			b := &train.Batch{Features: feats.Of(idx), PixelShape: []int{len(idx), 3, c.Vision.ImageSize, c.Vision.ImageSize}}
+			for _, i := range idx {
+				ids, mask, labels := captionTarget(lm, prompt, chooseCaption(rng, r.pairs[i].Captions, r.o.Canonical), r.o.TextLen)
+				b.LMIDs, b.LMMask, b.LMLabels = append(b.LMIDs, ids), append(b.LMMask, mask), append(b.LMLabels, labels)
+			}
+			res, err := s.Step2(b)
+			if err != nil {
+				return nil, err
+			}
+			return map[string]float32{"loss": res.Loss}, nil
+		},
+	}, w)
+}
+
+// captionTarget is one stage-2 text: </s> prompt caption </s>, cut to n
+// tokens and padded, with labels −100 on the prompt and the padding.
+func captionTarget(tok *tokenizer.BPE, prompt []int, caption string, n int) (ids, mask, labels []int) {
+	const pad, eos = 1, 2
+	text := caption // the language model saw lines start without a space
+	if len(prompt) > 0 {
+		text = " " + caption
+	}
+	seq := append(append(tok.Encode("")[:1:1], prompt...), tok.Encode(text)[1:]...)
+	seq = append(seq, eos)
+	if len(seq) > n {
+		seq = seq[:n]
+	}
+	ids, mask, labels = make([]int, n), make([]int, n), make([]int, n)
+	for i := range ids {
+		ids[i], labels[i] = pad, -100
+		if i < len(seq) {
+			ids[i], mask[i] = seq[i], 1
+			if i > len(prompt) {
+				labels[i] = seq[i]
+			}
+		}
+	}
+	return ids, mask, labels
+}

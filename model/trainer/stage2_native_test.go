@@ -1,0 +1,76 @@
+//go:build !(js && wasm)
+
+package trainer
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"blip2/model/gpu/gputest"
+	"blip2/model/tokenizer"
+)
+
+// TestStage2TinyRun trains a tiny language model for 3 steps, then 10
+// stage-2 steps on top with pinned losses.
+func TestStage2TinyRun(t *testing.T) {
+	tmp := t.TempDir()
+	init := tinyInit(t, filepath.Join(tmp, "init"))
+	lmData(t, tmp)
+	d := gputest.Open(t)
+	lo := tinyLMOptions(init)
+	lo.Steps = 3
+	lmOut := filepath.Join(tmp, "lm")
+	if _, err := RunStage0LM(context.Background(), d, lmOut, lo, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(tmp, "run")
+	sum, err := RunStage2(context.Background(), d, out, tinyStage2Options(FinalModel(lmOut)), false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := losses(t, out)
+	t.Logf("losses %v", got)
+	pinLosses(t, filepath.Join("..", "..", "testdata", "train", "stage2_tiny_losses.json"), got)
+	if !(sum.LastLoss < sum.FirstLoss) {
+		t.Errorf("the run does not learn: %v", got)
+	}
+	if _, err := tokenizer.LoadBPE(FinalModel(out), tokenizer.OPTOptions()); err != nil {
+		t.Errorf("the final model lost the language model's tokenizer: %v", err)
+	}
+	if _, err := RunStage2(context.Background(), d, filepath.Join(tmp, "bad"), tinyStage2Options(init), false, nil); err == nil {
+		t.Error("stage 2 from a model without a language-model tokenizer was accepted")
+	}
+}
+
+// TestCaptionTarget: BOS, the prompt without loss, the caption and the
+// end-of-sequence token with loss, padding without.
+func TestCaptionTarget(t *testing.T) {
+	vocab, merges, err := tokenizer.TrainBPE([]string{"a red heart", "a picture of"}, 280, tokenizer.OPTSpecials)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := tokenizer.BPETokenizerJSON(vocab, merges, tokenizer.OPTSpecials)
+	dir := t.TempDir()
+	writeFileAtomic(filepath.Join(dir, "tokenizer.json"), js)
+	tok, err := tokenizer.LoadBPE(dir, tokenizer.OPTOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	prompt := tok.Encode("a picture of")[1:]
+	ids, mask, labels := captionTarget(tok, prompt, "red heart", 40)
+	n := 1 + len(prompt)
+	if ids[0] != 2 || labels[0] != -100 || labels[n-1] != -100 || labels[n] != ids[n] || mask[n] != 1 {
+		t.Errorf("ids %v labels %v", ids, labels)
+	}
+	end := 0
+	for end < len(mask) && mask[end] == 1 {
+		end++
+	}
+	if ids[end-1] != 2 || labels[end-1] != 2 || ids[end] != 1 || labels[end] != -100 {
+		t.Errorf("no </s> with loss before the padding: ids %v labels %v", ids, labels)
+	}
+	if got := tok.Decode(ids[n:end-1], true); got != " red heart" {
+		t.Errorf("caption tokens decode to %q", got)
+	}
+}
