@@ -17,7 +17,7 @@ func init() {
 
 func runCaption(args []string) error {
 	fs := flag.NewFlagSet("caption", flag.ContinueOnError)
-	ckpt := fs.String("checkpoint", "", "Hugging Face BLIP-2 folder (OPT or Flan-T5 language model) with its tokenizer files")
+	ckpt := fs.String("checkpoint", defaultModel, "model folder (streaming format or Hugging Face layout; OPT or Flan-T5 language model) with its tokenizer files")
 	prompt := fs.String("prompt", "", `text after the visual prompt, e.g. "Question: what is this? Answer:"`)
 	device := fs.String("device", "gpu", "gpu or cpu")
 	o := blip2.GenerateOptions{}
@@ -33,10 +33,10 @@ func runCaption(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *ckpt == "" || fs.NArg() == 0 {
-		return fmt.Errorf("usage: caption -checkpoint DIR [flags] image...")
+	if fs.NArg() == 0 {
+		return fmt.Errorf("usage: caption [-checkpoint DIR] [-beams N] [-prompt S] IMAGE...")
 	}
-	m, err := loadCheckpoint(*ckpt)
+	m, err := loadModel(*ckpt)
 	if err != nil {
 		return err
 	}

@@ -82,6 +82,19 @@ func readImage(path string, size int) ([]float32, error) {
 	return px, nil
 }
 
+// defaultModel is the shipped model, which every command that takes a
+// model uses unless told otherwise.
+const defaultModel = "web/models/default"
+
+// loadModel is loadCheckpoint with a clear word when the shipped model is
+// not there.
+func loadModel(dir string) (*blip2.Model, error) {
+	if _, err := os.Stat(dir); err != nil && dir == defaultModel {
+		return nil, fmt.Errorf("no model at %s: run from the repository root, build it with `make model`, or pass -checkpoint DIR", defaultModel)
+	}
+	return loadCheckpoint(dir)
+}
+
 // loadCheckpoint binds a Hugging Face BLIP-2 folder, or a converted one
 // (manifest.json).
 func loadCheckpoint(dir string) (*blip2.Model, error) {

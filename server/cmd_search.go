@@ -3,32 +3,44 @@
 package main
 
 import (
+	"bufio"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 
 	"blip2/model/blip2"
+	"blip2/model/nn"
 	"blip2/model/tokenizer"
 )
 
 func init() {
-	register("search", "rank images for a text with a BLIP-2 retrieval checkpoint (ITC, then ITM re-ranking)", runSearch)
+	register("search", "rank a folder of images for texts with a BLIP-2 retrieval checkpoint (ITC, then ITM re-ranking)", runSearch)
 }
 
 func runSearch(args []string) error {
-	fs := flag.NewFlagSet("search", flag.ContinueOnError)
-	ckpt := fs.String("checkpoint", "", "Hugging Face BLIP-2 retrieval folder (e.g. blip2-itm-vit-g) with its BERT tokenizer files")
-	query := fs.String("query", "", "the text to search for")
-	rerank := fs.Int("rerank", 16, "how many ITC results ITM re-ranks")
-	device := fs.String("device", "gpu", "gpu or cpu")
-	maxLen := fs.Int("max-text-len", 35, "text tokens at most")
-	if err := fs.Parse(args); err != nil {
+	fl := flag.NewFlagSet("search", flag.ContinueOnError)
+	ckpt := fl.String("checkpoint", defaultModel, "model folder (streaming format or Hugging Face layout) with its BERT tokenizer files")
+	gallery := fl.String("gallery", "", "folder of images, searched recursively (files that are not images are skipped)")
+	query := fl.String("query", "", "the text to search for")
+	queries := fl.String("queries", "", "file of texts to search for, one a line")
+	k := fl.Int("k", 10, "results per query")
+	rerank := fl.Int("rerank", 16, "how many ITC results ITM re-ranks (0: none)")
+	asJSON := fl.Bool("json", false, `one JSON line per query: {"query":…,"results":[{"path":…,"score":…},…]}`)
+	device := fl.String("device", "gpu", "gpu or cpu")
+	maxLen := fl.Int("max-text-len", 35, "text tokens at most")
+	if err := fl.Parse(args); err != nil {
 		return err
 	}
-	if *ckpt == "" || *query == "" || fs.NArg() == 0 {
-		return fmt.Errorf("usage: search -checkpoint DIR -query TEXT image...")
+	texts, err := searchTexts(*query, *queries)
+	if err != nil || *gallery == "" {
+		return fmt.Errorf("usage: search [-checkpoint DIR] -gallery DIR (-query TEXT | -queries FILE) [-k N] [-rerank M] [-json]%s", errSuffix(err))
 	}
-	m, err := loadCheckpoint(*ckpt)
+	m, err := loadModel(*ckpt)
 	if err != nil {
 		return err
 	}
@@ -36,51 +48,162 @@ func runSearch(args []string) error {
 	if err != nil {
 		return err
 	}
-	ids := tok.Encode(*query)
-	if len(ids) > *maxLen {
-		return fmt.Errorf("query is %d tokens, over -max-text-len %d", len(ids), *maxLen)
+	paths, err := galleryImages(*gallery)
+	if err != nil {
+		return err
 	}
 	b, done, err := openBackend(*device)
 	if err != nil {
 		return err
 	}
 	defer done()
-	// Encode in batches of 8 so memory stays bounded for large galleries.
+	g, paths, err := encodeGallery(b, m, paths)
+	if err != nil {
+		return err
+	}
+	defer g.Free(b)
+	out := bufio.NewWriter(os.Stdout)
+	defer out.Flush()
+	for _, q := range texts {
+		ids := tok.Encode(q)
+		if len(ids) > *maxLen {
+			return fmt.Errorf("query %q is %d tokens, over -max-text-len %d", q, len(ids), *maxLen)
+		}
+		hits, err := m.Search(b, g, ids, ones(len(ids)), *rerank)
+		if err != nil {
+			return err
+		}
+		hits = hits[:min(*k, len(hits))]
+		if *asJSON {
+			type result struct {
+				Path  string  `json:"path"`
+				Score float32 `json:"score"`
+				ITC   float32 `json:"itc"`
+				ITM   float32 `json:"itm,omitempty"`
+			}
+			rs := []result{}
+			for _, h := range hits {
+				score := h.ITC
+				if h.ITM >= 0 {
+					score = h.ITM
+				}
+				rs = append(rs, result{Path: paths[h.Index], Score: score, ITC: h.ITC, ITM: max(h.ITM, 0)})
+			}
+			js, _ := json.Marshal(map[string]any{"query": q, "results": rs})
+			fmt.Fprintln(out, string(js))
+			continue
+		}
+		fmt.Fprintf(out, "# %s\nrank\titm\titc\timage\n", q)
+		for i, h := range hits {
+			itm := "-"
+			if h.ITM >= 0 {
+				itm = fmt.Sprintf("%.4f", h.ITM)
+			}
+			fmt.Fprintf(out, "%d\t%s\t%.4f\t%s\n", i+1, itm, h.ITC, paths[h.Index])
+		}
+	}
+	return nil
+}
+
+func errSuffix(err error) string {
+	if err == nil {
+		return ""
+	}
+	return ": " + err.Error()
+}
+
+// searchTexts is -query or the lines of -queries.
+func searchTexts(query, file string) ([]string, error) {
+	switch {
+	case query != "" && file != "":
+		return nil, fmt.Errorf("-query and -queries exclude each other")
+	case query != "":
+		return []string{query}, nil
+	case file == "":
+		return nil, fmt.Errorf("no -query or -queries")
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, l := range strings.Split(string(raw), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s has no queries", file)
+	}
+	return out, nil
+}
+
+// galleryImages lists the regular files under dir, sorted (symlinks are
+// not followed).
+func galleryImages(dir string) ([]string, error) {
+	var paths []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			paths = append(paths, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(paths)
+	return paths, nil
+}
+
+// encodeGallery embeds every decodable image of paths in batches of 16,
+// with progress; it returns the gallery and the paths it holds.
+func encodeGallery(b nn.Backend, m *blip2.Model, paths []string) (*blip2.Gallery, []string, error) {
 	size := m.Config.Vision.ImageSize
 	g := &blip2.Gallery{}
-	defer func() { g.Free(b) }()
-	paths := fs.Args()
-	for start := 0; start < len(paths); start += 8 {
-		batch := paths[start:min(start+8, len(paths))]
-		var px []float32
-		for _, path := range batch {
-			p, err := readImage(path, size)
-			if err != nil {
-				return err
-			}
-			px = append(px, p...)
+	var kept []string
+	var px []float32
+	skipped := 0
+	flush := func() error {
+		n := len(px) / (3 * size * size)
+		if n == 0 {
+			return nil
 		}
-		pixels := b.Upload(px, len(batch), 3, size, size)
+		pixels := b.Upload(px, n, 3, size, size)
 		part, err := m.EmbedImages(b, pixels)
 		b.Free(pixels)
 		if err != nil {
 			return err
 		}
 		g.Append(b, part)
-		fmt.Fprintf(os.Stderr, "\rencoded %d/%d images", start+len(batch), len(paths))
+		px = px[:0]
+		fmt.Fprintf(os.Stderr, "\rencoded %d images", len(kept))
+		return nil
 	}
-	fmt.Fprintln(os.Stderr)
-	hits, err := m.Search(b, g, ids, ones(len(ids)), *rerank)
-	if err != nil {
-		return err
-	}
-	fmt.Println("rank\titm\titc\timage")
-	for i, h := range hits {
-		itm := "-"
-		if h.ITM >= 0 {
-			itm = fmt.Sprintf("%.4f", h.ITM)
+	for _, p := range paths {
+		v, err := readImage(p, size)
+		if err != nil {
+			skipped++
+			continue
 		}
-		fmt.Printf("%d\t%s\t%.4f\t%s\n", i+1, itm, h.ITC, fs.Arg(h.Index))
+		px = append(px, v...)
+		kept = append(kept, p)
+		if len(px) == 16*3*size*size {
+			if err := flush(); err != nil {
+				g.Free(b)
+				return nil, nil, err
+			}
+		}
 	}
-	return nil
+	if err := flush(); err != nil {
+		g.Free(b)
+		return nil, nil, err
+	}
+	fmt.Fprintf(os.Stderr, "\rencoded %d images (%d files skipped: not images)\n", len(kept), skipped)
+	if len(kept) == 0 {
+		return nil, nil, fmt.Errorf("no images in the gallery")
+	}
+	return g, kept, nil
 }
