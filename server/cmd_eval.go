@@ -25,7 +25,7 @@ func runEval(args []string) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	ckpt := fs.String("checkpoint", "", "model folder (Hugging Face layout with vocab.txt, or the streaming format)")
 	data := fs.String("data", "", "dataset folder built by `server data`")
-	split := fs.String("split", "test", "val or test")
+	split := fs.String("split", "test", "val or test (or train, to see how well a model fits its data)")
 	n := fs.Int("n", 1000, "images in the fixed subset of the split (the first by hash of their id)")
 	rerank := fs.Int("rerank", 16, "ITC candidates ITM re-ranks (0: no re-ranking)")
 	dualDir := fs.String("dual", "", "stage-0 folder whose dual encoder is scored too (default: the checkpoint, when it has "+trainer.DualHeadFile+")")
@@ -34,7 +34,7 @@ func runEval(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *ckpt == "" || *data == "" || (*split != "val" && *split != "test") {
+	if *ckpt == "" || *data == "" || (*split != "val" && *split != "test" && *split != "train") {
 		return fmt.Errorf("usage: eval -checkpoint DIR -data DIR -split val|test [-n N -rerank K -dual DIR]")
 	}
 	pairs, err := trainer.LoadPairs(*data, *split)
