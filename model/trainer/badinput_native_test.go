@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"blip2/model/gpu/gputest"
 	"blip2/model/weights"
 )
 
@@ -38,7 +37,7 @@ func copySample(t *testing.T, dst string) string {
 func TestBadInput(t *testing.T) {
 	tmp := t.TempDir()
 	init := tinyInit(t, filepath.Join(tmp, "init"))
-	d := gputest.Open(t)
+	d := testDevice(t)
 	pairs, err := LoadPairs(sampleData, "train")
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"blip2/model/gpu/gputest"
 )
 
 // TestFeatureCache: features computed once are read back equal from the
@@ -24,7 +23,7 @@ func TestFeatureCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	pairs = pairs[:10]
-	d := gputest.Open(t)
+	d := testDevice(t)
 	path := filepath.Join(tmp, "f.bin")
 	first, err := ComputeFeatures(d, m.Model, sampleData, pairs, 4, path, nil)
 	if err != nil {

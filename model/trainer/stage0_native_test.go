@@ -11,7 +11,6 @@ import (
 	"slices"
 	"testing"
 
-	"blip2/model/gpu/gputest"
 )
 
 // TestStage0TinyRun trains 10 stage-0 steps of a tiny model on the data
@@ -23,7 +22,7 @@ func TestStage0TinyRun(t *testing.T) {
 	tmp := t.TempDir()
 	init := tinyInit(t, filepath.Join(tmp, "init"))
 	out := filepath.Join(tmp, "run")
-	sum, err := RunStage0Vision(context.Background(), gputest.Open(t), out, tinyStage0Options(init), false, nil)
+	sum, err := RunStage0Vision(context.Background(), testDevice(t), out, tinyStage0Options(init), false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"blip2/model/dataset"
-	"blip2/model/gpu/gputest"
 	"blip2/model/tokenizer"
 )
 
@@ -74,7 +73,7 @@ func TestStage0LMTinyRun(t *testing.T) {
 	init := tinyInit(t, filepath.Join(tmp, "init"))
 	lmData(t, tmp)
 	out := filepath.Join(tmp, "run")
-	sum, err := RunStage0LM(context.Background(), gputest.Open(t), out, tinyLMOptions(init), false, nil)
+	sum, err := RunStage0LM(context.Background(), testDevice(t), out, tinyLMOptions(init), false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

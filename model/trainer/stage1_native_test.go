@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"blip2/model/gpu"
-	"blip2/model/gpu/gputest"
 )
 
 var update = flag.Bool("update", false, "rewrite the pinned losses of the tiny runs in testdata/train")
@@ -44,7 +43,7 @@ func TestStage1TinyRun(t *testing.T) {
 	tmp := t.TempDir()
 	init := tinyInit(t, filepath.Join(tmp, "init"))
 	out := filepath.Join(tmp, "run")
-	sum, err := RunStage1(context.Background(), gputest.Open(t), out, tinyOptions(init), false, nil)
+	sum, err := RunStage1(context.Background(), testDevice(t), out, tinyOptions(init), false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +96,7 @@ func TestKillResume(t *testing.T) {
 			}
 		}
 		st := tinyStages[os.Getenv("BLIP2_TRAINER_STAGE")]
-		_, err := st.run(context.Background(), gputest.Open(t), filepath.Join(dir, "run"), st.opts(filepath.Join(dir, "init")), false, nil)
+		_, err := st.run(context.Background(), testDevice(t), filepath.Join(dir, "run"), st.opts(filepath.Join(dir, "init")), false, nil)
 		t.Fatalf("the child run finished (%v): it should have been killed", err)
 	}
 	for name, st := range tinyStages {
@@ -111,7 +110,7 @@ func killResume(t *testing.T, stage string, run runner, opts func(string) Option
 	if data != nil {
 		data(t, tmp)
 	}
-	d := gputest.Open(t)
+	d := testDevice(t)
 	whole := filepath.Join(tmp, "whole")
 	if _, err := run(context.Background(), d, whole, opts(init), false, nil); err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"blip2/model/gpu/gputest"
 	"blip2/model/tokenizer"
 )
 
@@ -17,7 +16,7 @@ func TestStage2TinyRun(t *testing.T) {
 	tmp := t.TempDir()
 	init := tinyInit(t, filepath.Join(tmp, "init"))
 	lmData(t, tmp)
-	d := gputest.Open(t)
+	d := testDevice(t)
 	lo := tinyLMOptions(init)
 	lo.Steps = 3
 	lmOut := filepath.Join(tmp, "lm")
