@@ -71,10 +71,14 @@ func runEval(args []string) error {
 		if err != nil {
 			return err
 		}
-		if dm.Dual == nil {
+		head, err := trainer.LoadDualHead(*dualDir, dm)
+		if err != nil {
+			return err
+		}
+		if head == nil {
 			return fmt.Errorf("-dual %s has no %s (a stage-0 model folder has)", *dualDir, trainer.DualHeadFile)
 		}
-		dual = &eval.Dual{Model: dm.Model, Head: dm.Dual}
+		dual = &eval.Dual{Model: dm.Model, Head: head}
 		if *dualDir == *ckpt {
 			dual.Model = m
 		}

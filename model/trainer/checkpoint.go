@@ -39,7 +39,8 @@ type State struct {
 // LoadModel binds a checkpoint folder for training: the model, its ITG
 // head (random when the folder has none: a folder from stage 0 or from
 // Hugging Face), temp (0.07 unless saved) and the saved state, nil when
-// the folder has none.
+// the folder has none. Stage 0's dual-encoder head is LoadDualHead's: it
+// belongs to the text tower as stage 0 left it, which later stages move.
 func LoadModel(dir string, seed uint64) (*train.Model, *State, error) {
 	bm, err := blip2.LoadDir(dir)
 	if err != nil {
@@ -66,9 +67,6 @@ func LoadModel(dir string, seed uint64) (*train.Model, *State, error) {
 	}
 	m, err := train.New(bm, head, 0.07)
 	if err != nil {
-		return nil, nil, err
-	}
-	if m.Dual, err = LoadDualHead(dir, m); err != nil {
 		return nil, nil, err
 	}
 	st, err := loadState(filepath.Join(dir, trainStateFile), m)
@@ -132,22 +130,11 @@ func SaveCheckpoint(dst, src string, m *train.Model, st *State, extra ...string)
 				return err
 			}
 		}
-		var model, head []weights.Tensor
-		seen := map[string]bool{}
-		for _, p := range weights.Params(m.Model) {
-			if seen[p.Name] { // a tied weight (the LM head is the token embedding)
-				continue
-			}
-			seen[p.Name] = true
-			model = append(model, weights.Tensor{Name: p.Name, DType: weights.F32, Shape: p.Shape, Data: p.Data})
-		}
-		for _, p := range weights.Params(m.Head) {
-			head = append(head, weights.Tensor{Name: p.Name, DType: weights.F32, Shape: p.Shape, Data: p.Data})
-		}
-		if err := weights.WriteFile(filepath.Join(tmp, "model.safetensors"), model, map[string]string{"format": "pt"}); err != nil {
+		// A tied weight (the LM head is the token embedding) is saved once.
+		if err := writeParams(filepath.Join(tmp, "model.safetensors"), dedupe(weights.Params(m.Model))); err != nil {
 			return err
 		}
-		if err := weights.WriteFile(filepath.Join(tmp, itgHeadFile), head, map[string]string{"format": "pt"}); err != nil {
+		if err := writeParams(filepath.Join(tmp, itgHeadFile), weights.Params(m.Head)); err != nil {
 			return err
 		}
 		ts := []weights.Tensor{{Name: "temp", DType: weights.F32, Shape: []int{1}, Data: []float32{m.Temp.Data[0]}}}

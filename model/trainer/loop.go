@@ -100,8 +100,9 @@ type stage struct {
 	params []*weights.Param
 	// step builds the batch of the 0-based step and runs it.
 	step func(s *train.GPUStepper, step int) (map[string]float32, error)
-	// final prepares the model for publishing as out/model.
-	final func() error
+	// final prepares the model for publishing as out/model, with the
+	// run's stepper (its weights are the host model's, just synced).
+	final func(s *train.GPUStepper) error
 	// files, when set, is a folder whose files every checkpoint carries
 	// besides the init's (a tokenizer the stage made).
 	files string
@@ -185,7 +186,7 @@ func (r *run) loop(ctx context.Context, d *gpu.Device, st stage, w io.Writer) (*
 		return nil, err
 	}
 	if st.final != nil {
-		if err := st.final(); err != nil {
+		if err := st.final(s); err != nil {
 			return nil, err
 		}
 	}

@@ -37,6 +37,9 @@ func RunStage0Vision(ctx context.Context, d *gpu.Device, out string, o Options, 
 	if err := checkImages(r.o.Data, r.pairs); err != nil {
 		return nil, err
 	}
+	if m.Dual, err = LoadDualHead(r.from, m); err != nil {
+		return nil, err
+	}
 	if m.Dual == nil {
 		m.Dual = train.NewDualHead(c.Vision.HiddenSize, c.ImageTextHiddenSize)
 		train.RandomInit(weights.Params(m.Dual), rand.New(rand.NewPCG(r.o.Seed, 11)), 0.02, 0)
@@ -66,7 +69,7 @@ func RunStage0Vision(ctx context.Context, d *gpu.Device, out string, o Options, 
 			}
 			return map[string]float32{"loss": res.Loss, "i2t": res.LossI2T, "t2i": res.LossT2I}, nil
 		},
-		final: func() error {
+		final: func(*train.GPUStepper) error {
 			for i := range m.QFormer.Layers {
 				l := &m.QFormer.Layers[i]
 				copy(l.QueryUp.Weight.Data, l.TextUp.Weight.Data)

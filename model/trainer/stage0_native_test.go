@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
-
 )
 
 // TestStage0TinyRun trains 10 stage-0 steps of a tiny model on the data
@@ -40,8 +39,8 @@ func TestStage0TinyRun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the final model does not load: %v", err)
 	}
-	if after.Dual == nil {
-		t.Fatalf("the final model has no %s", DualHeadFile)
+	if head, err := LoadDualHead(FinalModel(out), after); err != nil || head == nil {
+		t.Fatalf("the final model has no %s (%v)", DualHeadFile, err)
 	}
 	a0, a1 := &before.Vision.Layers[0].SelfAttn, &after.Vision.Layers[0].SelfAttn
 	if slices.Equal(a0.QKV.Data, a1.QKV.Data) || slices.Equal(before.Vision.Embeddings.Position.Data, after.Vision.Embeddings.Position.Data) {

@@ -121,13 +121,8 @@ func RunStage0LM(ctx context.Context, d *gpu.Device, out string, o Options, resu
 			}
 			return map[string]float32{"loss": res.Loss}, nil
 		},
-		final: func() error {
+		final: func(s *train.GPUStepper) error {
 			m.TieLMHead()
-			s, err := train.NewGPU(m, d, nil)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
 			ppl, err := perplexity(s, tok, corpus.HeldOut, r.o.TextLen, r.o.Batch)
 			if err != nil {
 				return err

@@ -22,9 +22,6 @@ func RunStage1(ctx context.Context, d *gpu.Device, out string, o Options, resume
 	if err := r.begin(); err != nil {
 		return nil, err
 	}
-	// A stage-0 model's dual-encoder head belongs to its text tower as it
-	// was; stage 1 moves that tower on, so its checkpoints do not carry it.
-	r.m.Dual = nil
 	decID := r.tok.AddSpecial("[DEC]")
 	c := r.m.Config
 	feats, err := ComputeFeatures(d, r.m.Model, r.o.Data, r.pairs, 32, r.o.featurePath(out), w)

@@ -40,7 +40,6 @@ func RunStage2(ctx context.Context, d *gpu.Device, out string, o Options, resume
 	if lm.VocabSize() > m.OPT.Embed.Shape[0] {
 		return nil, fmt.Errorf("trainer: the language model's tokenizer has %d tokens, its embedding %d", lm.VocabSize(), m.OPT.Embed.Shape[0])
 	}
-	m.Dual = nil
 	if err := r.begin(); err != nil {
 		return nil, err
 	}
