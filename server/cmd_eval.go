@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"blip2/model/blip2"
 	"blip2/model/eval"
 	"blip2/model/tokenizer"
 	"blip2/model/trainer"
@@ -31,6 +32,12 @@ func runEval(args []string) error {
 	dualDir := fs.String("dual", "", "stage-0 folder whose dual encoder is scored too (default: the checkpoint, when it has "+trainer.DualHeadFile+")")
 	textLen := fs.Int("text-len", 32, "caption tokens at most, [CLS] and [SEP] included")
 	device := fs.String("device", "gpu", "gpu or cpu")
+	nCaptions := fs.Int("captions", -1, "images of the subset to caption for BLEU-4 and CIDEr-D (-1: all, 0: none)")
+	captionsOut := fs.String("captions-out", "", "JSON lines of each captioned image: id, caption, references")
+	gen := blip2.GenerateOptions{MinNewTokens: 1, LengthPenalty: 1, RepetitionPenalty: 1}
+	fs.IntVar(&gen.NumBeams, "beams", 3, "beam width when captioning (1: greedy)")
+	fs.IntVar(&gen.MaxNewTokens, "max-new-tokens", 24, "new tokens at most per caption")
+	lmLen := fs.Int("lm-len", 32, "tokens per held-out corpus line for the perplexity (stage0-lm's -text-len)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -92,7 +99,30 @@ func runEval(args []string) error {
 	if err != nil {
 		return err
 	}
-	js, _ := json.Marshal(map[string]any{"checkpoint": *ckpt, "split": *split, "retrieval": rep})
+	out := map[string]any{"checkpoint": *ckpt, "split": *split, "retrieval": rep}
+	if m.OPT != nil {
+		bpe, err := tokenizer.LoadBPE(*ckpt, tokenizer.OPTOptions())
+		if err != nil {
+			return fmt.Errorf("the language model's tokenizer: %w", err)
+		}
+		if *nCaptions != 0 {
+			k := len(pairs)
+			if *nCaptions > 0 {
+				k = min(k, *nCaptions)
+			}
+			c, err := evalCaptions(b, m, bpe, *data, pairs[:k], gen, *captionsOut)
+			if err != nil {
+				return err
+			}
+			out["captioning"] = c
+		}
+		if p, err := evalPerplexity(b, m, bpe, *data, *lmLen); err != nil {
+			return err
+		} else if p != nil {
+			out["lm_perplexity"] = p
+		}
+	}
+	js, _ := json.Marshal(out)
 	fmt.Println(string(js))
 	return nil
 }

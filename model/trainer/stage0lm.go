@@ -158,26 +158,35 @@ func writeBPE(dir string, lines []string, size int) error {
 	})
 }
 
-// lmBatch encodes lines as </s> text </s>, cut to n tokens and padded
-// with <pad> (mask 0).
+// OPT's specials at the ids the BPE trainer gives them.
+const optPad, optEOS = 1, 2
+
+// lmBatch encodes lines for the language model's own training.
 func lmBatch(tok *tokenizer.BPE, lines []string, n int) *train.Batch {
-	const pad, eos = 1, 2
 	b := &train.Batch{}
 	for _, l := range lines {
-		ids := append(tok.Encode(l), eos)
-		if len(ids) > n {
-			ids = ids[:n]
-		}
-		row, mask := make([]int, n), make([]int, n)
-		for i := range row {
-			row[i] = pad
-			if i < len(ids) {
-				row[i], mask[i] = ids[i], 1
-			}
-		}
+		row, mask := LMSequence(tok, l, n)
 		b.LMIDs, b.LMMask = append(b.LMIDs, row), append(b.LMMask, mask)
 	}
 	return b
+}
+
+// LMSequence is one corpus line as the language model learns it:
+// </s> text </s>, cut to n tokens and padded with <pad> (mask 0).
+func LMSequence(tok *tokenizer.BPE, line string, n int) (ids, mask []int) {
+	return padded(append(tok.Encode(line), optEOS), n)
+}
+
+// padded is seq cut to n tokens, then <pad> up to n, and its mask.
+func padded(seq []int, n int) (ids, mask []int) {
+	ids, mask = make([]int, n), make([]int, n)
+	for i := range ids {
+		ids[i] = optPad
+		if i < len(seq) {
+			ids[i], mask[i] = seq[i], 1
+		}
+	}
+	return ids, mask
 }
 
 // perplexity is exp of the mean next-token cross-entropy over lines.

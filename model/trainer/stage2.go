@@ -73,24 +73,17 @@ func RunStage2(ctx context.Context, d *gpu.Device, out string, o Options, resume
 // captionTarget is one stage-2 text: </s> prompt caption </s>, cut to n
 // tokens and padded, with labels −100 on the prompt and the padding.
 func captionTarget(tok *tokenizer.BPE, prompt []int, caption string, n int) (ids, mask, labels []int) {
-	const pad, eos = 1, 2
 	text := caption // the language model saw lines start without a space
 	if len(prompt) > 0 {
 		text = " " + caption
 	}
 	seq := append(append(tok.Encode("")[:1:1], prompt...), tok.Encode(text)[1:]...)
-	seq = append(seq, eos)
-	if len(seq) > n {
-		seq = seq[:n]
-	}
-	ids, mask, labels = make([]int, n), make([]int, n), make([]int, n)
-	for i := range ids {
-		ids[i], labels[i] = pad, -100
-		if i < len(seq) {
-			ids[i], mask[i] = seq[i], 1
-			if i > len(prompt) {
-				labels[i] = seq[i]
-			}
+	ids, mask = padded(append(seq, optEOS), n)
+	labels = make([]int, n)
+	for i := range labels {
+		labels[i] = -100
+		if mask[i] == 1 && i > len(prompt) {
+			labels[i] = ids[i]
 		}
 	}
 	return ids, mask, labels

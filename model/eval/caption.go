@@ -1,0 +1,75 @@
+package eval
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"blip2/model/blip2"
+	"blip2/model/nn"
+)
+
+// CaptionReport is captioning quality on a set: corpus BLEU-4 and
+// CIDEr-D of one generated caption per image against all of its captions.
+type CaptionReport struct {
+	Images int       `json:"images"`
+	BLEU4  BLEUScore `json:"bleu4"`
+	CIDErD float64   `json:"cider_d"`
+	Beams  int       `json:"beams"`
+}
+
+// Caption generates one caption for each of n images, batch images a
+// forward; decode turns generated ids into text.
+func Caption(b nn.Backend, m *blip2.Model, n int, pixels func(i int) ([]float32, error),
+	decode func(ids []int) string, o blip2.GenerateOptions, progress io.Writer) ([]string, error) {
+	if progress == nil {
+		progress = io.Discard
+	}
+	S := m.Config.Vision.ImageSize
+	out := make([]string, 0, n)
+	for start := 0; start < n; start += batch {
+		k := min(batch, n-start)
+		var px []float32
+		for i := start; i < start+k; i++ {
+			p, err := pixels(i)
+			if err != nil {
+				return nil, err
+			}
+			px = append(px, p...)
+		}
+		t := b.Upload(px, k, 3, S, S)
+		g, err := m.Generate(b, t, nil, nil, o)
+		b.Free(t)
+		if err != nil {
+			return nil, err
+		}
+		for _, ids := range g.IDs {
+			out = append(out, strings.TrimSpace(decode(ids)))
+		}
+		fmt.Fprintf(progress, "\rcaptioning %d/%d ", start+k, n)
+	}
+	fmt.Fprintln(progress)
+	return out, nil
+}
+
+// ScoreCaptions is BLEU-4 and CIDEr-D of cands[i] against refs[i].
+func ScoreCaptions(cands []string, refs [][]string) (*CaptionReport, error) {
+	cw, rw := make([][]string, len(cands)), make([][][]string, len(refs))
+	for i, c := range cands {
+		cw[i] = Words(c)
+	}
+	for i, rs := range refs {
+		for _, r := range rs {
+			rw[i] = append(rw[i], Words(r))
+		}
+	}
+	bleu, err := BLEU(cw, rw, 4)
+	if err != nil {
+		return nil, err
+	}
+	cider, _, err := CIDErD(cw, rw)
+	if err != nil {
+		return nil, err
+	}
+	return &CaptionReport{Images: len(cands), BLEU4: bleu, CIDErD: cider}, nil
+}

@@ -1,0 +1,84 @@
+//go:build !(js && wasm)
+
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+
+	"blip2/model/blip2"
+	"blip2/model/eval"
+	"blip2/model/nn"
+	"blip2/model/tokenizer"
+	"blip2/model/trainer"
+)
+
+// evalCaptions captions pairs' images and scores them against all of each
+// pair's captions; with path, it writes one JSON line per image.
+func evalCaptions(b nn.Backend, m *blip2.Model, tok *tokenizer.BPE, data string, pairs []Pair,
+	o blip2.GenerateOptions, path string) (*eval.CaptionReport, error) {
+	size := m.Config.Vision.ImageSize
+	pixels := func(i int) ([]float32, error) { return trainer.LoadImage(data, pairs[i], size) }
+	decode := func(ids []int) string { return tok.Decode(ids, true) }
+	caps, err := eval.Caption(b, m, len(pairs), pixels, decode, o, os.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	refs := make([][]string, len(pairs))
+	for i, p := range pairs {
+		refs[i] = p.Captions
+	}
+	rep, err := eval.ScoreCaptions(caps, refs)
+	if err != nil {
+		return nil, err
+	}
+	rep.Beams = o.NumBeams
+	if path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return nil, err
+		}
+		enc := json.NewEncoder(f)
+		for i, p := range pairs {
+			enc.Encode(map[string]any{"id": p.ID, "caption": caps[i], "references": p.Captions})
+		}
+		if err := f.Close(); err != nil {
+			return nil, err
+		}
+	}
+	return rep, nil
+}
+
+// perplexityReport is the language model on the held-out corpus lines.
+type perplexityReport struct {
+	Lines      int     `json:"lines"`
+	Perplexity float64 `json:"perplexity"`
+}
+
+// evalPerplexity is the language model's perplexity on the corpus lines
+// stage0-lm held out; nil when the dataset has no corpus.
+func evalPerplexity(b nn.Backend, m *blip2.Model, tok *tokenizer.BPE, data string, n int) (*perplexityReport, error) {
+	c, err := trainer.LoadCorpus(data)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if n > m.Config.OPT.MaxPositionEmbeddings {
+		return nil, fmt.Errorf("-lm-len %d is past the language model's %d positions", n, m.Config.OPT.MaxPositionEmbeddings)
+	}
+	var ids, mask [][]int
+	for _, l := range c.HeldOut {
+		i, k := trainer.LMSequence(tok, l, n)
+		ids, mask = append(ids, i), append(mask, k)
+	}
+	fmt.Fprintf(os.Stderr, "perplexity over %d held-out lines\n", len(ids))
+	p, err := eval.Perplexity(b, m.OPT, ids, mask)
+	if err != nil {
+		return nil, err
+	}
+	return &perplexityReport{Lines: len(ids), Perplexity: p}, nil
+}
