@@ -59,10 +59,10 @@ RUNS         ?= runs
 MODEL_SIZES  ?= -vision-width 128 -vision-layers 6 -image-size 64 -patch 8 -qformer-width 128 -qformer-layers 4 \
                 -queries 16 -embed 128 -text-positions 32 -vocab 8000 -lm-width 256 -lm-layers 4 -lm-vocab 8000 -lm-positions 64
 STAGE0V_ARGS ?= -steps 560 -batch 64 -text-len 24
-STAGE0L_ARGS ?= -steps 600 -batch 64 -text-len 32
-STAGE1_ARGS  ?= -steps 500 -batch 32 -text-len 24 -features $(RUNS)/features.f32
-STAGE2_ARGS  ?= -steps 500 -batch 32 -text-len 24 -features $(RUNS)/features.f32
-TRAIN        := $(GO) run ./server train
+STAGE0L_ARGS ?= -steps 450 -batch 64 -text-len 32 -warmup 30
+STAGE1_ARGS  ?= -steps 400 -batch 32 -text-len 24 -lr 3e-4 -warmup 30 -features $(RUNS)/features.f32
+STAGE2_ARGS  ?= -steps 400 -batch 32 -text-len 24 -lr 3e-4 -warmup 30 -features $(RUNS)/features.f32
+TRAIN        ?= $(GO) run ./server train
 
 # stage NAME, FROM, RUN, ARGS: new, resumed or done.
 stage = if [ -d $(3)/model ]; then echo "$(1): done ($(3)/model)"; \
