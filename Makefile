@@ -10,7 +10,7 @@ export XDG_RUNTIME_DIR ?= /tmp
 
 DATA_DIR ?= /tmp/blip2-data
 
-.PHONY: demo serve test setup vet build build-wasm test-native test-browser bench data model
+.PHONY: demo serve test setup vet build build-wasm test-native test-browser bench data model model-data model-init model-stage0-vision model-stage0-lm model-stage1 model-stage2
 
 demo: setup build-wasm serve            ## run the demo at http://$(ADDR)/
 
@@ -64,18 +64,34 @@ STAGE1_ARGS  ?= -steps 400 -batch 32 -text-len 24 -lr 3e-4 -warmup 30 -features 
 STAGE2_ARGS  ?= -steps 400 -batch 32 -text-len 24 -lr 3e-4 -warmup 30 -features $(RUNS)/features.f32
 TRAIN        ?= $(GO) run ./server train
 
-# stage NAME, FROM, RUN, ARGS: new, resumed or done.
+# stage NAME, FROM, RUN, ARGS: new, resumed or done; a finished stage's
+# options, log, loss curves and held-out scores go to the model card's runs/.
+CARD_RUNS    ?= docs/model-card/runs
 stage = if [ -d $(3)/model ]; then echo "$(1): done ($(3)/model)"; \
 	elif [ -f $(3)/run.json ]; then $(TRAIN) $(1) -resume $(3); \
-	else $(TRAIN) $(1) -init $(2) -data $(DATA_DIR) -out $(3) $(4); fi
+	else $(TRAIN) $(1) -init $(2) -data $(DATA_DIR) -out $(3) $(4); fi && \
+	mkdir -p $(CARD_RUNS)/$(1) && \
+	for f in run.json log.jsonl loss.png heldout.json; do [ ! -f $(3)/$$f ] || cp $(3)/$$f $(CARD_RUNS)/$(1)/; done
 
-model:                                  ## the default model in web/models/default, from a built dataset (hours; resumable)
+model-data:
 	test -f $(DATA_DIR)/manifest.jsonl || { echo "no dataset in $(DATA_DIR): make data"; exit 1; }
+
+model-init: model-data                  ## a new random model in $(RUNS)/init
 	test -d $(RUNS)/init || $(TRAIN) init -data $(DATA_DIR) -out $(RUNS)/init $(MODEL_SIZES)
+
+model-stage0-vision: model-init         ## stage 0: the image encoder (about 65 min on 2-core lavapipe)
 	$(call stage,stage0-vision,$(RUNS)/init,$(RUNS)/stage0-vision,$(STAGE0V_ARGS))
+
+model-stage0-lm: model-stage0-vision    ## stage 0: the language model (about 35 min)
 	$(call stage,stage0-lm,$(RUNS)/stage0-vision/model,$(RUNS)/stage0-lm,$(STAGE0L_ARGS))
+
+model-stage1: model-stage0-lm           ## stage 1: the Q-Former (frozen features, then about 50 min)
 	$(call stage,stage1,$(RUNS)/stage0-lm/model,$(RUNS)/stage1,$(STAGE1_ARGS))
+
+model-stage2: model-stage1              ## stage 2: the Q-Former to the language model (about 50 min)
 	$(call stage,stage2,$(RUNS)/stage1/model,$(RUNS)/stage2,$(STAGE2_ARGS))
+
+model: model-stage2                     ## the default model in web/models/default, from a built dataset (hours; resumable)
 	rm -rf web/models/default.tmp
 	$(GO) run ./server convert -from $(RUNS)/stage2/model -to web/models/default.tmp -quant int8
 	rm -rf web/models/default && mv web/models/default.tmp web/models/default

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"time"
 
@@ -24,18 +23,19 @@ func runBench(args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	match := fs.String("run", ".", "regexp selecting kernels by name")
 	budget := fs.Duration("budget", 2*time.Second, "time spent on each side of each benchmark")
-	trainStep := fs.Bool("train", false, "time the stage-1 training step (GPU beside host) instead of the kernels")
-	ckpt := fs.String("checkpoint", "testdata/golden/blip2-tiny-a", "with -train: checkpoint folder")
-	trainDir := fs.String("traindir", "", "with -train: training reference folder (default <checkpoint>/train)")
-	batch := fs.Int("batch", 8, "with -train: image-text pairs per step (2..8)")
+	trainStep := fs.Bool("train", false, "time full training steps of a checkpoint's configuration instead of the kernels")
+	ckpt := fs.String("checkpoint", defaultModel, "with -train: model folder whose config is timed (Hugging Face or streaming format; the weights are not read)")
+	stage := fs.String("stage", "all", "with -train: stage0-vision, stage0-lm, stage1, stage2, a comma-separated list, or all")
+	batch := fs.Int("batch", 0, "with -train: samples per step (0: each stage's training default)")
+	textLen := fs.Int("text-len", 0, "with -train: text tokens (0: each stage's training default)")
+	steps := fs.Int("steps", 3, "with -train: timed steps after the warm-up step")
+	profile := fs.Bool("profile", true, "with -train: then one step split by kernel")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *trainStep {
-		if *trainDir == "" {
-			*trainDir = filepath.Join(*ckpt, "train")
-		}
-		return benchTrain(*ckpt, *trainDir, *batch, *budget)
+		return benchTrain(trainBenchOptions{checkpoint: *ckpt, stages: parseStages(*stage), batch: *batch, textLen: *textLen,
+			steps: *steps, profile: *profile}, os.Stdout)
 	}
 	re, err := regexp.Compile(*match)
 	if err != nil {

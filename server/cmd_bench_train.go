@@ -6,38 +6,61 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
+	"blip2/model/config"
 	"blip2/model/gpu"
 	"blip2/model/train"
+	"blip2/model/trainer"
 )
 
-// trainBench is the JSON line of `bench -train`.
+// trainBenchOptions are the flags of `bench -train`.
+type trainBenchOptions struct {
+	checkpoint string
+	stages     []string
+	batch      int // 0: each stage's training default
+	textLen    int // 0: each stage's training default
+	steps      int // timed steps after the first
+	profile    bool
+}
+
+// trainBench is the JSON line of `bench -train`, one per stage.
 type trainBench struct {
-	Kind    string         `json:"kind"`
-	Adapter string         `json:"adapter"`
-	Config  map[string]any `json:"config"`
-	GPU     stepTiming     `json:"gpu"`
-	Host    stepTiming     `json:"host"`
-	Speedup float64        `json:"gpu_over_host"`
+	Kind       string         `json:"kind"`
+	Stage      string         `json:"stage"`
+	Adapter    string         `json:"adapter"`
+	Checkpoint string         `json:"checkpoint"`
+	Config     map[string]any `json:"config"`
+	Batch      int            `json:"batch"`
+	TextLen    int            `json:"text_len"`
+	// FirstStep includes compiling every pipeline the step uses.
+	FirstStep     float64 `json:"first_step_s"`
+	Steps         int     `json:"steps"`
+	StepSeconds   float64 `json:"s_per_step"`
+	SamplesPerSec float64 `json:"samples_per_s"`
+	Dispatches    int     `json:"dispatches_per_step"`
+	// Record is host time spent recording dispatches; Wait is host time
+	// blocked on readbacks (the step's losses and statistics).
+	Record  float64      `json:"record_s_per_step"`
+	Wait    float64      `json:"wait_s_per_step"`
+	Profile *stepProfile `json:"profile,omitempty"`
+	Loss    float32      `json:"last_loss"`
 }
 
-type stepTiming struct {
-	Steps          int     `json:"steps"`
-	SecondsPerStep float64 `json:"s_per_step"`
-	SamplesPerSec  float64 `json:"samples_per_s"`
-	LastLoss       float32 `json:"last_loss"`
-}
-
-// benchTrain times full stage-1 steps (forward, backward, AdamW) of the
-// checkpoint's model on toy pairs: the device step, then the host step, in
-// one process on the same data. Negatives are a fixed derangement, so the
-// device step reads back only its stats.
-func benchTrain(ckpt, trainDir string, n int, budget time.Duration) error {
-	if n < 2 || n > 8 {
-		return fmt.Errorf("-batch %d: want 2..8 pairs", n)
+// benchTrain times full training steps (forward, backward, clipped AdamW)
+// of each stage on a model of the checkpoint's configuration with random
+// weights and random batches of the stages' training shapes: cost does not
+// depend on the values. The checkpoint is a Hugging Face folder or the
+// streaming format; only its config is read.
+func benchTrain(o trainBenchOptions, out io.Writer) error {
+	cfg, err := benchConfig(o.checkpoint)
+	if err != nil {
+		return err
 	}
 	d, err := gpu.Open(context.Background())
 	if err != nil {
@@ -45,90 +68,202 @@ func benchTrain(ckpt, trainDir string, n int, budget time.Duration) error {
 	}
 	defer d.Close()
 	fmt.Fprintf(os.Stderr, "adapter: %s\n", d.Info)
-	newRun := func() (*train.Model, *train.Batch, *train.AdamW, error) {
-		m, _, err := train.LoadReference(ckpt, trainDir)
+	enc := json.NewEncoder(out)
+	for _, stage := range o.stages {
+		r, err := benchStage(d, cfg, stage, o)
 		if err != nil {
-			return nil, nil, nil, err
+			return fmt.Errorf("%s: %w", stage, err)
 		}
-		S := m.Config.Vision.ImageSize
-		px, ids, mask := train.ToyPairs(n, S, rand.New(rand.NewPCG(1, 2)))
-		neg := make([]int, n)
-		for i := range neg {
-			neg[i] = (i + 1) % n
+		r.Checkpoint, r.Adapter = o.checkpoint, d.Info.String()
+		printStepProfile(os.Stderr, r)
+		if err := enc.Encode(r); err != nil {
+			return err
 		}
-		b := &train.Batch{Pixels: px, PixelShape: []int{n, 3, S, S}, IDs: ids, Mask: mask, DecID: m.Config.QFormer.VocabSize - 1,
-			NegImage: neg, NegText: neg, CacheFeatures: true}
-		opt := train.NewAdamW(train.Schedule{Peak: 1e-4, Min: 1e-5, WarmupStart: 1e-6, Warmup: 10, Total: 1000})
-		opt.MaxNorm = 5
-		return m, b, opt, nil
 	}
-	m, b, opt, err := newRun()
+	return nil
+}
+
+// benchConfig reads config.json, or the config inside a streaming
+// manifest.
+func benchConfig(dir string) (*config.Blip2Config, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
-		return err
+		m, merr := os.ReadFile(filepath.Join(dir, "manifest.json"))
+		if merr != nil {
+			return nil, fmt.Errorf("%s: neither config.json nor a streaming manifest.json: %w", dir, err)
+		}
+		var man struct {
+			Config json.RawMessage `json:"config"`
+		}
+		if err := json.Unmarshal(m, &man); err != nil || len(man.Config) == 0 {
+			return nil, fmt.Errorf("%s/manifest.json: no config in it (%v)", dir, err)
+		}
+		raw = man.Config
 	}
+	return config.Parse(raw)
+}
+
+// benchStage runs one warm-up step, o.steps timed steps and, with
+// o.profile, one profiled step.
+func benchStage(d *gpu.Device, cfg *config.Blip2Config, stage string, o trainBenchOptions) (*trainBench, error) {
+	def, err := stageDefaults(stage)
+	if err != nil {
+		return nil, err
+	}
+	B, T := def.Batch, def.TextLen
+	if o.batch > 0 {
+		B = o.batch
+	}
+	if o.textLen > 0 {
+		T = o.textLen
+	}
+	m, err := trainer.RandomModel(cfg, 1)
+	if err != nil {
+		return nil, err
+	}
+	step, params, err := stageStep(m, stage, B, T)
+	if err != nil {
+		return nil, err
+	}
+	opt := train.NewAdamW(train.Schedule{Peak: def.LR, Min: def.MinLR, WarmupStart: def.WarmupLR, Warmup: def.Warmup, Total: def.Steps})
+	opt.MaxNorm = def.MaxNorm
 	s, err := train.NewGPU(m, d, opt)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer s.Close()
-	gpuT, err := timeSteps(n, budget, func() (float32, error) {
-		r, err := s.Step1(b)
+	r := &trainBench{Kind: "train_step", Stage: stage, Batch: B, TextLen: T, Config: benchSizes(cfg, params)}
+	t0 := time.Now()
+	if _, err := step(s); err != nil {
+		return nil, err
+	}
+	r.FirstStep = time.Since(t0).Seconds()
+	c0 := d.Counters()
+	t0 = time.Now()
+	for i := 0; i < max(o.steps, 1); i++ {
+		if r.Loss, err = step(s); err != nil {
+			return nil, err
+		}
+		r.Steps++
+	}
+	el := time.Since(t0).Seconds()
+	c := d.Counters().Sub(c0)
+	n := float64(r.Steps)
+	r.StepSeconds, r.SamplesPerSec = el/n, float64(B)*n/el
+	r.Dispatches = int(float64(c.Total())/n + 0.5)
+	r.Record, r.Wait = c.Record.Seconds()/n, c.Wait.Seconds()/n
+	if o.profile {
+		if r.Profile, err = profileStep(d, func() error { _, err := step(s); return err }, r.StepSeconds); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+func stageDefaults(stage string) (trainer.Options, error) {
+	switch stage {
+	case "stage0-vision":
+		return trainer.Stage0VisionDefaults(), nil
+	case "stage0-lm":
+		return trainer.Stage0LMDefaults(), nil
+	case "stage1":
+		return trainer.Stage1Defaults(), nil
+	case "stage2":
+		return trainer.Stage2Defaults(), nil
+	}
+	return trainer.Options{}, fmt.Errorf("unknown stage %q (stage0-vision, stage0-lm, stage1, stage2)", stage)
+}
+
+// stageStep is the stage's device step on a fixed random batch of B
+// samples, T text tokens, and the parameters it trains.
+func stageStep(m *train.Model, stage string, B, T int) (func(*train.GPUStepper) (float32, error), int, error) {
+	c, rng := m.Config, rand.New(rand.NewPCG(1, 2))
+	S, Hv := c.Vision.ImageSize, c.Vision.HiddenSize
+	P := c.Vision.NumPositions()
+	normals := func(n int) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64())
+		}
+		return v
+	}
+	tokens := func(vocab int) (ids, mask [][]int) {
+		for range B {
+			row, ones := make([]int, T), make([]int, T)
+			for j := range row {
+				row[j], ones[j] = 1+rng.IntN(vocab-2), 1
+			}
+			ids, mask = append(ids, row), append(mask, ones)
+		}
+		return ids, mask
+	}
+	b := &train.Batch{PixelShape: []int{B, 3, S, S}, Rand: rng}
+	switch stage {
+	case "stage0-vision":
+		b.Pixels = normals(B * 3 * S * S)
+		b.IDs, b.Mask = tokens(c.QFormer.VocabSize)
+		return func(s *train.GPUStepper) (float32, error) {
+			r, err := s.Step0(b)
+			if err != nil {
+				return 0, err
+			}
+			return r.Loss, nil
+		}, len(m.Stage0Params()), nil
+	case "stage1":
+		b.Features = normals(B * P * Hv)
+		b.IDs, b.Mask = tokens(c.QFormer.VocabSize)
+		b.DecID = c.QFormer.VocabSize - 1
+		return func(s *train.GPUStepper) (float32, error) {
+			r, err := s.Step1(b)
+			if err != nil {
+				return 0, err
+			}
+			return r.Loss, nil
+		}, len(m.Stage1Params()), nil
+	}
+	if m.OPT == nil {
+		return nil, 0, fmt.Errorf("the checkpoint has no OPT-layout language model")
+	}
+	b.LMIDs, b.LMMask = tokens(m.OPT.Embed.Shape[0])
+	if stage == "stage0-lm" {
+		return func(s *train.GPUStepper) (float32, error) {
+			r, err := s.StepLM(b)
+			if err != nil {
+				return 0, err
+			}
+			return r.Loss, nil
+		}, len(m.LMParams()), nil
+	}
+	b.Features = normals(B * P * Hv)
+	for _, row := range b.LMIDs {
+		labels := append([]int{-100}, row[1:]...)
+		b.LMLabels = append(b.LMLabels, labels)
+	}
+	return func(s *train.GPUStepper) (float32, error) {
+		r, err := s.Step2(b)
 		if err != nil {
 			return 0, err
 		}
 		return r.Loss, nil
-	})
-	if err != nil {
-		return err
-	}
-	m, b, opt, err = newRun()
-	if err != nil {
-		return err
-	}
-	ps := m.Stage1Params()
-	hostT, err := timeSteps(n, budget, func() (float32, error) {
-		r, err := m.Stage1(b, false)
-		if err != nil {
-			return 0, err
-		}
-		_, err = opt.Step(ps, r.Grads, r.Loss)
-		return r.Loss, err
-	})
-	if err != nil {
-		return err
-	}
-	c, q := m.Config, m.Config.QFormer
-	params := 0
-	for _, p := range ps {
-		params += len(p.Data)
-	}
-	out := trainBench{Kind: "train_step", Adapter: d.Info.String(),
-		Config: map[string]any{"stage": 1, "losses": "itc+itm+itg", "checkpoint": ckpt, "batch": n,
-			"image_size": c.Vision.ImageSize, "vision_hidden": c.Vision.HiddenSize, "queries": c.NumQueryTokens,
-			"qformer_hidden": q.HiddenSize, "qformer_layers": q.NumHiddenLayers, "heads": q.NumAttentionHeads,
-			"text_len": len(b.IDs[0]), "vocab": q.VocabSize, "trained_params": params, "vit_features_cached": true,
-			"attention": train.GPUAttentionPath(q.HiddenSize / q.NumAttentionHeads)},
-		GPU: gpuT, Host: hostT, Speedup: gpuT.SamplesPerSec / hostT.SamplesPerSec}
-	return json.NewEncoder(os.Stdout).Encode(out)
+	}, len(m.Stage2Params()), nil
 }
 
-// timeSteps runs one warm-up step, then steps until budget is spent.
-func timeSteps(n int, budget time.Duration, step func() (float32, error)) (stepTiming, error) {
-	if _, err := step(); err != nil {
-		return stepTiming{}, err
+func benchSizes(c *config.Blip2Config, params int) map[string]any {
+	out := map[string]any{"image_size": c.Vision.ImageSize, "patch": c.Vision.PatchSize,
+		"vision":  fmt.Sprintf("%d×%d", c.Vision.HiddenSize, c.Vision.NumHiddenLayers),
+		"qformer": fmt.Sprintf("%d×%d", c.QFormer.HiddenSize, c.QFormer.NumHiddenLayers),
+		"queries": c.NumQueryTokens, "qformer_vocab": c.QFormer.VocabSize, "trained_tensors": params}
+	if c.OPT != nil {
+		out["lm"] = fmt.Sprintf("%d×%d", c.OPT.HiddenSize, c.OPT.NumHiddenLayers)
+		out["lm_vocab"] = c.OPT.VocabSize
 	}
-	var t stepTiming
-	start := time.Now()
-	for t.Steps == 0 || time.Since(start) < budget {
-		loss, err := step()
-		if err != nil {
-			return t, err
-		}
-		t.LastLoss = loss
-		t.Steps++
+	return out
+}
+
+// parseStages is the -stage flag: one stage or "all".
+func parseStages(s string) []string {
+	if s == "all" {
+		return []string{"stage0-vision", "stage0-lm", "stage1", "stage2"}
 	}
-	el := time.Since(start).Seconds()
-	t.SecondsPerStep = el / float64(t.Steps)
-	t.SamplesPerSec = float64(n*t.Steps) / el
-	return t, nil
+	return strings.Split(s, ",")
 }

@@ -9,6 +9,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"sort"
 
 	_ "github.com/gogpu/wgpu/hal/allbackends"
@@ -41,10 +42,33 @@ func main() {
 		usage()
 		os.Exit(2)
 	}
-	if err := cmd.run(args); err != nil {
+	stop, err := startProfile(os.Getenv("BLIP2_CPUPROFILE"))
+	if err == nil {
+		err = cmd.run(args)
+		stop()
+	}
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		os.Exit(1)
 	}
+}
+
+// startProfile writes a Go CPU profile of the command to path when it is set
+// (BLIP2_CPUPROFILE): the host side of a training step, encoding and
+// submission included, next to the time spent waiting on the device.
+func startProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("BLIP2_CPUPROFILE: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("BLIP2_CPUPROFILE: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func usage() {

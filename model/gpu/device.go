@@ -64,6 +64,8 @@ type Device struct {
 	textures  textures
 	batch     batch
 	err       error
+	stats     Counters
+	prof      *profile // set between StartProfile and StopProfile
 }
 
 // Open creates a device on the best adapter: a hardware GPU first, then a
@@ -94,7 +96,8 @@ func Open(ctx context.Context) (*Device, error) {
 		inst.Release()
 		return nil, fmt.Errorf("gpu: request device on %s: %w", info, err)
 	}
-	d := &Device{Info: info, instance: inst, adapter: ad, dev: dev, queue: dev.Queue(), pipelines: map[string]*pipeline{}}
+	d := &Device{Info: info, instance: inst, adapter: ad, dev: dev, queue: dev.Queue(), pipelines: map[string]*pipeline{},
+		stats: Counters{Dispatches: map[string]int{}}}
 	d.pool.dev = d
 	return d, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"time"
 
 	"github.com/gogpu/gputypes"
 	"github.com/gogpu/wgpu"
@@ -106,6 +107,11 @@ func (d *Device) dispatch(name string, groups [3]uint32, params any, bufs []*Ten
 	if d.err != nil {
 		return
 	}
+	start := time.Now()
+	defer func() { d.stats.Record += time.Since(start) }()
+	if d.prof != nil {
+		d.profileBefore()
+	}
 	p, err := d.pipelineFor(name)
 	if err != nil {
 		d.fail(err)
@@ -179,6 +185,10 @@ func (d *Device) dispatch(name string, groups [3]uint32, params any, bufs []*Ten
 	pass.SetBindGroup(0, bg, nil)
 	pass.Dispatch(groups[0], groups[1], groups[2])
 	d.batch.dispatches++
+	d.stats.Dispatches[name]++
+	if d.prof != nil {
+		d.profileDispatch(name)
+	}
 }
 
 // Flush submits everything recorded so far without waiting for it.

@@ -223,7 +223,10 @@ func (t *Tensor) readBytes(ctx context.Context) ([]byte, error) {
 	if err := d.Flush(); err != nil {
 		return nil, err
 	}
-	if err := staging.Map(ctx, wgpu.MapModeRead, 0, size); err != nil {
+	waitStart := time.Now()
+	err = staging.Map(ctx, wgpu.MapModeRead, 0, size)
+	d.stats.Wait += time.Since(waitStart)
+	if err != nil {
 		d.fail(wrapGPU("map readback buffer", err))
 		return nil, d.err
 	}

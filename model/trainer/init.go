@@ -139,3 +139,27 @@ func dedupe(ps []*weights.Param) []*weights.Param {
 	}
 	return out
 }
+
+// RandomModel is a model of cfg's shapes with InitModel's random weights,
+// a new ITG head and a new stage-0 dual head, in memory: what a step costs
+// does not depend on the values, so benchmarks time any configuration,
+// the shipped model's or a real checkpoint's, without its weights.
+func RandomModel(cfg *config.Blip2Config, seed uint64) (*train.Model, error) {
+	bm, err := blip2.Load(cfg, hfVisionBias(cfg, synthetic.Checkpoint(cfg, seed)))
+	if err != nil {
+		return nil, err
+	}
+	train.RandomInit(weights.Params(bm), rand.New(rand.NewPCG(seed, 5)), 0.02, 0)
+	q := cfg.QFormer
+	head, err := newHead(q.HiddenSize, q.VocabSize, q.LayerNormEps, seed)
+	if err != nil {
+		return nil, err
+	}
+	m, err := train.New(bm, head, 0.07)
+	if err != nil {
+		return nil, err
+	}
+	m.Dual = train.NewDualHead(cfg.Vision.HiddenSize, cfg.ImageTextHiddenSize)
+	train.RandomInit(weights.Params(m.Dual), rand.New(rand.NewPCG(seed, 11)), 0.02, 0)
+	return m, nil
+}

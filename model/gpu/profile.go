@@ -1,0 +1,154 @@
+package gpu
+
+import (
+	"sort"
+	"time"
+)
+
+// Counters are what the device did since it opened: kernel launches by
+// kernel, host time spent recording them (validation, parameter packing,
+// bind groups, encoding) and host time blocked on readbacks, which is where
+// a step waits for the device.
+type Counters struct {
+	Dispatches map[string]int
+	Record     time.Duration
+	Wait       time.Duration
+}
+
+// Counters returns a copy of the running counters; subtract two copies to
+// get what happened in between.
+func (d *Device) Counters() Counters {
+	c := Counters{Dispatches: make(map[string]int, len(d.stats.Dispatches)), Record: d.stats.Record, Wait: d.stats.Wait}
+	for k, v := range d.stats.Dispatches {
+		c.Dispatches[k] = v
+	}
+	return c
+}
+
+// Sub is c − earlier.
+func (c Counters) Sub(earlier Counters) Counters {
+	out := Counters{Dispatches: map[string]int{}, Record: c.Record - earlier.Record, Wait: c.Wait - earlier.Wait}
+	for k, v := range c.Dispatches {
+		if n := v - earlier.Dispatches[k]; n > 0 {
+			out.Dispatches[k] = n
+		}
+	}
+	return out
+}
+
+// Total is the number of launches.
+func (c Counters) Total() int {
+	n := 0
+	for _, v := range c.Dispatches {
+		n += v
+	}
+	return n
+}
+
+// KernelTime is the measured device time of one kernel over a profiled
+// stretch of work.
+type KernelTime struct {
+	Kernel     string  `json:"kernel"`
+	Dispatches int     `json:"dispatches"`
+	Seconds    float64 `json:"s"`
+}
+
+// profile accumulates per-kernel times while profiling is on.
+type profile struct {
+	kernels map[string]*KernelTime
+	before  time.Duration // work flushed ahead of a dispatch: texture copies, uploads
+}
+
+// StartProfile serialises the device for measurement: every dispatch is
+// submitted on its own and waited for, and the wall time from submit to
+// idle is charged to its kernel. Work recorded ahead of a dispatch (the
+// copies of operands into textures, uploads) is flushed and timed first,
+// apart. The adapters this project runs on expose no timestamp queries
+// through gogpu/wgpu, so this is how a step is split by kernel; each
+// charge includes one submit-and-wait, which SyncCost measures.
+func (d *Device) StartProfile() {
+	if d.err == nil {
+		_ = d.Flush()
+		_ = d.dev.WaitIdle()
+	}
+	d.prof = &profile{kernels: map[string]*KernelTime{}}
+}
+
+// StopProfile ends profiling and returns the kernels by time, largest
+// first, and the time of the work flushed ahead of dispatches.
+func (d *Device) StopProfile() (kernels []KernelTime, before time.Duration) {
+	p := d.prof
+	d.prof = nil
+	if p == nil {
+		return nil, 0
+	}
+	for _, k := range p.kernels {
+		kernels = append(kernels, *k)
+	}
+	sort.Slice(kernels, func(i, j int) bool {
+		if kernels[i].Seconds != kernels[j].Seconds {
+			return kernels[i].Seconds > kernels[j].Seconds
+		}
+		return kernels[i].Kernel < kernels[j].Kernel
+	})
+	return kernels, p.before
+}
+
+// profileBefore flushes and times what was recorded ahead of a dispatch.
+func (d *Device) profileBefore() {
+	if !d.batch.pending() {
+		return
+	}
+	t0 := time.Now()
+	d.fail(d.batch.submit(d))
+	d.fail(wrapGPU("wait idle", d.dev.WaitIdle()))
+	d.prof.before += time.Since(t0)
+	d.batch.releaseRetired()
+}
+
+// profileDispatch submits the dispatch just recorded, waits for it and
+// charges the time to its kernel.
+func (d *Device) profileDispatch(name string) {
+	t0 := time.Now()
+	d.fail(d.batch.submit(d))
+	d.fail(wrapGPU("wait idle", d.dev.WaitIdle()))
+	el := time.Since(t0)
+	d.batch.releaseRetired()
+	k := d.prof.kernels[name]
+	if k == nil {
+		k = &KernelTime{Kernel: name}
+		d.prof.kernels[name] = k
+	}
+	k.Dispatches++
+	k.Seconds += el.Seconds()
+}
+
+// SyncCost is the mean wall time of submitting one trivial dispatch and
+// waiting for it: the part of every profiled charge that is not the
+// kernel's work.
+func (d *Device) SyncCost(n int) (time.Duration, error) {
+	a, b := d.Scratch(1), d.Scratch(1)
+	defer a.Release()
+	defer b.Release()
+	if err := d.Flush(); err != nil {
+		return 0, err
+	}
+	if err := d.dev.WaitIdle(); err != nil {
+		return 0, wrapGPU("wait idle", err)
+	}
+	var total time.Duration
+	for i := 0; i < n; i++ {
+		out := d.Add(a, b)
+		t0 := time.Now()
+		if err := d.Flush(); err != nil {
+			return 0, err
+		}
+		if err := d.dev.WaitIdle(); err != nil {
+			return 0, wrapGPU("wait idle", err)
+		}
+		total += time.Since(t0)
+		out.Release()
+		d.batch.releaseRetired()
+	}
+	return total / time.Duration(max(n, 1)), d.err
+}
