@@ -202,50 +202,37 @@ func stageStep(m *train.Model, stage string, B, T int) (func(*train.GPUStepper) 
 	case "stage0-vision":
 		b.Pixels = normals(B * 3 * S * S)
 		b.IDs, b.Mask = tokens(c.QFormer.VocabSize)
-		return func(s *train.GPUStepper) (float32, error) {
-			r, err := s.Step0(b)
-			if err != nil {
-				return 0, err
-			}
-			return r.Loss, nil
-		}, len(m.Stage0Params()), nil
+		return stepOf(b, (*train.GPUStepper).Step0, func(r *train.Stage0Result) float32 { return r.Loss }), len(m.Stage0Params()), nil
 	case "stage1":
 		b.Features = normals(B * P * Hv)
 		b.IDs, b.Mask = tokens(c.QFormer.VocabSize)
 		b.DecID = c.QFormer.VocabSize - 1
-		return func(s *train.GPUStepper) (float32, error) {
-			r, err := s.Step1(b)
-			if err != nil {
-				return 0, err
-			}
-			return r.Loss, nil
-		}, len(m.Stage1Params()), nil
+		return stepOf(b, (*train.GPUStepper).Step1, func(r *train.Stage1Result) float32 { return r.Loss }), len(m.Stage1Params()), nil
 	}
 	if m.OPT == nil {
 		return nil, 0, fmt.Errorf("the checkpoint has no OPT-layout language model")
 	}
 	b.LMIDs, b.LMMask = tokens(m.OPT.Embed.Shape[0])
 	if stage == "stage0-lm" {
-		return func(s *train.GPUStepper) (float32, error) {
-			r, err := s.StepLM(b)
-			if err != nil {
-				return 0, err
-			}
-			return r.Loss, nil
-		}, len(m.LMParams()), nil
+		return stepOf(b, (*train.GPUStepper).StepLM, func(r *train.LMResult) float32 { return r.Loss }), len(m.LMParams()), nil
 	}
 	b.Features = normals(B * P * Hv)
 	for _, row := range b.LMIDs {
 		labels := append([]int{-100}, row[1:]...)
 		b.LMLabels = append(b.LMLabels, labels)
 	}
+	return stepOf(b, (*train.GPUStepper).Step2, func(r *train.Stage2Result) float32 { return r.Loss }), len(m.Stage2Params()), nil
+}
+
+// stepOf is a stage's device step on batch b, reduced to its total loss.
+func stepOf[R any](b *train.Batch, step func(*train.GPUStepper, *train.Batch) (*R, error), loss func(*R) float32) func(*train.GPUStepper) (float32, error) {
 	return func(s *train.GPUStepper) (float32, error) {
-		r, err := s.Step2(b)
+		r, err := step(s, b)
 		if err != nil {
 			return 0, err
 		}
-		return r.Loss, nil
-	}, len(m.Stage2Params()), nil
+		return loss(r), nil
+	}
 }
 
 func benchSizes(c *config.Blip2Config, params int) map[string]any {

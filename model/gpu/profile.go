@@ -68,8 +68,7 @@ type profile struct {
 // charge includes one submit-and-wait, which SyncCost measures.
 func (d *Device) StartProfile() {
 	if d.err == nil {
-		_ = d.Flush()
-		_ = d.dev.WaitIdle()
+		d.submitAndWait()
 	}
 	d.prof = &profile{kernels: map[string]*KernelTime{}}
 }
@@ -99,21 +98,24 @@ func (d *Device) profileBefore() {
 	if !d.batch.pending() {
 		return
 	}
-	t0 := time.Now()
-	d.fail(d.batch.submit(d))
-	d.fail(wrapGPU("wait idle", d.dev.WaitIdle()))
-	d.prof.before += time.Since(t0)
-	d.batch.releaseRetired()
+	d.prof.before += d.submitAndWait()
 }
 
-// profileDispatch submits the dispatch just recorded, waits for it and
-// charges the time to its kernel.
-func (d *Device) profileDispatch(name string) {
+// submitAndWait submits what is recorded, waits until the device is idle
+// and returns how long that took.
+func (d *Device) submitAndWait() time.Duration {
 	t0 := time.Now()
 	d.fail(d.batch.submit(d))
 	d.fail(wrapGPU("wait idle", d.dev.WaitIdle()))
 	el := time.Since(t0)
 	d.batch.releaseRetired()
+	return el
+}
+
+// profileDispatch submits the dispatch just recorded, waits for it and
+// charges the time to its kernel.
+func (d *Device) profileDispatch(name string) {
+	el := d.submitAndWait()
 	k := d.prof.kernels[name]
 	if k == nil {
 		k = &KernelTime{Kernel: name}
@@ -130,25 +132,12 @@ func (d *Device) SyncCost(n int) (time.Duration, error) {
 	a, b := d.Scratch(1), d.Scratch(1)
 	defer a.Release()
 	defer b.Release()
-	if err := d.Flush(); err != nil {
-		return 0, err
-	}
-	if err := d.dev.WaitIdle(); err != nil {
-		return 0, wrapGPU("wait idle", err)
-	}
+	d.submitAndWait()
 	var total time.Duration
 	for i := 0; i < n; i++ {
 		out := d.Add(a, b)
-		t0 := time.Now()
-		if err := d.Flush(); err != nil {
-			return 0, err
-		}
-		if err := d.dev.WaitIdle(); err != nil {
-			return 0, wrapGPU("wait idle", err)
-		}
-		total += time.Since(t0)
+		total += d.submitAndWait()
 		out.Release()
-		d.batch.releaseRetired()
 	}
 	return total / time.Duration(max(n, 1)), d.err
 }
