@@ -100,7 +100,11 @@ func runEval(args []string) error {
 		return err
 	}
 	out := map[string]any{"checkpoint": *ckpt, "split": *split, "retrieval": rep}
-	if m.OPT != nil {
+	if m.OPT != nil && !hasLMTokenizer(*ckpt) {
+		// A stage-0 image-encoder folder: its language model is untrained
+		// and has no tokenizer yet.
+		fmt.Fprintf(os.Stderr, "eval: %s has no language-model tokenizer: captioning and perplexity skipped\n", *ckpt)
+	} else if m.OPT != nil {
 		bpe, err := tokenizer.LoadBPE(*ckpt, tokenizer.OPTOptions())
 		if err != nil {
 			return fmt.Errorf("the language model's tokenizer: %w", err)

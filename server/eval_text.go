@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"blip2/model/blip2"
@@ -81,4 +82,12 @@ func evalPerplexity(b nn.Backend, m *blip2.Model, tok *tokenizer.BPE, data strin
 		return nil, err
 	}
 	return &perplexityReport{Lines: len(ids), Perplexity: p}, nil
+}
+
+// hasLMTokenizer says whether dir has the language model's tokenizer (a
+// stage-0 image-encoder folder has none yet); any other error is the
+// loader's to report.
+func hasLMTokenizer(dir string) bool {
+	_, err := tokenizer.LoadBPE(dir, tokenizer.OPTOptions())
+	return !errors.Is(err, fs.ErrNotExist)
 }

@@ -85,27 +85,17 @@ func (s *GPUStepper) stage1(b *Batch, parts int, update bool) (*Stage1Result, er
 	z, zs := s.imagePass(v, B)
 	itc := s.itcForward(z, b.IDs, b.Mask)
 	r := &Stage1Result{NegImage: b.NegImage, NegText: b.NegText}
-	if r.NegImage == nil || r.NegText == nil {
-		if b.Rand == nil {
-			return nil, fmt.Errorf("train: no ITM negatives and no sampler")
-		}
-		// Hard negatives are drawn on the host from the ITC logits: the
-		// one mid-step readback, of a B×B matrix, and only when sampling.
-		i2t, err := itc.logits.Read()
-		if err != nil {
-			s.abort()
-			return nil, err
-		}
-		t2i := make([]float32, B*B)
-		cpu.Transpose2DForward(t2i, i2t, B, B)
-		if r.NegImage, err = SampleNegatives(b.Rand, t2i, B, B); err != nil {
-			return nil, err
-		}
-		if r.NegText, err = SampleNegatives(b.Rand, i2t, B, B); err != nil {
-			return nil, err
-		}
+	pairImg, pairTxt, err := s.itmPairs(itc.logits, b)
+	if err != nil {
+		s.abort()
+		return nil, err
 	}
-	itm := s.itmForward(v, b.IDs, b.Mask, r.NegImage, r.NegText)
+	spec, err := s.itmAttnSpec(pairTxt, b.Mask, m.Config.NumQueryTokens)
+	if err != nil {
+		s.abort()
+		return nil, err
+	}
+	itm := s.itmForward(v, b.IDs, pairImg, pairTxt, spec)
 	itg := s.itgForward(v, b.IDs, b.Mask, b.DecID)
 	s.keepOut("i2t", itc.logits)
 	s.keepOut("itm", itm.logits)
@@ -132,6 +122,11 @@ func (s *GPUStepper) stage1(b *Batch, parts int, update bool) (*Stage1Result, er
 		return nil, err
 	}
 	r.LossI2T, r.LossT2I, r.LossITM, r.LossITG = st[slotI2T], st[slotT2I], st[slotITM], st[slotITG]
+	if s.keepOutputs && r.NegImage == nil {
+		if r.NegImage, r.NegText, err = readNegatives(pairImg, pairTxt, B); err != nil {
+			return nil, err
+		}
+	}
 	r.LossITC = (r.LossI2T + r.LossT2I) / 2
 	r.Loss = r.LossITC + r.LossITM + r.LossITG
 	if s.keepOutputs {

@@ -2,65 +2,40 @@ package train
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"blip2/model/cpu"
 )
 
-// SampleNegatives draws one column per row r of logits (rows, cols) from
-// softmax(logits[r]) with the positive column r masked out: LAVIS's hard
-// negative mining (blip2-spec §5.2; the weights are computed without
-// gradient). It needs cols ≥ 2.
-func SampleNegatives(rng *rand.Rand, logits []float32, rows, cols int) ([]int, error) {
-	if cols < 2 {
-		return nil, fmt.Errorf("train: hard negatives need at least 2 candidates, have %d", cols)
+// SampleNegatives draws ITM's hard negatives from ITC's i2t logits (B, B):
+// for each text an image (negImage) and for each image a text (negText),
+// from the softmax of its row or column with the positive masked out
+// (LAVIS's hard negative mining, blip2-spec §5.2; no gradient flows). The
+// 2B uniforms come from rng, the image negatives' first, and the draw is
+// cpu.ITMPairsForward, the twin of the device's itmpairs_fwd: host and
+// device steps draw the same negatives from the same logits. It needs
+// B ≥ 2.
+func SampleNegatives(rng *rand.Rand, i2t []float32, B int) (negImage, negText []int, err error) {
+	if B < 2 {
+		return nil, nil, fmt.Errorf("train: hard negatives need at least 2 candidates, have %d", B)
 	}
-	out := make([]int, rows)
-	w := make([]float64, cols)
-	for r := 0; r < rows; r++ {
-		NegativeWeights(w, logits[r*cols:(r+1)*cols], r)
-		u := rng.Float64()
-		out[r] = cols - 1
-		var acc float64
-		for c, p := range w {
-			acc += p
-			if u < acc && p > 0 {
-				out[r] = c
-				break
-			}
-		}
-		if w[out[r]] == 0 { // rounding put u past the last positive weight
-			for c := cols - 1; c >= 0; c-- {
-				if w[c] > 0 {
-					out[r] = c
-					break
-				}
-			}
-		}
+	img, txt := make([]uint32, 3*B), make([]uint32, 3*B)
+	cpu.ITMPairsForward(img, txt, i2t, NegativeUniforms(rng, B), B)
+	negImage, negText = make([]int, B), make([]int, B)
+	for p := 0; p < B; p++ {
+		negImage[p], negText[p] = int(img[B+p]), int(txt[2*B+p])
 	}
-	return out, nil
+	return negImage, negText, nil
 }
 
-// NegativeWeights writes softmax(row) with column pos excluded into w.
-func NegativeWeights(w []float64, row []float32, pos int) {
-	mx := math.Inf(-1)
-	for c, v := range row {
-		if c != pos {
-			mx = math.Max(mx, float64(v))
-		}
+// NegativeUniforms are the 2B uniforms in [0, 1) one step's negatives are
+// drawn with.
+func NegativeUniforms(rng *rand.Rand, B int) []float32 {
+	u := make([]float32, 2*B)
+	for i := range u {
+		u[i] = rng.Float32()
 	}
-	var s float64
-	for c, v := range row {
-		w[c] = 0
-		if c != pos {
-			w[c] = math.Exp(float64(v) - mx)
-			s += w[c]
-		}
-	}
-	for c := range w {
-		w[c] /= s
-	}
+	return u
 }
 
 // itmState is ITM's saved forward.

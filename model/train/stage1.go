@@ -105,10 +105,7 @@ func (m *Model) stage1Forward(b *Batch) (*Stage1Result, *stage1State, error) {
 		if b.Rand == nil {
 			return nil, nil, fmt.Errorf("train: no ITM negatives and no sampler")
 		}
-		if r.NegImage, err = SampleNegatives(b.Rand, r.SimT2I, B, B); err != nil {
-			return nil, nil, err
-		}
-		if r.NegText, err = SampleNegatives(b.Rand, r.SimI2T, B, B); err != nil {
+		if r.NegImage, r.NegText, err = SampleNegatives(b.Rand, r.SimI2T, B); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -15,7 +15,10 @@ import (
 //   - A random resized crop of the 224-pixel master (55–100 % of the area,
 //     aspect 3:4 to 4:3), resized to the model's size with the inference
 //     resampler: designs differ in framing and stroke scale more than in
-//     anything else.
+//     anything else. A model whose images are small enough that even the
+//     smallest crop of the working image is larger crops that instead: the
+//     view is still a downscale, and decoding and resampling 64 pixels
+//     instead of 224 costs the host a twelfth.
 //   - Brightness and contrast jitter (±8 % offset, ×0.8–1.2): palettes
 //     and shading differ between sets.
 //   - With probability 0.3, the white background replaced by one plain
@@ -30,17 +33,34 @@ const (
 
 // augmentedPixels is one training view of p's image, normalised CHW.
 func augmentedPixels(dataDir string, p Pair, size int, rng *rand.Rand) ([]float32, error) {
-	data, err := os.ReadFile(filepath.Join(dataDir, p.Master))
+	img, err := decodeFile(dataDir, p, p.File)
+	if err != nil {
+		return nil, err
+	}
+	if p.Master != p.File && float64(min(img.W, img.H))*minCropSide < float64(size) {
+		if img, err = decodeFile(dataDir, p, p.Master); err != nil {
+			return nil, err
+		}
+	}
+	img = image.ResizeBicubic(randomCrop(img, rng), size, size)
+	jitter(img, rng)
+	return image.Normalize(img), nil
+}
+
+// minCropSide is the shortest side of the smallest crop, as a fraction of
+// a square image's side.
+var minCropSide = math.Sqrt(cropMinArea * 3 / 4)
+
+func decodeFile(dataDir string, p Pair, file string) (*image.RGB, error) {
+	data, err := os.ReadFile(filepath.Join(dataDir, file))
 	if err != nil {
 		return nil, fmt.Errorf("trainer: %s: %w", p.ID, err)
 	}
 	img, err := image.Decode(data)
 	if err != nil {
-		return nil, fmt.Errorf("trainer: %s (%s): %w", p.ID, p.Master, err)
+		return nil, fmt.Errorf("trainer: %s (%s): %w", p.ID, file, err)
 	}
-	img = image.ResizeBicubic(randomCrop(img, rng), size, size)
-	jitter(img, rng)
-	return image.Normalize(img), nil
+	return img, nil
 }
 
 // randomCrop cuts a random window of cropMinArea–1 of the area with
