@@ -10,14 +10,14 @@ export XDG_RUNTIME_DIR ?= /tmp
 
 DATA_DIR ?= /tmp/blip2-data
 
-.PHONY: demo serve test setup vet build build-wasm test-native test-browser bench data model model-data model-init model-stage0-vision model-stage0-lm model-stage1 model-stage2
+.PHONY: demo serve test setup vet build build-wasm test-native test-browser test-demo bench data model model-data model-init model-stage0-vision model-stage0-lm model-stage1 model-stage2
 
 demo: setup build-wasm serve            ## run the demo at http://$(ADDR)/
 
 serve:
 	$(GO) run ./server serve -addr $(ADDR)
 
-test: setup vet build build-wasm test-native test-browser   ## every test
+test: setup vet build build-wasm test-native test-browser test-demo   ## every test
 
 setup:
 	.ci/setup
@@ -34,6 +34,7 @@ build:
 build-wasm:
 	GOOS=js GOARCH=wasm $(GO) build -o web/kerneltest.wasm ./wasm/kerneltest
 	GOOS=js GOARCH=wasm $(GO) build -o web/modeltest.wasm ./wasm/modeltest
+	GOOS=js GOARCH=wasm $(GO) build -o web/demo.wasm ./wasm/demo
 	cp "$(WASMEXEC)" web/wasm_exec.js
 
 test-native:                            ## pure-Go twins, and every kernel on the native adapter
@@ -43,6 +44,15 @@ test-native:                            ## pure-Go twins, and every kernel on th
 test-browser:                           ## kernels and reference sets compiled to wasm, in headless Chromium on SwiftShader
 	node web/test/browser-test.mjs web/kerneltest.html 1200
 	node web/test/browser-test.mjs web/modeltest.html 1200
+
+# The page end to end: images from outside the dataset and one from the
+# committed sample, captioned natively first; the page must say the same.
+DEMO_IMAGES ?= docs/model-card/outside/fluent-dog-face.png docs/model-card/outside/bootstrap-bicycle.png \
+               $(firstword $(wildcard testdata/data-sample/images/64/emoji-google/*.png))
+test-demo:                              ## the demo page in headless Chromium: load, caption, same captions as `server caption`
+	mkdir -p build
+	$(GO) run ./server caption $(DEMO_IMAGES) > build/demo-captions.tsv
+	node web/test/demo-test.mjs build/demo-captions.tsv build/demo.png 900
 
 bench:                                  ## kernel timings as JSON lines, beside the pure-Go twins
 	$(GO) run ./server bench

@@ -5,9 +5,8 @@ package main
 import (
 	"flag"
 	"fmt"
-	"strings"
 
-	"blip2/model/blip2"
+	"blip2/model/app"
 	"blip2/model/tokenizer"
 )
 
@@ -20,16 +19,16 @@ func runCaption(args []string) error {
 	ckpt := fs.String("checkpoint", defaultModel, "model folder (streaming format or Hugging Face layout; OPT or Flan-T5 language model) with its tokenizer files")
 	prompt := fs.String("prompt", "", `text after the visual prompt, e.g. "Question: what is this? Answer:"`)
 	device := fs.String("device", "gpu", "gpu or cpu")
-	o := blip2.GenerateOptions{}
-	fs.IntVar(&o.MaxNewTokens, "max-new-tokens", 30, "new tokens at most")
-	fs.IntVar(&o.MinNewTokens, "min-new-tokens", 1, "new tokens at least")
-	fs.IntVar(&o.NumBeams, "beams", 5, "beam width (1: greedy)")
-	fs.Float64Var(&o.LengthPenalty, "length-penalty", 1, "beam scores divided by length^this")
-	fs.Float64Var(&o.RepetitionPenalty, "repetition-penalty", 1, "> 1 discourages repeats")
-	fs.BoolVar(&o.Sample, "sample", false, "nucleus sampling instead of search")
-	fs.Float64Var(&o.TopP, "top-p", 0.9, "nucleus mass when sampling")
-	fs.Float64Var(&o.Temperature, "temperature", 1, "softmax temperature when sampling")
-	fs.Uint64Var(&o.Seed, "seed", 1, "sampling seed")
+	o, def := app.CaptionOptions(), app.CaptionOptions()
+	fs.IntVar(&o.MaxNewTokens, "max-new-tokens", def.MaxNewTokens, "new tokens at most")
+	fs.IntVar(&o.MinNewTokens, "min-new-tokens", def.MinNewTokens, "new tokens at least")
+	fs.IntVar(&o.NumBeams, "beams", def.NumBeams, "beam width (1: greedy)")
+	fs.Float64Var(&o.LengthPenalty, "length-penalty", def.LengthPenalty, "beam scores divided by length^this")
+	fs.Float64Var(&o.RepetitionPenalty, "repetition-penalty", def.RepetitionPenalty, "> 1 discourages repeats")
+	fs.BoolVar(&o.Sample, "sample", def.Sample, "nucleus sampling instead of search")
+	fs.Float64Var(&o.TopP, "top-p", def.TopP, "nucleus mass when sampling")
+	fs.Float64Var(&o.Temperature, "temperature", def.Temperature, "softmax temperature when sampling")
+	fs.Uint64Var(&o.Seed, "seed", def.Seed, "sampling seed")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -40,7 +39,7 @@ func runCaption(args []string) error {
 	if err != nil {
 		return err
 	}
-	var tok textTokenizer
+	var tok app.Tokenizer
 	switch {
 	case m.OPT != nil:
 		// The OPT tokenizer prepends its </s> BOS, as BLIP-2's processor does.
@@ -59,32 +58,19 @@ func runCaption(args []string) error {
 		return err
 	}
 	defer done()
-	size := m.Config.Vision.ImageSize
+	c := &app.Captioner{Model: m, Backend: b, Tok: tok, Options: o}
 	for _, path := range fs.Args() {
-		px, err := readImage(path, size)
+		px, err := readImage(path, m.Config.Vision.ImageSize)
 		if err != nil {
 			return err
 		}
-		pixels := b.Upload(px, 1, 3, size, size)
-		var ids, mask [][]int
-		if *prompt != "" {
-			p := tok.Encode(*prompt)
-			ids, mask = [][]int{p}, [][]int{ones(len(p))}
-		}
-		g, err := m.Generate(b, pixels, ids, mask, o)
-		b.Free(pixels)
+		text, err := c.Caption(px, *prompt)
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		fmt.Printf("%s\t%s\n", path, strings.TrimSpace(tok.Decode(g.IDs[0], true)))
+		fmt.Printf("%s\t%s\n", path, text)
 	}
 	return nil
-}
-
-// textTokenizer is what captioning needs of the language model's tokenizer.
-type textTokenizer interface {
-	Encode(text string) []int
-	Decode(ids []int, skipSpecial bool) string
 }
 
 func ones(n int) []int {

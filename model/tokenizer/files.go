@@ -37,6 +37,11 @@ func readTokenizerJSON(path, wantType string) (*hfTokenizerJSON, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseTokenizerJSON(data, path, wantType)
+}
+
+// parseTokenizerJSON parses tokenizer.json text; path names it in errors.
+func parseTokenizerJSON(data []byte, path, wantType string) (*hfTokenizerJSON, error) {
 	var tj hfTokenizerJSON
 	if err := json.Unmarshal(data, &tj); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -105,19 +110,29 @@ func ReadBPE(vocabJSON, mergesTxt io.Reader, opt BPEOptions) (*BPE, error) {
 	return NewBPE(vocab, merges, opt)
 }
 
+// ParseBPE reads a byte-level BPE tokenizer from the text of a
+// tokenizer.json (what a page fetches beside a model).
+func ParseBPE(tokenizerJSON []byte, opt BPEOptions) (*BPE, error) {
+	tj, err := parseTokenizerJSON(tokenizerJSON, "tokenizer.json", "BPE")
+	if err != nil {
+		return nil, err
+	}
+	merges, err := parseMerges(tj.Model.Merges)
+	if err != nil {
+		return nil, err
+	}
+	return NewBPE(tj.Model.Vocab, merges, opt)
+}
+
 // LoadBPE reads tokenizer.json, or else vocab.json + merges.txt, from dir.
 func LoadBPE(dir string, opt BPEOptions) (*BPE, error) {
 	tjPath := filepath.Join(dir, "tokenizer.json")
-	if _, err := os.Stat(tjPath); err == nil {
-		tj, err := readTokenizerJSON(tjPath, "BPE")
+	if data, err := os.ReadFile(tjPath); err == nil {
+		b, err := ParseBPE(data, opt)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", tjPath, err)
 		}
-		merges, err := parseMerges(tj.Model.Merges)
-		if err != nil {
-			return nil, err
-		}
-		return NewBPE(tj.Model.Vocab, merges, opt)
+		return b, nil
 	}
 	v, err := os.Open(filepath.Join(dir, "vocab.json"))
 	if err != nil {

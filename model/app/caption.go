@@ -1,0 +1,83 @@
+// Package app is what the commands and the demo page share above the model:
+// captioning an image's bytes with the language model's tokenizer, timed by
+// stage. `server caption` and the page's wasm main are thin shells over it,
+// so the same image gives the same caption in both.
+package app
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"blip2/model/blip2"
+	"blip2/model/image"
+	"blip2/model/nn"
+)
+
+// Tokenizer is what captioning needs of the language model's tokenizer.
+type Tokenizer interface {
+	Encode(text string) []int
+	Decode(ids []int, skipSpecial bool) string
+}
+
+// CaptionOptions are the generation settings `server caption` and the page
+// use unless told otherwise: beam search, 5 beams, up to 30 new tokens.
+func CaptionOptions() blip2.GenerateOptions {
+	return blip2.GenerateOptions{MaxNewTokens: 30, MinNewTokens: 1, NumBeams: 5, LengthPenalty: 1,
+		RepetitionPenalty: 1, TopP: 0.9, Temperature: 1, Seed: 1}
+}
+
+// Captioner captions images with one model on one backend.
+type Captioner struct {
+	Model   *blip2.Model
+	Backend nn.Backend
+	Tok     Tokenizer
+	Options blip2.GenerateOptions
+}
+
+// Timing is where one caption's time went.
+type Timing struct {
+	Preprocess time.Duration // decode, resize, normalise
+	Generate   time.Duration // image encoder, Q-Former and language model
+}
+
+// CaptionBytes decodes an image file's bytes (PNG, JPEG, GIF, WebP) and
+// captions it; a file that is not an image is an error that says so.
+func (c *Captioner) CaptionBytes(data []byte, prompt string) (string, Timing, error) {
+	var t Timing
+	start := time.Now()
+	px, err := image.Preprocess(data, c.Model.Config.Vision.ImageSize)
+	t.Preprocess = time.Since(start)
+	if err != nil {
+		return "", t, err
+	}
+	start = time.Now()
+	text, err := c.Caption(px, prompt)
+	t.Generate = time.Since(start)
+	return text, t, err
+}
+
+// Caption captions preprocessed pixels (3, size, size), after the prompt
+// when there is one ("Question: … Answer:").
+func (c *Captioner) Caption(px []float32, prompt string) (string, error) {
+	if c.Model.OPT == nil && c.Model.T5 == nil {
+		return "", fmt.Errorf("the model has no language model to caption with")
+	}
+	size := c.Model.Config.Vision.ImageSize
+	pixels := c.Backend.Upload(px, 1, 3, size, size)
+	defer c.Backend.Free(pixels)
+	var ids, mask [][]int
+	if p := strings.TrimSpace(prompt); p != "" {
+		enc := c.Tok.Encode(p)
+		ones := make([]int, len(enc))
+		for i := range ones {
+			ones[i] = 1
+		}
+		ids, mask = [][]int{enc}, [][]int{ones}
+	}
+	g, err := c.Model.Generate(c.Backend, pixels, ids, mask, c.Options)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(c.Tok.Decode(g.IDs[0], true)), nil
+}

@@ -1,0 +1,128 @@
+//go:build js && wasm
+
+// Command demo is the page: it streams the default model (or the one the
+// URL's ?model= names), opens WebGPU, and captions the images a person
+// picks, in this tab. It only wires DOM events to model/app, the code
+// `server caption` runs; index.html loads it. The data-testid values are
+// the contract web/test/demo-test.mjs relies on.
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"syscall/js"
+	"time"
+
+	"blip2/model/app"
+	"blip2/model/gpu"
+	"blip2/model/stream"
+	"blip2/model/tokenizer"
+	"blip2/wasm/jsutil"
+)
+
+const defaultModel = "web/models/default/"
+
+func main() {
+	ui := newUI()
+	go func() {
+		c, err := load(ui)
+		if err != nil {
+			ui.setStatus("error", "Could not start: "+err.Error())
+			return
+		}
+		ui.setStatus("ready", "Ready: pick an image to caption it.")
+		jobs := make(chan []byte, 1)
+		ui.onImage(func(data []byte) {
+			select {
+			case jobs <- data:
+			default:
+				ui.setStatus("ready", "Still captioning the last image; pick again when it is done.")
+			}
+		})
+		// One worker: captions run one at a time on the device, outside
+		// every JS callback (GPU readbacks block).
+		for data := range jobs {
+			ui.setCaption("pending", "Captioning…", "")
+			text, t, err := c.CaptionBytes(data, ui.prompt())
+			if err != nil {
+				ui.setCaption("done", "", "Not captioned: "+err.Error())
+				continue
+			}
+			ui.setCaption("done", text, fmt.Sprintf("preprocess %s, model %s", ms(t.Preprocess), ms(t.Generate)))
+		}
+	}()
+	select {}
+}
+
+// load opens the device, streams the model and its tokenizer, and returns
+// the captioner.
+func load(ui *ui) (*app.Captioner, error) {
+	ui.setStatus("loading", "Opening WebGPU…")
+	name, isCPU := jsutil.AdapterInfo()
+	d, err := gpu.Open(context.Background())
+	if err != nil {
+		return nil, fmt.Errorf("this browser gave no WebGPU device (%v); use a recent Chromium, Edge or Safari", err)
+	}
+	d.Describe(name, isCPU)
+	ui.adapter.SetTextContent(fmt.Sprintf("%s (%s)", d.Info, d.Info.Class))
+	base := modelURL()
+	mjs, err := jsutil.Fetch(base + "manifest.json")
+	if err != nil {
+		return nil, fmt.Errorf("the model's manifest: %w", err)
+	}
+	m, err := stream.ParseManifest(bytes.NewReader(mjs))
+	if err != nil {
+		return nil, err
+	}
+	var total, done int64
+	for _, s := range m.Shards {
+		total += s.Bytes
+	}
+	start := time.Now()
+	s := stream.NewStore(m, func(file string) ([]byte, error) {
+		ui.setStatus("loading", fmt.Sprintf("Downloading the model: %s of %s (%d%%)", mb(done), mb(total), pct(done, total)))
+		b, err := jsutil.Fetch(base + file)
+		done += int64(len(b))
+		return b, err
+	})
+	model, err := stream.LoadModel(s)
+	s.Release()
+	if err != nil {
+		return nil, err
+	}
+	tj, err := jsutil.Fetch(base + "tokenizer.json")
+	if err != nil {
+		return nil, fmt.Errorf("the language model's tokenizer: %w", err)
+	}
+	tok, err := tokenizer.ParseBPE(tj, tokenizer.OPTOptions())
+	if err != nil {
+		return nil, err
+	}
+	ui.model.SetTextContent(fmt.Sprintf("%s: %s in %d shards, loaded in %s", strings.TrimSuffix(base, "/"), mb(total), len(m.Shards), ms(time.Since(start))))
+	return &app.Captioner{Model: model, Backend: gpu.NewBackend(d), Tok: tok, Options: app.CaptionOptions()}, nil
+}
+
+// modelURL is ?model=URL (a folder with manifest.json) or the default.
+func modelURL() string {
+	u, err := url.Parse(js.Global().Get("location").Get("href").String())
+	if err != nil {
+		return defaultModel
+	}
+	m := u.Query().Get("model")
+	if m == "" {
+		return defaultModel
+	}
+	return strings.TrimSuffix(m, "/") + "/"
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }
+func mb(n int64) string         { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+func pct(a, b int64) int64 {
+	if b == 0 {
+		return 100
+	}
+	return 100 * a / b
+}
