@@ -2,10 +2,13 @@
 // it loads index.html, waits for the model to be ready, picks each image of
 // CAPTIONS (the `go run ./server caption` output for them, `path<TAB>caption`
 // per line) through the file input, and requires the page's caption to be
-// exactly the native one. A console error, a page error or a page that ends
-// in data-state="error" fails it. It saves a screenshot after the last one.
+// exactly the native one; a file that is not an image, a truncated PNG and
+// an empty file are each refused with a message first. A console error, a
+// page error or a page that ends in data-state="error" fails it. It saves a
+// screenshot after the last caption.
 // Usage: node web/test/demo-test.mjs CAPTIONS.tsv SCREENSHOT.png [timeout-seconds]
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { root, serveRoot, launch } from "./harness.mjs";
 
@@ -34,6 +37,21 @@ try {
   }, null, { timeout: timeoutS * 1000 });
   if (await status.getAttribute("data-state") !== "ready") throw new Error("page: " + await status.textContent());
   console.log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${await tab.getByTestId("adapter").textContent()}; ${await tab.getByTestId("model").textContent()}`);
+  // Bad input first: each is refused with a message and the page goes on.
+  const dir = await mkdtemp(join(tmpdir(), "demo-"));
+  const png = await readFile(join(root, want[0][0]));
+  const bad = [["not-an-image.png", Buffer.from("this is text, not a picture\n")], ["truncated.png", png.subarray(0, 100)],
+    ["empty.png", Buffer.alloc(0)]];
+  for (const [name, bytes] of bad) {
+    await writeFile(join(dir, name), bytes);
+    await tab.getByTestId("image-input").setInputFiles(join(dir, name));
+    await tab.waitForFunction((n) => document.querySelector('[data-testid="timing"]').textContent.includes("Not captioned") &&
+      document.querySelector('[data-testid="caption"]').dataset.state === "done", name, { timeout: 60000 });
+    const msg = await tab.getByTestId("timing").textContent();
+    console.log(`PASS ${name} refused: ${msg}`);
+    await tab.getByTestId("timing").evaluate((e) => { e.textContent = ""; });
+  }
+  await rm(dir, { recursive: true });
   for (const [path, caption] of want) {
     const t = Date.now();
     await tab.getByTestId("image-input").setInputFiles(join(root, path));
