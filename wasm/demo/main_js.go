@@ -34,24 +34,28 @@ func main() {
 			return
 		}
 		ui.setStatus("ready", "Ready: pick an image to caption it.")
-		jobs := make(chan []byte, 1)
-		ui.onImage(func(data []byte) {
+		type job struct {
+			data []byte
+			note string
+		}
+		jobs := make(chan job, 1)
+		ui.onImage(func(data []byte, note string) {
 			select {
-			case jobs <- data:
+			case jobs <- job{data, note}:
 			default:
 				ui.setStatus("ready", "Still captioning the last image; pick again when it is done.")
 			}
 		})
 		// One worker: captions run one at a time on the device, outside
 		// every JS callback (GPU readbacks block).
-		for data := range jobs {
+		for j := range jobs {
 			ui.setCaption("pending", "Captioning…", "")
-			text, t, err := c.CaptionBytes(data, ui.prompt())
+			text, t, err := c.CaptionBytes(j.data, ui.prompt())
 			if err != nil {
 				ui.setCaption("done", "", "Not captioned: "+err.Error())
 				continue
 			}
-			ui.setCaption("done", text, fmt.Sprintf("preprocess %s, model %s", ms(t.Preprocess), ms(t.Generate)))
+			ui.setCaption("done", text, fmt.Sprintf("%spreprocess %s, model %s", j.note, ms(t.Preprocess), ms(t.Generate)))
 		}
 	}()
 	select {}

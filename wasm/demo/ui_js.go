@@ -40,10 +40,11 @@ func (u *ui) setCaption(state, text, timing string) {
 
 func (u *ui) prompt() string { return u.promptInput.Value() }
 
-// onImage calls f with the bytes of each file picked. The callback only
-// starts a goroutine: reading the file awaits a Promise, which must never
-// happen inside a JS callback.
-func (u *ui) onImage(f func(data []byte)) {
+// onImage calls f with the bytes of each file picked (an image too large
+// to decode redrawn smaller by the browser first) and a note on what was
+// done to it. The callback only starts a goroutine: reading the file
+// awaits a Promise, which must never happen inside a JS callback.
+func (u *ui) onImage(f func(data []byte, note string)) {
 	u.input.AddEventListener("change", false, func(dom.Event) {
 		files := u.input.Files()
 		if len(files) == 0 {
@@ -52,15 +53,15 @@ func (u *ui) onImage(f func(data []byte)) {
 		file := files[0].Value
 		u.preview.SetSrc(js.Global().Get("URL").Call("createObjectURL", file).String())
 		go func() {
-			buf, err := jsutil.Await(file.Call("arrayBuffer"))
-			if err != nil {
-				u.setCaption("done", "", "Could not read the file: "+err.Error())
-				return
+			data, err := jsutil.BlobBytes(file)
+			if err == nil {
+				var note string
+				if data, note, err = fitForDecode(file, data); err == nil {
+					f(data, note)
+					return
+				}
 			}
-			arr := js.Global().Get("Uint8Array").New(buf)
-			data := make([]byte, arr.Get("length").Int())
-			js.CopyBytesToGo(data, arr)
-			f(data)
+			u.setCaption("done", "", "Not captioned: "+err.Error())
 		}()
 	})
 }

@@ -82,7 +82,13 @@ func Fetch(url string) ([]byte, error) {
 	if !resp.Get("ok").Bool() {
 		return nil, errors.New(url + ": HTTP " + resp.Get("status").String())
 	}
-	buf, err := Await(resp.Call("arrayBuffer"))
+	return BlobBytes(resp)
+}
+
+// BlobBytes reads a Blob, a File or a Response into Go bytes (each has
+// arrayBuffer()).
+func BlobBytes(b js.Value) ([]byte, error) {
+	buf, err := Await(b.Call("arrayBuffer"))
 	if err != nil {
 		return nil, err
 	}

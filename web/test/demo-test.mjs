@@ -3,12 +3,14 @@
 // CAPTIONS (the `go run ./server caption` output for them, `path<TAB>caption`
 // per line) through the file input, and requires the page's caption to be
 // exactly the native one; a file that is not an image, a truncated PNG and
-// an empty file are each refused with a message first. A console error, a
+// an empty file are each refused with a message first, and a 10000×10000
+// image is redrawn smaller by the browser and captioned. A console error, a
 // page error or a page that ends in data-state="error" fails it. It saves a
 // screenshot after the last caption.
 // Usage: node web/test/demo-test.mjs CAPTIONS.tsv SCREENSHOT.png [timeout-seconds]
 import { readFile, writeFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { deflateSync } from "node:zlib";
 import { join } from "node:path";
 import { root, serveRoot, launch } from "./harness.mjs";
 
@@ -51,6 +53,15 @@ try {
     console.log(`PASS ${name} refused: ${msg}`);
     await tab.getByTestId("timing").evaluate((e) => { e.textContent = ""; });
   }
+  // A 10000×10000 image: over the decoder's limit, so the browser redraws it
+  // smaller and the page captions that.
+  await writeFile(join(dir, "huge.png"), grayPNG(10000, 10000));
+  await tab.getByTestId("image-input").setInputFiles(join(dir, "huge.png"));
+  await tab.waitForFunction(() => document.querySelector('[data-testid="timing"]').textContent.includes("model") &&
+    document.querySelector('[data-testid="caption"]').dataset.state === "done", null, { timeout: timeoutS * 1000 });
+  const hugeNote = await tab.getByTestId("timing").textContent();
+  if (!hugeNote.includes("downscaled in the browser from 10000×10000")) throw new Error("huge image: " + hugeNote);
+  console.log(`PASS huge.png captioned "${await tab.getByTestId("caption").textContent()}": ${hugeNote}`);
   await rm(dir, { recursive: true });
   for (const [path, caption] of want) {
     const t = Date.now();
@@ -76,3 +87,36 @@ for (const e of errors) console.log("console error: " + e);
 const verdict = failed === 0 && errors.length === 0 ? "pass" : "fail";
 console.log(`demo test: ${verdict}`);
 process.exit(verdict === "pass" ? 0 : 1);
+
+// grayPNG is a w×h 8-bit grey PNG, light grey with a dark square in the
+// middle, written by hand (node has no PNG encoder).
+function grayPNG(w, h) {
+  const row = Buffer.alloc(w + 1, 0xd0);
+  row[0] = 0; // filter: none
+  const dark = Buffer.from(row);
+  dark.fill(0x20, 1 + (w >> 2), 1 + w - (w >> 2));
+  const raw = Buffer.alloc((w + 1) * h);
+  for (let y = 0; y < h; y++) (y > h >> 2 && y < h - (h >> 2) ? dark : row).copy(raw, y * (w + 1));
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 0;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw, { level: 1 })), chunk("IEND", Buffer.alloc(0))]);
+}
+
+function chunk(type, data) {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, "ascii");
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+  return Buffer.concat([head, data, crc]);
+}
+
+function crc32(buf) {
+  let c = ~0;
+  for (const b of buf) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
