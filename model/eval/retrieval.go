@@ -143,7 +143,8 @@ func normalize(v []float32) {
 }
 
 // itm scores pairs (image rows[i], text texts[i]) by ITM's match logit
-// margin (monotone in the match probability).
+// (the class-1 logit, averaged over the queries), as LAVIS's
+// compute_sim_matrix does before adding the ITC similarity.
 func itm(b nn.Backend, m *blip2.Model, feats nn.Tensor, rows []int, ids, mask [][]int) ([]float32, error) {
 	f := b.Select(feats, rows)
 	last := m.ITMHidden(b, f, ids, mask)
@@ -157,7 +158,7 @@ func itm(b nn.Backend, m *blip2.Model, feats nn.Tensor, rows []int, ids, mask []
 	}
 	s := make([]float32, len(rows))
 	for i := range s {
-		s[i] = l[2*i+1] - l[2*i]
+		s[i] = l[2*i+1]
 	}
 	return s, nil
 }
