@@ -83,11 +83,7 @@ func runSearch(args []string) error {
 			}
 			rs := []result{}
 			for _, h := range hits {
-				score := h.ITC
-				if h.ITM >= 0 {
-					score = h.ITM
-				}
-				rs = append(rs, result{Path: paths[h.Index], Score: score, ITC: h.ITC, ITM: max(h.ITM, 0)})
+				rs = append(rs, result{Path: paths[h.Index], Score: h.Score, ITC: h.ITC, ITM: max(h.ITM, 0)})
 			}
 			js, _ := json.Marshal(map[string]any{"query": q, "results": rs})
 			fmt.Fprintln(out, string(js))

@@ -65,11 +65,15 @@ type Hit struct {
 	Index int
 	ITC   float32 // max over queries of the cosine similarity
 	ITM   float32 // match probability, for re-ranked hits; -1 otherwise
+	// Score is what the order follows: ITC, and for re-ranked hits ITM's
+	// match logit plus ITC (LAVIS's compute_sim_matrix).
+	Score float32
 }
 
 // Search ranks the gallery for one tokenized text (ids and mask without
 // padding are fine): every image by ITC, then the best rerank of them again
-// by ITM's match probability, which is what the final order follows.
+// by ITM's match logit plus ITC, LAVIS's score, which is what the final
+// order follows.
 func (m *Model) Search(b nn.Backend, g *Gallery, ids, mask []int, rerank int) ([]Hit, error) {
 	_, th := m.TextHidden(b, [][]int{ids}, [][]int{mask})
 	te := m.TextEmbeds(b, th[len(th)-1]) // (1, d)
@@ -83,7 +87,7 @@ func (m *Model) Search(b nn.Backend, g *Gallery, ids, mask []int, rerank int) ([
 	}
 	hits := make([]Hit, len(scores))
 	for i, s := range scores {
-		hits[i] = Hit{Index: i, ITC: s, ITM: -1}
+		hits[i] = Hit{Index: i, ITC: s, ITM: -1, Score: s}
 	}
 	sort.SliceStable(hits, func(a, c int) bool { return hits[a].ITC > hits[c].ITC })
 	k := min(rerank, len(hits))
@@ -107,7 +111,8 @@ func (m *Model) Search(b nn.Backend, g *Gallery, ids, mask []int, rerank int) ([
 	}
 	for i := 0; i < k; i++ {
 		hits[i].ITM = float32(1 / (1 + math.Exp(float64(l[2*i]-l[2*i+1])))) // softmax(…)[1]
+		hits[i].Score = l[2*i+1] + hits[i].ITC
 	}
-	sort.SliceStable(hits[:k], func(a, c int) bool { return hits[a].ITM > hits[c].ITM })
+	sort.SliceStable(hits[:k], func(a, c int) bool { return hits[a].Score > hits[c].Score })
 	return hits, nil
 }
