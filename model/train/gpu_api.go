@@ -123,7 +123,7 @@ func (s *GPUStepper) stage1(b *Batch, parts int, update bool) (*Stage1Result, er
 	}
 	r.LossI2T, r.LossT2I, r.LossITM, r.LossITG = st[slotI2T], st[slotT2I], st[slotITM], st[slotITG]
 	if s.keepOutputs && r.NegImage == nil {
-		if r.NegImage, r.NegText, err = readNegatives(pairImg, pairTxt, B); err != nil {
+		if r.NegImage, r.NegText, err = readNegatives(pairImg, pairTxt); err != nil {
 			return nil, err
 		}
 	}

@@ -45,12 +45,18 @@ const fusedMaxDim = 128
 // useComposite forces the composite path (tests of the fallback).
 var useComposite = false
 
+// composite says whether attention over heads of headDim takes the
+// composite path (scores, softmax, P·V) instead of the fused kernels.
+func composite(headDim int) bool {
+	return useComposite || gpu.PaddedHeadDim(headDim) > fusedMaxDim
+}
+
 // GPUAttentionPath says which attention the device step runs for a head
 // dim: "fused" (with "padded" when the dim is not a multiple of 4) or
 // "composite".
 func GPUAttentionPath(headDim int) string {
 	switch {
-	case useComposite || gpu.PaddedHeadDim(headDim) > fusedMaxDim:
+	case composite(headDim):
 		return "composite (scores, softmax, P·V)"
 	case headDim%4 != 0:
 		return "fused (heads padded to a multiple of 4)"
@@ -79,7 +85,7 @@ func (s *GPUStepper) attention(q, k, v *gpu.Tensor, spec *attnSpec, heads int, s
 	a := &gpuAttn{q: q, k: k, v: v, heads: heads, dim: q.Dim(2) / heads, scale: scale}
 	d := s.d
 	pd := gpu.PaddedHeadDim(a.dim)
-	if useComposite || pd > fusedMaxDim {
+	if composite(a.dim) {
 		var mask *gpu.Tensor
 		if spec.mode != cpu.MaskNone || spec.keys != nil {
 			B, Tq, Tk := q.Dim(0), q.Dim(1), k.Dim(1)

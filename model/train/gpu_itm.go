@@ -29,11 +29,7 @@ type gpuITM struct {
 func (s *GPUStepper) itmPairs(i2t *gpu.Tensor, b *Batch) (img, txt *gpu.Tensor, err error) {
 	B := len(b.IDs)
 	if b.NegImage != nil && b.NegText != nil {
-		im, tx := make([]uint32, 3*B), make([]uint32, 3*B)
-		for p := 0; p < B; p++ {
-			im[p], im[B+p], im[2*B+p] = uint32(p), uint32(b.NegImage[p]), uint32(p)
-			tx[p], tx[B+p], tx[2*B+p] = uint32(p), uint32(p), uint32(b.NegText[p])
-		}
+		im, tx := pairIndices(b.NegImage, b.NegText)
 		return s.ids(im, B, 3*B), s.ids(tx, B, 3*B), nil
 	}
 	if b.Rand == nil {
@@ -45,7 +41,7 @@ func (s *GPUStepper) itmPairs(i2t *gpu.Tensor, b *Batch) (img, txt *gpu.Tensor, 
 }
 
 // readNegatives reads the drawn negatives back (after the step).
-func readNegatives(img, txt *gpu.Tensor, B int) (negImage, negText []int, err error) {
+func readNegatives(img, txt *gpu.Tensor) (negImage, negText []int, err error) {
 	im, err := img.ReadU32()
 	if err != nil {
 		return nil, nil, err
@@ -54,10 +50,7 @@ func readNegatives(img, txt *gpu.Tensor, B int) (negImage, negText []int, err er
 	if err != nil {
 		return nil, nil, err
 	}
-	negImage, negText = make([]int, B), make([]int, B)
-	for p := 0; p < B; p++ {
-		negImage[p], negText[p] = int(im[B+p]), int(tx[2*B+p])
-	}
+	negImage, negText = negativesOf(im, tx)
 	return negImage, negText, nil
 }
 
@@ -65,8 +58,7 @@ func readNegatives(img, txt *gpu.Tensor, B int) (negImage, negText []int, err er
 // pair's text tokens as keys.
 func (s *GPUStepper) itmAttnSpec(txt *gpu.Tensor, mask [][]int, Q int) (*attnSpec, error) {
 	keys := onesThen(Q, mask) // (B, Q+T)
-	heads := s.m.Config.QFormer.NumAttentionHeads
-	if useComposite || gpu.PaddedHeadDim(s.m.Config.QFormer.HiddenSize/heads) > fusedMaxDim {
+	if qf := s.m.Config.QFormer; composite(qf.HiddenSize / qf.NumAttentionHeads) {
 		// The composite path's mask is built on the host.
 		tx, err := txt.ReadU32()
 		if err != nil {

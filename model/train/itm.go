@@ -21,11 +21,32 @@ func SampleNegatives(rng *rand.Rand, i2t []float32, B int) (negImage, negText []
 	}
 	img, txt := make([]uint32, 3*B), make([]uint32, 3*B)
 	cpu.ITMPairsForward(img, txt, i2t, NegativeUniforms(rng, B), B)
+	negImage, negText = negativesOf(img, txt)
+	return negImage, negText, nil
+}
+
+// ITM's 3B pairs, as itmpairs_fwd lays them out: block 0 (image p, text p),
+// block 1 (negImage[p], text p), block 2 (image p, negText[p]).
+
+// pairIndices is the image and the text of each pair.
+func pairIndices(negImage, negText []int) (img, txt []uint32) {
+	B := len(negImage)
+	img, txt = make([]uint32, 3*B), make([]uint32, 3*B)
+	for p := 0; p < B; p++ {
+		img[p], img[B+p], img[2*B+p] = uint32(p), uint32(negImage[p]), uint32(p)
+		txt[p], txt[B+p], txt[2*B+p] = uint32(p), uint32(p), uint32(negText[p])
+	}
+	return img, txt
+}
+
+// negativesOf is pairIndices' inverse: the negatives in blocks 1 and 2.
+func negativesOf(img, txt []uint32) (negImage, negText []int) {
+	B := len(img) / 3
 	negImage, negText = make([]int, B), make([]int, B)
 	for p := 0; p < B; p++ {
 		negImage[p], negText[p] = int(img[B+p]), int(txt[2*B+p])
 	}
-	return negImage, negText, nil
+	return negImage, negText
 }
 
 // NegativeUniforms are the 2B uniforms in [0, 1) one step's negatives are
