@@ -175,11 +175,16 @@ func relativeBucket(rel int, bidirectional bool, buckets, maxDistance int) int {
 	return bucket + min(maxExact+int(v), buckets-1)
 }
 
-// positionBias builds the additive (B, H, Tq, Tk) bias of a T5 stack's
+// positionBias uploads PositionBias for the backend.
+func (m *T5) positionBias(b nn.Backend, table *weights.Param, mask [][]int, tq, past int, bidirectional bool) nn.Tensor {
+	return b.Upload(m.PositionBias(table, mask, tq, past, bidirectional), len(mask), m.cfg.NumHeads, tq, len(mask[0]))
+}
+
+// PositionBias is the additive (B, H, Tq, Tk) bias of a T5 stack's
 // self-attention: the relative position bias of query rows at positions
 // past..past+Tq-1 over keys 0..Tk-1, plus (1 − mask)·−10000 for padded keys
 // (mask is (B, Tk)). HF adds the two the same way before the softmax.
-func (m *T5) positionBias(b nn.Backend, table *weights.Param, mask [][]int, tq, past int, bidirectional bool) nn.Tensor {
+func (m *T5) PositionBias(table *weights.Param, mask [][]int, tq, past int, bidirectional bool) []float32 {
 	h, batch, tk := m.cfg.NumHeads, len(mask), len(mask[0])
 	out := make([]float32, 0, batch*h*tq*tk)
 	for bi := 0; bi < batch; bi++ {
@@ -192,5 +197,5 @@ func (m *T5) positionBias(b nn.Backend, table *weights.Param, mask [][]int, tq, 
 			}
 		}
 	}
-	return b.Upload(out, batch, h, tq, tk)
+	return out
 }

@@ -6,6 +6,7 @@ import (
 
 	"blip2/model/cpu"
 	"blip2/model/gpu"
+	"blip2/model/weights"
 )
 
 // Stage 2 on the device, mirroring stage2.go: the LM loss through the
@@ -145,21 +146,18 @@ func (s *GPUStepper) Stage2(b *Batch) (*Stage2Result, error) {
 
 func (s *GPUStepper) stage2(b *Batch, update bool) (*Stage2Result, error) {
 	m := s.m
-	if m.OPT == nil || m.LangProj == nil {
-		return nil, fmt.Errorf("train: stage 2 needs an OPT language model and language_projection")
+	if err := m.checkStage2(b); err != nil {
+		return nil, err
+	}
+	if m.T5 != nil {
+		return s.stage2T5(b, update)
 	}
 	B := len(b.LMIDs)
-	if B == 0 || len(b.LMMask) != B || len(b.LMLabels) != B || b.PixelShape[0] != B {
-		return nil, fmt.Errorf("train: stage 2 batch: %d ids, %d masks, %d labels, pixels %v", B, len(b.LMMask), len(b.LMLabels), b.PixelShape)
-	}
 	d := s.d
 	Q, T := m.Config.NumQueryTokens, len(b.LMIDs[0])
 	params := m.Stage2Params()
 	s.begin(params)
-	pre := s.features(b)
-	v, vln := s.layerNorm(&m.Vision.Post, pre)
-	z, zs := s.imagePass(v, B)
-	prompt := s.linear(m.LangProj, z) // (B, Q, E)
+	prompt, vp := s.visualPrompt(b) // (B, Q, E)
 	w, _ := flatIDs(b.LMIDs)
 	tok := s.keep(d.Embedding(s.ids(w, m.OPT.Embed.Shape[0], B, T), s.w(&m.OPT.Embed), 0))
 	x := s.keep(d.Concat(prompt, tok))
@@ -193,15 +191,70 @@ func (s *GPUStepper) stage2(b *Batch, update bool) (*Stage2Result, error) {
 	dout := s.keep(d.LinearBackward(dl, out, s.w(lm), nil, nil))
 	release(dl, logits, out)
 	dx := s.optBackward(dout, os, Q)
-	dprompt := s.rows(dx, 0, Q)
-	dz := s.linearBack(m.LangProj, dprompt, z)
-	release(dx, dprompt)
-	dv := s.imagePassBackward(dz, zs)
-	s.visionBackward(dv, vln)
+	s.visualPromptBack(s.rows(dx, 0, Q), vp)
+	return s.finish2(params, update, slotLMBOS)
+}
+
+// gpuPrompt is the soft visual prompt's saved forward.
+type gpuPrompt struct {
+	z   *gpu.Tensor
+	zs  *gpuPass
+	vln *gpuLN
+}
+
+// visualPrompt is language_projection of the Q-Former's query outputs over
+// the batch's frozen features (after ln_vision): (B, Q, LM width).
+func (s *GPUStepper) visualPrompt(b *Batch) (*gpu.Tensor, *gpuPrompt) {
+	m := s.m
+	p := &gpuPrompt{}
+	v, vln := s.layerNorm(&m.Vision.Post, s.features(b))
+	p.vln = vln
+	p.z, p.zs = s.imagePass(v, len(b.LMIDs))
+	return s.linear(m.LangProj, p.z), p
+}
+
+// visualPromptBack back-propagates d(prompt) to language_projection, the
+// query path, the query tokens and ln_vision.
+func (s *GPUStepper) visualPromptBack(dprompt *gpu.Tensor, p *gpuPrompt) {
+	dz := s.linearBack(s.m.LangProj, dprompt, p.z)
+	release(dprompt)
+	s.visionBackward(s.imagePassBackward(dz, p.zs), p.vln)
+}
+
+// finish2 ends a stage-2 step: the update (if asked), the losses read back.
+func (s *GPUStepper) finish2(params []*weights.Param, update bool, bosSlot int) (*Stage2Result, error) {
 	st, err := s.finish(params, update)
 	if err != nil {
 		return nil, err
 	}
 	s.ar.release()
-	return &Stage2Result{Loss: st[slotLM], LossWithBOS: st[slotLMBOS]}, nil
+	return &Stage2Result{Loss: st[slotLM], LossWithBOS: st[bosSlot]}, nil
+}
+
+// stage2T5 is Model.stage2T5 on the device.
+func (s *GPUStepper) stage2T5(b *Batch, update bool) (*Stage2Result, error) {
+	m, d := s.m, s.d
+	c := m.Config.T5
+	B, Q, P := len(b.LMIDs), m.Config.NumQueryTokens, len(b.LMIDs[0])
+	params := m.Stage2Params()
+	s.begin(params)
+	x, vp := s.visualPrompt(b) // (B, Q, d)
+	if P > 0 {
+		w, _ := flatIDs(b.LMIDs)
+		tok := s.keep(d.Embedding(s.ids(w, m.T5.Shared.Shape[0], B, P), s.w(&m.T5.Shared), 0))
+		x = s.keep(d.Concat(x, tok))
+	}
+	decIDs, decMask, labels := T5DecoderInputs(b.LMLabels, t5Start(c.DecoderStartTokenID), t5Start(c.PadTokenID))
+	logits, r, err := s.t5Forward(x, onesThen(Q, b.LMMask), decIDs, decMask)
+	if err != nil {
+		s.abort()
+		return nil, err
+	}
+	lab := s.labels(labels)
+	loss, lse := d.CrossEntropy(logits, lab, 0)
+	s.keep(loss, lse)
+	d.LossMean(s.stats, loss, lab, slotLM)
+	dl := s.keep(d.CrossEntropyBackward(logits, lab, lse, s.stats, slotLM, 0, 1))
+	s.visualPromptBack(s.rows(s.t5Backward(dl, r), 0, Q), vp)
+	return s.finish2(params, update, slotLM) // T5 has no BOS target
 }

@@ -44,3 +44,17 @@ func RandomInit(ps []*weights.Param, rng *rand.Rand, std, jitter float64) {
 		}
 	}
 }
+
+// ReinitCrossAttention draws the Q-Former's cross-attention layers anew:
+// matrices N(0, std²), biases 0, LayerNorms 1 and 0. Stage 1 is where
+// they first train, and at BERT's 0.02 a narrow Q-Former's queries barely
+// see the image for hundreds of steps (the cross-attention adds about 1%
+// to the query stream), which holds ITM at its prior until ITC is nearly
+// solved; a fan-in scale lets the image in from the first step.
+func (m *Model) ReinitCrossAttention(rng *rand.Rand, std float64) {
+	for i := range m.QFormer.Layers {
+		if ca := m.QFormer.Layers[i].CrossAttention; ca != nil {
+			RandomInit(collectParams(ca), rng, std, 0)
+		}
+	}
+}

@@ -153,9 +153,10 @@ type attnSave struct {
 }
 
 // attention runs q (B, Tq, H·D) over k, v (B, Tk, H·D) with the structural
-// mask of p and an optional key-padding bias (B, Tk).
+// mask of p and an optional bias: key padding (B, Tk) unless p gives the
+// bias's strides (T5's position bias).
 func attention(q, k, v, bias []float32, p cpu.AttentionParams) ([]float32, attnSave) {
-	if bias != nil {
+	if bias != nil && p.SB == 0 && p.SH == 0 && p.SI == 0 {
 		p.SB = p.Tk
 	}
 	out := make([]float32, len(q))

@@ -24,7 +24,10 @@ type Batch struct {
 	Features      []float32
 	CacheFeatures bool
 	// Stage 2: the language-model ids, mask and unshifted labels (B, T),
-	// −100 for ignored targets.
+	// −100 for ignored targets. With T5, LMIDs and LMMask are the
+	// encoder's text after the visual prompt (the prompt; zero-width for
+	// none) and LMLabels (B, T') the decoder's targets, HF's labels: the
+	// decoder reads them shifted right after decoder_start_token_id.
 	LMIDs, LMMask, LMLabels [][]int
 }
 

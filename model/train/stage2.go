@@ -144,19 +144,40 @@ type Stage2Result struct {
 	Grads       Grads
 }
 
+// checkStage2 checks the model and the batch of a stage-2 step.
+func (m *Model) checkStage2(b *Batch) error {
+	if m.LangProj == nil || (m.OPT == nil) == (m.T5 == nil) {
+		return fmt.Errorf("train: stage 2 needs an OPT or T5 language model and language_projection")
+	}
+	B := len(b.LMIDs)
+	if B == 0 || len(b.LMMask) != B || len(b.LMLabels) != B || len(b.PixelShape) != 4 || b.PixelShape[0] != B {
+		return fmt.Errorf("train: stage 2 batch: %d ids, %d masks, %d labels, pixels %v", B, len(b.LMMask), len(b.LMLabels), b.PixelShape)
+	}
+	for i := range b.LMIDs {
+		if len(b.LMIDs[i]) != len(b.LMIDs[0]) || len(b.LMMask[i]) != len(b.LMIDs[i]) || len(b.LMLabels[i]) != len(b.LMLabels[0]) || len(b.LMLabels[0]) == 0 {
+			return fmt.Errorf("train: stage 2 row %d: %d ids, %d mask entries, %d labels (rows must agree)", i, len(b.LMIDs[i]), len(b.LMMask[i]), len(b.LMLabels[i]))
+		}
+	}
+	if m.OPT != nil && len(b.LMLabels[0]) != len(b.LMIDs[0]) {
+		return fmt.Errorf("train: stage 2 with OPT: %d labels per row for %d ids", len(b.LMLabels[0]), len(b.LMIDs[0]))
+	}
+	return nil
+}
+
 // Stage2 runs the LM loss through the frozen OPT: input
 // [language_projection(Z) ; embed_tokens(ids)], the logit at text position
 // t predicts LMLabels[t+1] (no smoothing, −100 ignored, the visual prompt
 // never a target), and back-propagates to the visual prompt only, then
 // language_projection, the Q-Former query path, query tokens, ln_vision.
+// With a T5 language model it is stage2T5's encoder–decoder loss.
 func (m *Model) Stage2(b *Batch) (*Stage2Result, error) {
-	if m.OPT == nil || m.LangProj == nil {
-		return nil, fmt.Errorf("train: stage 2 needs an OPT language model and language_projection")
+	if err := m.checkStage2(b); err != nil {
+		return nil, err
+	}
+	if m.T5 != nil {
+		return m.stage2T5(b)
 	}
 	B := len(b.LMIDs)
-	if B == 0 || len(b.LMMask) != B || len(b.LMLabels) != B || b.PixelShape[0] != B {
-		return nil, fmt.Errorf("train: stage 2 batch: %d ids, %d masks, %d labels, pixels %v", B, len(b.LMMask), len(b.LMLabels), b.PixelShape)
-	}
 	Q := m.Config.NumQueryTokens
 	T := len(b.LMIDs[0])
 	v, vs, err := m.batchVision(b)

@@ -36,6 +36,9 @@ type Options struct {
 	Features string `json:"features,omitempty"`
 	// Prompt is stage 2's text before each caption (no loss on it).
 	Prompt string `json:"prompt,omitempty"`
+	// CrossInit, if positive, is the std stage 1 draws the Q-Former's
+	// cross-attention with before its first step (train.ReinitCrossAttention).
+	CrossInit float64 `json:"cross_init,omitempty"`
 }
 
 // featurePath is where the run's frozen features are cached.
@@ -74,6 +77,9 @@ func (o *Options) check() error {
 	if o.SaveEvery < 1 {
 		bad = append(bad, fmt.Sprintf("-save-every %d", o.SaveEvery))
 	}
+	if o.CrossInit < 0 || (o.CrossInit > 0 && o.Stage != "stage1") {
+		bad = append(bad, fmt.Sprintf("-cross-init %g (a std, for stage1 only)", o.CrossInit))
+	}
 	if o.Canonical < 0 || o.Canonical > 1 {
 		bad = append(bad, fmt.Sprintf("-canonical %g (a probability)", o.Canonical))
 	}
@@ -87,9 +93,15 @@ func (o *Options) check() error {
 // and the number of training pairs.
 func (o *Options) fits(c *config.Blip2Config, tokVocab, pairs int) error {
 	q := c.QFormer
+	if o.Stage == "stage2" && c.T5 != nil {
+		if o.Batch > pairs {
+			return fmt.Errorf("trainer: -batch %d is more than the %d training pairs", o.Batch, pairs)
+		}
+		return nil
+	}
 	if o.Stage == "stage0-lm" || o.Stage == "stage2" {
 		if c.OPT == nil {
-			return fmt.Errorf("trainer: %s needs an OPT-layout language model; the config has none", o.Stage)
+			return fmt.Errorf("trainer: %s needs an OPT-layout language model (stage2: or T5); the config has none", o.Stage)
 		}
 		n := o.TextLen
 		if o.Stage == "stage2" {

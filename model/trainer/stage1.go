@@ -3,6 +3,7 @@ package trainer
 import (
 	"context"
 	"io"
+	"math/rand/v2"
 
 	"blip2/model/gpu"
 	"blip2/model/train"
@@ -21,6 +22,10 @@ func RunStage1(ctx context.Context, d *gpu.Device, out string, o Options, resume
 	}
 	if err := r.begin(); err != nil {
 		return nil, err
+	}
+	if r.start == 0 && r.o.CrossInit > 0 {
+		// A run killed before its first checkpoint redraws the same.
+		r.m.ReinitCrossAttention(rand.New(rand.NewPCG(r.o.Seed, 11)), r.o.CrossInit)
 	}
 	decID := r.tok.AddSpecial("[DEC]")
 	c := r.m.Config

@@ -19,11 +19,14 @@ func Stage2Defaults() Options {
 }
 
 // RunStage2 trains the query path, language_projection and ln_vision so
-// that the frozen OPT-layout language model of o.Init captions the image
-// from the query outputs (the soft visual prompt). Each target is
-// </s> [prompt] caption </s>: the language model's BOS, the optional
-// prompt (no loss on it), and the end-of-sequence token generation stops
-// on. The run folder, checkpoints, resume and logs are stage 1's.
+// that the frozen language model of o.Init captions the image from the
+// query outputs (the soft visual prompt). With an OPT-layout model each
+// target is </s> [prompt] caption </s>: the language model's BOS, the
+// optional prompt (no loss on it), and the end-of-sequence token
+// generation stops on. With a T5-layout model (Flan-T5's tokenizer files
+// beside it) the prompt and </s> follow the visual prompt into the
+// encoder and the decoder's target is caption </s>. The run folder,
+// checkpoints, resume and logs are stage 1's.
 func RunStage2(ctx context.Context, d *gpu.Device, out string, o Options, resume bool, w io.Writer) (*Summary, error) {
 	r, err := prepare(out, o, resume)
 	if err != nil {
@@ -33,12 +36,9 @@ func RunStage2(ctx context.Context, d *gpu.Device, out string, o Options, resume
 	if m.LangProj == nil {
 		return nil, fmt.Errorf("trainer: %s has no language_projection", r.from)
 	}
-	lm, err := tokenizer.LoadBPE(r.o.Init, tokenizer.OPTOptions())
+	target, err := stage2Targets(m, r.o.Init, r.o.Prompt, r.o.TextLen)
 	if err != nil {
-		return nil, fmt.Errorf("trainer: the language model's tokenizer in %s (train it with stage0-lm): %w", r.o.Init, err)
-	}
-	if lm.VocabSize() > m.OPT.Embed.Shape[0] {
-		return nil, fmt.Errorf("trainer: the language model's tokenizer has %d tokens, its embedding %d", lm.VocabSize(), m.OPT.Embed.Shape[0])
+		return nil, err
 	}
 	if err := r.begin(); err != nil {
 		return nil, err
@@ -48,7 +48,6 @@ func RunStage2(ctx context.Context, d *gpu.Device, out string, o Options, resume
 	if err != nil {
 		return nil, err
 	}
-	prompt := lm.Encode(r.o.Prompt)[1:] // without the BOS Encode adds
 	ord := newOrder(r.o.Seed, len(r.pairs), r.o.Batch)
 	return r.loop(ctx, d, stage{
 		title:  "stage 2: captioning through the frozen language model",
@@ -58,7 +57,7 @@ func RunStage2(ctx context.Context, d *gpu.Device, out string, o Options, resume
 			rng := stepRand(r.o.Seed, step, 0)
 			b := &train.Batch{Features: feats.Of(idx), PixelShape: []int{len(idx), 3, c.Vision.ImageSize, c.Vision.ImageSize}}
 			for _, i := range idx {
-				ids, mask, labels := captionTarget(lm, prompt, chooseCaption(rng, r.pairs[i].Captions, r.o.Canonical), r.o.TextLen)
+				ids, mask, labels := target(chooseCaption(rng, r.pairs[i].Captions, r.o.Canonical))
 				b.LMIDs, b.LMMask, b.LMLabels = append(b.LMIDs, ids), append(b.LMMask, mask), append(b.LMLabels, labels)
 			}
 			res, err := s.Step2(b)
@@ -84,6 +83,57 @@ func captionTarget(tok *tokenizer.BPE, prompt []int, caption string, n int) (ids
 		labels[i] = -100
 		if mask[i] == 1 && i > len(prompt) {
 			labels[i] = ids[i]
+		}
+	}
+	return ids, mask, labels
+}
+
+// stage2Targets returns the function that makes one caption's stage-2
+// row (ids, mask, labels) for the language model of dir.
+func stage2Targets(m *train.Model, dir, prompt string, n int) (func(caption string) (ids, mask, labels []int), error) {
+	if m.T5 != nil {
+		tok, err := tokenizer.LoadT5(dir)
+		if err != nil {
+			return nil, fmt.Errorf("trainer: the T5 tokenizer in %s: %w", dir, err)
+		}
+		if v := tok.VocabSize(); v > m.T5.Shared.Shape[0] {
+			return nil, fmt.Errorf("trainer: the T5 tokenizer has %d tokens, its embedding %d", v, m.T5.Shared.Shape[0])
+		}
+		var enc []int
+		if prompt != "" {
+			enc = tok.Encode(prompt)
+		}
+		return func(caption string) (ids, mask, labels []int) {
+			return t5Target(tok.Encode(caption), enc, n)
+		}, nil
+	}
+	lm, err := tokenizer.LoadBPE(dir, tokenizer.OPTOptions())
+	if err != nil {
+		return nil, fmt.Errorf("trainer: the language model's tokenizer in %s (train it with stage0-lm): %w", dir, err)
+	}
+	if lm.VocabSize() > m.OPT.Embed.Shape[0] {
+		return nil, fmt.Errorf("trainer: the language model's tokenizer has %d tokens, its embedding %d", lm.VocabSize(), m.OPT.Embed.Shape[0])
+	}
+	p := lm.Encode(prompt)[1:] // without the BOS Encode adds
+	return func(caption string) (ids, mask, labels []int) { return captionTarget(lm, p, caption, n) }, nil
+}
+
+// t5Target is one T5 stage-2 row: the encoder's text (the prompt with its
+// </s>, all real) and the decoder's labels, the caption cut to n − 1
+// tokens so that its </s> always stays, padded with −100.
+func t5Target(caption, prompt []int, n int) (ids, mask, labels []int) {
+	ids, mask = append([]int(nil), prompt...), make([]int, len(prompt))
+	for i := range mask {
+		mask[i] = 1
+	}
+	if len(caption) > n {
+		caption = append(caption[:n-1:n-1], caption[len(caption)-1])
+	}
+	labels = make([]int, n)
+	for i := range labels {
+		labels[i] = -100
+		if i < len(caption) {
+			labels[i] = caption[i]
 		}
 	}
 	return ids, mask, labels

@@ -48,7 +48,20 @@ func tinyInit(t testing.TB, dir string) string {
 	if cfg.QFormer.VocabSize != 160 {
 		t.Fatalf("Q-Former vocabulary %d after the edit", cfg.QFormer.VocabSize)
 	}
-	store := synthetic.Checkpoint(cfg, 3)
+	writeSynthetic(t, dir, cfg, 3)
+	for name, data := range map[string][]byte{"config.json": raw, "vocab.txt": []byte(tokenizer.VocabTxt(vocab))} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// writeSynthetic writes cfg's synthetic checkpoint of seed as
+// dir/model.safetensors.
+func writeSynthetic(t testing.TB, dir string, cfg *config.Blip2Config, seed uint64) {
+	t.Helper()
+	store := synthetic.Checkpoint(cfg, seed)
 	var ts []weights.Tensor
 	for _, n := range store.Names() {
 		info, _ := store.Info(n)
@@ -61,12 +74,6 @@ func tinyInit(t testing.TB, dir string) string {
 	if err := weights.WriteFile(filepath.Join(dir, "model.safetensors"), ts, nil); err != nil {
 		t.Fatal(err)
 	}
-	for name, data := range map[string][]byte{"config.json": raw, "vocab.txt": []byte(tokenizer.VocabTxt(vocab))} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
 }
 
 // tinyOptions is a 10-step stage-1 run at batch 4 with a checkpoint
