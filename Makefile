@@ -81,7 +81,7 @@ MODEL_SIZES  ?= -vision-width 128 -vision-layers 6 -image-size 32 -patch 8 -qfor
                 -queries 16 -embed 128 -text-positions 32 -vocab 8000 -lm-width 256 -lm-layers 4 -lm-vocab 8000 -lm-positions 64
 STAGE0V_ARGS ?= -steps 2200 -batch 64 -text-len 24
 STAGE0L_ARGS ?= -steps 450 -batch 64 -text-len 32 -warmup 30
-STAGE1_ARGS  ?= -steps 550 -batch 32 -text-len 24 -lr 3e-4 -warmup 30 -features $(RUNS)/features.f32
+STAGE1_ARGS  ?= -steps 1300 -batch 32 -text-len 24 -lr 3e-4 -warmup 30 -cross-init 0.09 -features $(RUNS)/features.f32
 STAGE2_ARGS  ?= -steps 400 -batch 32 -text-len 24 -lr 3e-4 -warmup 30 -features $(RUNS)/features.f32
 TRAIN        ?= $(GO) run ./server train
 
@@ -113,6 +113,6 @@ model-stage2: model-stage1              ## stage 2: the Q-Former to the language
 	$(call stage,stage2,$(RUNS)/stage1/model,$(RUNS)/stage2,$(STAGE2_ARGS))
 
 model: model-stage2                     ## the default model in web/models/default, from a built dataset (about 1 h 40 min; resumable)
-	rm -rf web/models/default.tmp
-	$(GO) run ./server convert -from $(RUNS)/stage2/model -to web/models/default.tmp -quant int8
-	rm -rf web/models/default && mv web/models/default.tmp web/models/default
+	$(GO) run ./server convert -from $(RUNS)/stage2/model -to web/models/default -quant int8
+	# convert keeps the replaced version for clients mid-download; the repository keeps one.
+	cd web/models && for v in default.v*; do [ "$$v" = "$$(readlink default)" ] || rm -rf "$$v"; done

@@ -117,15 +117,31 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer body.Close()
+	var err2 error
 	w.WriteHeader(status)
-	if n, err := io.Copy(w, body); err != nil || n != br.length {
-		// The client went away, or the file changed mid-read: the short
-		// body makes net/http drop the connection, so no client takes a
-		// truncated answer for a whole one.
-		if r.Context().Err() == nil {
-			h.logf("serve: %s: sent %d of %d bytes: %v", file, n, br.length, err)
-		}
+	// A short body (the file shrank under the request, or the client went
+	// away) makes net/http drop the connection, so no client takes a
+	// truncated answer for a whole one. Only the store's side is logged: a
+	// client that leaves is no fault.
+	n, err := io.Copy(w, storeReader{body, &err2})
+	if err2 != nil || (err == nil && n != br.length) {
+		h.logf("serve: %s: sent %d of %d bytes: the file changed under the request (%v)", file, n, br.length, err2)
 	}
+}
+
+// storeReader notes the store's read errors apart from the client's
+// write errors.
+type storeReader struct {
+	r   io.Reader
+	err *error
+}
+
+func (s storeReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		*s.err = err
+	}
+	return n, err
 }
 
 // pick chooses what answers name: a precompressed sibling (.br, then .gz)

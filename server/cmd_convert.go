@@ -22,7 +22,7 @@ func init() {
 func runConvert(args []string) error {
 	fs := flag.NewFlagSet("convert", flag.ContinueOnError)
 	from := fs.String("from", "", "Hugging Face BLIP-2 folder")
-	to := fs.String("to", "", "output folder")
+	to := fs.String("to", "", "output folder, published atomically: a link to a versioned folder beside it, switched in one rename")
 	quant := fs.String("quant", "int8", "f32, f16, int8 or int4")
 	check := fs.String("check", "", "inputs.safetensors of a reference set: report the end-to-end drift against the unconverted model (host reference; small models only)")
 	if err := fs.Parse(args); err != nil {
@@ -43,17 +43,24 @@ func runConvert(args []string) error {
 		return err
 	}
 	defer closer.Close()
-	m, err := stream.Convert(src, cfgJSON, *quant, *to, func(done, total int, name string) {
-		fmt.Fprintf(os.Stderr, "\r[%d/%d] %-70.70s", done, total, name)
+	// The folder appears whole or not at all (stream.Publish), so a server
+	// reading it never sees a half-written model.
+	var m *stream.Manifest
+	err = stream.Publish(*to, func(dir string) error {
+		var err error
+		m, err = stream.Convert(src, cfgJSON, *quant, dir, func(done, total int, name string) {
+			fmt.Fprintf(os.Stderr, "\r[%d/%d] %-70.70s", done, total, name)
+		})
+		fmt.Fprintln(os.Stderr)
+		if err != nil {
+			return err
+		}
+		return copyTokenizerFiles(*from, dir)
 	})
-	fmt.Fprintln(os.Stderr)
 	if err != nil {
 		return err
 	}
 	report(m)
-	if err := copyTokenizerFiles(*from, *to); err != nil {
-		return err
-	}
 	if *check == "" {
 		return nil
 	}

@@ -25,7 +25,7 @@ func init() {
 
 // What `serve` publishes from the repository root.
 var (
-	servedAllow = []string{"index.html", "web/"}
+	servedAllow = []string{"index.html", "web/", "testdata/golden/", "testdata/stream/"} // the reference-set page reads testdata
 	servedDeny  = []string{"web/node_modules/", "web/test/", "web/package.json", "web/package-lock.json"}
 )
 

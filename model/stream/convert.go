@@ -15,6 +15,11 @@ import (
 // shardLimit is MaxShardBytes, lowered by tests to exercise split tensors.
 var shardLimit = MaxShardBytes
 
+// ShardName is a shard's file name, from its sha256: content-addressed,
+// so a name never stands for two different contents (caches keep shards
+// for good, and a client holding an old manifest cannot get new bytes).
+func ShardName(sha256hex string) string { return "shard-" + sha256hex[:16] + ".bin" }
+
 // Modes are the conversions Convert offers.
 var Modes = []string{"f32", "f16", "int8", "int4"}
 
@@ -29,8 +34,8 @@ func (w *shardWriter) flush() error {
 	if w.cur.Len() == 0 {
 		return nil
 	}
-	name := fmt.Sprintf("shard-%03d.bin", len(w.shards))
 	sum := sha256.Sum256(w.cur.Bytes())
+	name := ShardName(hex.EncodeToString(sum[:]))
 	if err := os.WriteFile(filepath.Join(w.dir, name), w.cur.Bytes(), 0o644); err != nil {
 		return err
 	}
