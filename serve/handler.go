@@ -145,20 +145,23 @@ func (s storeReader) Read(p []byte) (int, error) {
 }
 
 // pick chooses what answers name: a precompressed sibling (.br, then .gz)
-// when the client accepts it, else name itself.
+// when the client accepts it and it is not older than name (a rebuilt
+// wasm without a fresh .br must not be answered by the old one), else
+// name itself.
 func (h *Handler) pick(ctx context.Context, name, ext, acceptEncoding string) (string, Object, string, error) {
-	if compressible[ext] {
-		for _, v := range []struct{ enc, suffix string }{{"br", ".br"}, {"gzip", ".gz"}} {
-			if !accepts(acceptEncoding, v.enc) {
-				continue
-			}
-			if obj, err := h.Store.Stat(ctx, name+v.suffix); err == nil {
-				return name + v.suffix, obj, v.enc, nil
-			}
+	obj, err := h.Store.Stat(ctx, name)
+	if err != nil || !compressible[ext] {
+		return name, obj, "", err
+	}
+	for _, v := range []struct{ enc, suffix string }{{"br", ".br"}, {"gzip", ".gz"}} {
+		if !accepts(acceptEncoding, v.enc) {
+			continue
+		}
+		if vo, err := h.Store.Stat(ctx, name+v.suffix); err == nil && !vo.ModTime.Before(obj.ModTime) {
+			return name + v.suffix, vo, v.enc, nil
 		}
 	}
-	obj, err := h.Store.Stat(ctx, name)
-	return name, obj, "", err
+	return name, obj, "", nil
 }
 
 func (h *Handler) logf(format string, args ...any) {

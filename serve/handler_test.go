@@ -201,6 +201,21 @@ func TestPrecompressed(t *testing.T) {
 	}
 }
 
+// TestStaleVariantIgnored: a .br older than its original (a rebuilt wasm
+// without a fresh precompress) is not sent for it.
+func TestStaleVariantIgnored(t *testing.T) {
+	h, root := testTree(t)
+	later := time.Now().Add(time.Hour)
+	os.Chtimes(filepath.Join(root, "web/demo.wasm"), later, later)
+	w := do(h, "GET", "/web/demo.wasm", "Accept-Encoding", "br, gzip")
+	if w.Body.String() != "wasm-identity" || w.Header().Get("Content-Encoding") != "" {
+		t.Errorf("a stale variant was sent: %q, Content-Encoding %q", w.Body.String(), w.Header().Get("Content-Encoding"))
+	}
+	if w := do(h, "GET", "/web/nothere.wasm", "Accept-Encoding", "br"); w.Code != 404 {
+		t.Errorf("a missing wasm: %d", w.Code)
+	}
+}
+
 func TestChangedUnderARequest(t *testing.T) {
 	h, root := testTree(t)
 	obj, err := h.Store.Stat(t.Context(), "models/m/manifest.json")
