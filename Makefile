@@ -36,6 +36,7 @@ build-wasm:
 	GOOS=js GOARCH=wasm $(GO) build -o web/modeltest.wasm ./wasm/modeltest
 	GOOS=js GOARCH=wasm $(GO) build -o web/demo.wasm ./wasm/demo
 	cp "$(WASMEXEC)" web/wasm_exec.js
+	$(GO) run ./server precompress web/demo.wasm web/wasm_exec.js
 
 test-native:                            ## pure-Go twins, and every kernel on the native adapter
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /kerneltest$$)
@@ -49,10 +50,41 @@ test-browser:                           ## kernels and reference sets compiled t
 # committed sample, captioned natively first; the page must say the same.
 DEMO_IMAGES ?= docs/model-card/outside/fluent-dog-face.png docs/model-card/outside/bootstrap-bicycle.png \
                $(firstword $(wildcard testdata/data-sample/images/64/emoji-google/*.png))
-test-demo:                              ## the demo page in headless Chromium: load, caption, same captions as `server caption`
+DEMO_PORT ?= 18765
+test-demo:                              ## the demo page in headless Chromium, served by `server serve`: load, cache, bad models, captions as `server caption`
 	mkdir -p build
 	$(GO) run ./server caption $(DEMO_IMAGES) > build/demo-captions.tsv
-	node web/test/demo-test.mjs build/demo-captions.tsv build/demo.png 900
+	$(GO) build -o build/server ./server
+	build/server serve -addr 127.0.0.1:$(DEMO_PORT) & pid=$$!; trap 'kill $$pid' EXIT; \
+	DEMO_BASE=http://127.0.0.1:$(DEMO_PORT)/ node web/test/demo-test.mjs build/demo-captions.tsv build/demo.png 900
+
+# The weight server under load, on a child server it starts on a free
+# loopback port: random byte ranges, every byte checked against the
+# sha256-verified shards, the server's RSS sampled (docs/serving.md).
+.PHONY: test-load soak
+test-load:                              ## the weight server under 20 clients for 5 s, every byte checked, its RSS sampled
+	$(GO) run ./server loadtest -spawn -clients 20 -duration 5s
+
+# A failed soak still leaves its report; an empty one (no run) does not
+# replace the last.
+soak:                                   ## 200 clients for 5 min; the report goes to docs/profile/soak.json
+	mkdir -p build
+	rc=0; $(GO) run ./server loadtest -spawn -clients 200 -duration 5m -json > build/soak.json || rc=$$?; \
+	[ ! -s build/soak.json ] || cp build/soak.json docs/profile/soak.json; exit $$rc
+
+# The static handler as a Cloudflare Worker over R2 (workers/): Go's
+# js/wasm build, stripped, beside the JS glue syumai/workers generates;
+# docs/workers.md has its size against the Workers limits.
+.PHONY: build-workers test-workers
+build-workers:                          ## the Cloudflare Worker: workers/build/ (app.wasm and its JS glue)
+	cd workers && $(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o build
+	cd workers && GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o build/app.wasm .
+
+test-workers: build-workers             ## the Worker in wrangler dev (local workerd, local R2): a model's shards by ranges, sha256, HEAD, 304, 416, 405
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	{ $(GO) run ./server convert -from testdata/golden/blip2-tiny-a -to "$$tmp/model" -quant int8 >"$$tmp/convert.log" 2>&1 || \
+	  { cat "$$tmp/convert.log"; exit 1; }; } && \
+	node workers/test/roundtrip.mjs "$$tmp/model"
 
 bench:                                  ## kernel timings as JSON lines, beside the pure-Go twins
 	$(GO) run ./server bench

@@ -81,7 +81,11 @@ func LoadModel(s *Store) (*blip2.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return blip2.Load(cfg, s)
+	m, err := blip2.Load(cfg, s)
+	if err != nil && s.Err() != nil {
+		return nil, s.Err() // one cause, not an error per tensor
+	}
+	return m, err
 }
 
 var _ weights.Store = (*Store)(nil)

@@ -25,13 +25,14 @@ type Store struct {
 	M      *Manifest
 	fetch  Fetcher
 	shards map[int][]byte
+	failed map[int]error // a shard that could not be fetched or verified, once
 	byName map[string]*Tensor
 	names  []string
 }
 
 // NewStore reads a model through fetch.
 func NewStore(m *Manifest, fetch Fetcher) *Store {
-	s := &Store{M: m, fetch: fetch, shards: map[int][]byte{}, byName: map[string]*Tensor{}}
+	s := &Store{M: m, fetch: fetch, shards: map[int][]byte{}, failed: map[int]error{}, byName: map[string]*Tensor{}}
 	for i := range m.Tensors {
 		t := &m.Tensors[i]
 		s.byName[t.Name] = t
@@ -71,7 +72,19 @@ func (s *Store) shard(i int) ([]byte, error) {
 	if b, ok := s.shards[i]; ok {
 		return b, nil
 	}
-	sh := s.M.Shards[i]
+	if err, ok := s.failed[i]; ok {
+		return nil, err // every tensor of a bad shard: one fetch, one error
+	}
+	b, err := s.fetchShard(s.M.Shards[i])
+	if err != nil {
+		s.failed[i] = err
+		return nil, err
+	}
+	s.shards[i] = b
+	return b, nil
+}
+
+func (s *Store) fetchShard(sh Shard) ([]byte, error) {
 	b, err := s.fetch(sh.File)
 	if err != nil {
 		return nil, fmt.Errorf("stream: shard %s: %w", sh.File, err)
@@ -83,8 +96,18 @@ func (s *Store) shard(i int) ([]byte, error) {
 	if hex.EncodeToString(sum[:]) != sh.SHA256 {
 		return nil, fmt.Errorf("stream: shard %s does not match its sha256 (corrupt download?)", sh.File)
 	}
-	s.shards[i] = b
 	return b, nil
+}
+
+// Err is the first shard that could not be fetched or verified, if any:
+// the cause behind every tensor a loader then failed to read.
+func (s *Store) Err() error {
+	for i := range s.M.Shards {
+		if err, ok := s.failed[i]; ok {
+			return err
+		}
+	}
+	return nil
 }
 
 // ReadF32 assembles a tensor from its parts, dequantized.

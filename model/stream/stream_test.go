@@ -219,3 +219,31 @@ func TestCommittedConversionIsCurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestBadShardOneError: a shard that fails its sha256 is fetched once, and
+// loading reports that one cause, not an error per tensor in it.
+func TestBadShardOneError(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "stream", "blip2-tiny-a-int8")
+	f, err := os.Open(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ParseManifest(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Shards[0].SHA256 = strings.Repeat("0", 64)
+	fetches := 0
+	s := NewStore(m, func(file string) ([]byte, error) {
+		fetches++
+		return os.ReadFile(filepath.Join(dir, file))
+	})
+	_, err = LoadModel(s)
+	if err == nil || !strings.Contains(err.Error(), "sha256") || strings.Count(err.Error(), "sha256") != 1 {
+		t.Errorf("loading through a bad shard: %v", err)
+	}
+	if fetches != 1 {
+		t.Errorf("the bad shard was fetched %d times", fetches)
+	}
+}

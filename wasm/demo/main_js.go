@@ -81,17 +81,8 @@ func load(ui *ui) (*app.Captioner, error) {
 	if err != nil {
 		return nil, err
 	}
-	var total, done int64
-	for _, s := range m.Shards {
-		total += s.Bytes
-	}
 	start := time.Now()
-	s := stream.NewStore(m, func(file string) ([]byte, error) {
-		ui.setStatus("loading", fmt.Sprintf("Downloading the model: %s of %s (%d%%)", mb(done), mb(total), pct(done, total)))
-		b, err := jsutil.Fetch(base + file)
-		done += int64(len(b))
-		return b, err
-	})
+	s, fetched := streamShards(ui, base, m)
 	model, err := stream.LoadModel(s)
 	s.Release()
 	if err != nil {
@@ -105,7 +96,7 @@ func load(ui *ui) (*app.Captioner, error) {
 	if err != nil {
 		return nil, err
 	}
-	ui.model.SetTextContent(fmt.Sprintf("%s: %s in %d shards, loaded in %s", strings.TrimSuffix(base, "/"), mb(total), len(m.Shards), ms(time.Since(start))))
+	ui.model.SetTextContent(fmt.Sprintf("%s: %s in %d shards, loaded in %s (%s)", strings.TrimSuffix(base, "/"), mb(fetched.total), len(m.Shards), ms(time.Since(start)), fetched))
 	return &app.Captioner{Model: model, Backend: gpu.NewBackend(d), Tok: tok, Options: app.CaptionOptions()}, nil
 }
 

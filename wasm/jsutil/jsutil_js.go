@@ -80,7 +80,7 @@ func Fetch(url string) ([]byte, error) {
 		return nil, err
 	}
 	if !resp.Get("ok").Bool() {
-		return nil, errors.New(url + ": HTTP " + resp.Get("status").String())
+		return nil, fmt.Errorf("%s: HTTP %d", url, resp.Get("status").Int())
 	}
 	return BlobBytes(resp)
 }

@@ -8,7 +8,7 @@
 // page error or a page that ends in data-state="error" fails it. It saves a
 // screenshot after the last caption.
 // Usage: node web/test/demo-test.mjs CAPTIONS.tsv SCREENSHOT.png [timeout-seconds]
-import { readFile, writeFile, mkdtemp, rm } from "node:fs/promises";
+import { readFile, writeFile, mkdtemp, mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { deflateSync } from "node:zlib";
 import { join } from "node:path";
@@ -22,13 +22,22 @@ if (!captionsFile || !shot) {
 }
 const want = (await readFile(captionsFile, "utf8")).trim().split("\n").map((l) => l.split("\t"));
 
-const { base, server } = await serveRoot();
+// DEMO_BASE aims the test at a running server (make test-demo starts
+// `go run ./server serve`); otherwise it serves the repository itself.
+const { base, server } = process.env.DEMO_BASE ? { base: process.env.DEMO_BASE, server: null } : await serveRoot();
+if (!server) await healthy(base);
 const browser = await launch();
 const errors = [];
 let failed = 0;
+let expect404 = false;
 try {
   const tab = await browser.newPage({ viewport: { width: 1000, height: 900 } });
-  tab.on("console", (m) => { console.log(m.text()); if (m.type() === "error") errors.push(m.text()); });
+  // The model-loading checks provoke 404s on purpose; the browser logs
+  // each as a console error, which is expected there and only there.
+  tab.on("console", (m) => {
+    console.log(m.text());
+    if (m.type() === "error" && !(expect404 && m.text().includes("404"))) errors.push(m.text());
+  });
   tab.on("pageerror", (e) => errors.push("page error: " + e.message));
   const t0 = Date.now();
   await tab.goto(base + "index.html");
@@ -76,17 +85,77 @@ try {
   }
   await tab.screenshot({ path: shot, fullPage: true });
   console.log("screenshot: " + shot);
+  await modelLoads(tab);
 } catch (e) {
   console.log("demo test failed: " + e.message);
   failed++;
 } finally {
   await browser.close();
-  server.close();
+  if (server) server.close();
 }
 for (const e of errors) console.log("console error: " + e);
 const verdict = failed === 0 && errors.length === 0 ? "pass" : "fail";
 console.log(`demo test: ${verdict}`);
 process.exit(verdict === "pass" ? 0 : 1);
+
+// healthy waits for a server's /healthz.
+async function healthy(base) {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(base + "healthz")).ok) return;
+    } catch {}
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+  throw new Error(base + "healthz never answered");
+}
+
+// modelLoads reloads the page: the shards come from the Cache API; a
+// poisoned cache entry is caught by its sha256, evicted and downloaded
+// again; a manifest that 404s and a shard whose sha256 is wrong end in a
+// clear error, not a broken page.
+async function modelLoads(tab) {
+  const ready = async (url, want) => {
+    await tab.goto(url);
+    await tab.waitForFunction(() => ["ready", "error"].includes(document.querySelector('[data-testid="status"]').dataset.state),
+      null, { timeout: timeoutS * 1000 });
+    const state = await tab.getByTestId("status").getAttribute("data-state");
+    const text = want === "error" ? await tab.getByTestId("status").textContent() : await tab.getByTestId("model").textContent();
+    return { state, text };
+  };
+  let r = await ready(base + "index.html", "ready");
+  if (r.state !== "ready" || !r.text.includes("from the browser's cache") || r.text.includes("downloaded")) throw new Error("reload: " + r.text);
+  console.log("PASS reload: " + r.text);
+  await tab.evaluate(async () => {
+    const c = await caches.open("blip2-model-shards");
+    for (const k of await c.keys()) await c.put(k, new Response("poisoned"));
+  });
+  r = await ready(base + "index.html", "ready");
+  if (r.state !== "ready" || !r.text.includes("failed their sha256 and were downloaded again")) throw new Error("poisoned cache: " + r.text);
+  console.log("PASS poisoned cache: " + r.text);
+  expect404 = true;
+  r = await ready(base + "index.html?model=web/models/no-such-model", "error");
+  expect404 = false;
+  if (r.state !== "error" || !r.text.includes("manifest")) throw new Error("a manifest that 404s: " + r.text);
+  console.log("PASS missing manifest: " + r.text);
+  const bad = join(root, "web", "models", "test-bad-sha");
+  await rm(bad, { recursive: true, force: true });
+  await mkdir(bad, { recursive: true });
+  const good = join(root, "web", "models", "default");
+  const manifest = JSON.parse(await readFile(join(good, "manifest.json"), "utf8"));
+  for (const sh of manifest.shards) {
+    await writeFile(join(bad, sh.file), await readFile(join(good, sh.file)));
+    sh.sha256 = (sh.sha256[0] === "0" ? "1" : "0") + sh.sha256.slice(1);
+  }
+  await writeFile(join(bad, "manifest.json"), JSON.stringify(manifest));
+  await tab.evaluate(() => caches.delete("blip2-model-shards"));
+  try {
+    r = await ready(base + "index.html?model=web/models/test-bad-sha", "error");
+  } finally {
+    await rm(bad, { recursive: true, force: true });
+  }
+  if (r.state !== "error" || !r.text.includes("sha256")) throw new Error("a shard with the wrong sha256: " + r.text);
+  console.log("PASS wrong sha256: " + r.text);
+}
 
 // grayPNG is a w×h 8-bit grey PNG, light grey with a dark square in the
 // middle, written by hand (node has no PNG encoder).
