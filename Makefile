@@ -17,7 +17,7 @@ demo: setup build-wasm serve            ## run the demo at http://$(ADDR)/
 serve:
 	$(GO) run ./server serve -addr $(ADDR)
 
-test: setup vet build build-wasm test-native test-browser test-demo   ## every test
+test: setup vet build build-wasm test-native test-browser test-demo test-load test-workers   ## every test
 
 setup:
 	.ci/setup
