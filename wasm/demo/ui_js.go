@@ -13,7 +13,8 @@ import (
 // ui holds the page's elements, found by data-testid.
 type ui struct {
 	status, adapter, model, caption, timing dom.Element
-	input, promptInput                      *dom.HTMLInputElement
+	searchStatus, results, searchNote       dom.Element
+	input, promptInput, searchInput         *dom.HTMLInputElement
 	preview                                 *dom.HTMLImageElement
 }
 
@@ -23,7 +24,9 @@ func newUI() *ui {
 	return &ui{
 		status: by("status"), adapter: by("adapter"), model: by("model"), caption: by("caption"), timing: by("timing"),
 		input: by("image-input").(*dom.HTMLInputElement), promptInput: by("prompt-input").(*dom.HTMLInputElement),
-		preview: by("preview").(*dom.HTMLImageElement),
+		preview:      by("preview").(*dom.HTMLImageElement),
+		searchStatus: by("search-status"), results: by("search-results"), searchNote: by("search-note"),
+		searchInput: by("search-input").(*dom.HTMLInputElement),
 	}
 }
 
@@ -44,20 +47,21 @@ func (u *ui) prompt() string { return u.promptInput.Value() }
 // to decode redrawn smaller by the browser first) and a note on what was
 // done to it. The callback only starts a goroutine: reading the file
 // awaits a Promise, which must never happen inside a JS callback.
-func (u *ui) onImage(f func(data []byte, note string)) {
+func (u *ui) onImage(f func(data []byte, note, src string)) {
 	u.input.AddEventListener("change", false, func(dom.Event) {
 		files := u.input.Files()
 		if len(files) == 0 {
 			return
 		}
 		file := files[0].Value
-		u.preview.SetSrc(js.Global().Get("URL").Call("createObjectURL", file).String())
+		src := js.Global().Get("URL").Call("createObjectURL", file).String()
+		u.preview.SetSrc(src)
 		go func() {
 			data, err := jsutil.BlobBytes(file)
 			if err == nil {
 				var note string
 				if data, note, err = fitForDecode(file, data); err == nil {
-					f(data, note)
+					f(data, note, src)
 					return
 				}
 			}

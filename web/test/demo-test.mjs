@@ -11,7 +11,9 @@
 import { readFile, writeFile, mkdtemp, mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { deflateSync } from "node:zlib";
-import { join } from "node:path";
+import { join, basename } from "node:path";
+import { existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { root, serveRoot, launch } from "./harness.mjs";
 
 const [captionsFile, shot] = process.argv.slice(2, 4);
@@ -30,6 +32,9 @@ const browser = await launch();
 const errors = [];
 let failed = 0;
 let expect404 = false;
+// A gallery of 12 keeps the in-tab indexing short on SwiftShader.
+const gallerySize = 12;
+const page = `index.html?gallery=${gallerySize}`;
 try {
   const tab = await browser.newPage({ viewport: { width: 1000, height: 900 } });
   // The model-loading checks provoke 404s on purpose; the browser logs
@@ -40,7 +45,7 @@ try {
   });
   tab.on("pageerror", (e) => errors.push("page error: " + e.message));
   const t0 = Date.now();
-  await tab.goto(base + "index.html");
+  await tab.goto(base + page);
   const status = tab.getByTestId("status");
   await tab.waitForFunction(() => {
     const s = document.querySelector('[data-testid="status"]').dataset.state;
@@ -83,6 +88,7 @@ try {
     if (!ok) failed++;
     console.log(`${ok ? "PASS" : "FAIL"} ${path}: page "${got}", native "${caption}" (${((Date.now() - t) / 1000).toFixed(1)} s; ${timing})`);
   }
+  await searches(tab);
   await tab.screenshot({ path: shot, fullPage: true });
   console.log("screenshot: " + shot);
   await modelLoads(tab);
@@ -97,6 +103,43 @@ for (const e of errors) console.log("console error: " + e);
 const verdict = failed === 0 && errors.length === 0 ? "pass" : "fail";
 console.log(`demo test: ${verdict}`);
 process.exit(verdict === "pass" ? 0 : 1);
+
+// searches indexes the gallery in the tab, refuses an empty query, cuts a
+// 2,000-character one, and finds for a gallery image's caption the image
+// `server search` ranks first over the same images, in the page's top 3.
+async function searches(tab) {
+  await tab.waitForFunction(() => ["ready", "error"].includes(document.querySelector('[data-testid="search-status"]').dataset.state),
+    null, { timeout: timeoutS * 1000 });
+  const status = await tab.getByTestId("search-status").textContent();
+  if (await tab.getByTestId("search-status").getAttribute("data-state") !== "ready") throw new Error("search: " + status);
+  console.log("PASS gallery indexed: " + status);
+  const search = async (text) => {
+    await tab.getByTestId("search-input").fill(text);
+    await tab.getByTestId("search-input").press("Enter");
+    await tab.waitForFunction(() => document.querySelector('[data-testid="search-results"]').dataset.state === "done", null, { timeout: timeoutS * 1000 });
+    const ids = await tab.getByTestId("search-result").evaluateAll((els) => els.map((e) => e.dataset.id));
+    return { ids, note: await tab.getByTestId("search-note").textContent() };
+  };
+  let r = await search("");
+  if (r.ids.length !== 0 || !r.note.includes("type some words")) throw new Error("empty query: " + r.note);
+  console.log("PASS empty query: " + r.note);
+  r = await search("heart ".repeat(333) + "xx");
+  if (r.ids.length === 0 || !r.note.includes("cut to")) throw new Error("2,000-character query: " + r.note);
+  console.log("PASS long query: " + r.note);
+  const items = JSON.parse(await readFile(join(root, "web", "gallery", "gallery.json"), "utf8")).slice(0, gallerySize);
+  const dir = await mkdtemp(join(tmpdir(), "gallery-"));
+  for (const it of items) await writeFile(join(dir, it.file), await readFile(join(root, "web", "gallery", it.file)));
+  const query = items[3].caption;
+  const bin = join(root, "build", "server");
+  const [cmd, args] = existsSync(bin) ? [bin, []] : ["go", ["run", "./server"]];
+  const native = JSON.parse(execFileSync(cmd, [...args, "search", "-gallery", dir, "-query", query, "-json", "-k", "3"], { cwd: root, stdio: ["ignore", "pipe", "ignore"] }));
+  await rm(dir, { recursive: true });
+  const nativeTop = items.find((it) => basename(native.results[0].path) === it.file).id;
+  r = await search(query);
+  const ok = r.ids.slice(0, 3).includes(nativeTop);
+  console.log(`${ok ? "PASS" : "FAIL"} search "${query}": page ${r.ids.slice(0, 3).join(", ")}; native first ${nativeTop} (${r.note})`);
+  if (!ok) failed++;
+}
 
 // healthy waits for a server's /healthz.
 async function healthy(base) {
@@ -122,14 +165,14 @@ async function modelLoads(tab) {
     const text = want === "error" ? await tab.getByTestId("status").textContent() : await tab.getByTestId("model").textContent();
     return { state, text };
   };
-  let r = await ready(base + "index.html", "ready");
+  let r = await ready(base + page, "ready");
   if (r.state !== "ready" || !r.text.includes("from the browser's cache") || r.text.includes("downloaded")) throw new Error("reload: " + r.text);
   console.log("PASS reload: " + r.text);
   await tab.evaluate(async () => {
     const c = await caches.open("blip2-model-shards");
     for (const k of await c.keys()) await c.put(k, new Response("poisoned"));
   });
-  r = await ready(base + "index.html", "ready");
+  r = await ready(base + page, "ready");
   if (r.state !== "ready" || !r.text.includes("failed their sha256 and were downloaded again")) throw new Error("poisoned cache: " + r.text);
   console.log("PASS poisoned cache: " + r.text);
   expect404 = true;

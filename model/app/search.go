@@ -1,0 +1,96 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+
+	"blip2/model/blip2"
+	"blip2/model/nn"
+)
+
+// Index is text search over images held on the device: ITC embeddings and
+// the frozen encoder's features (for ITM re-ranking), added in batches.
+// `server search` and the page's gallery both search through it.
+type Index struct {
+	Model   *blip2.Model
+	Backend nn.Backend
+	Tok     Tokenizer
+	// Rerank is how many ITC results ITM re-ranks.
+	Rerank int
+
+	g   blip2.Gallery
+	ids []string
+}
+
+// Hit is one result: the image's id, its ITC similarity, ITM's match
+// probability (−1 when not re-ranked) and the score the order follows.
+type Hit struct {
+	ID              string
+	ITC, ITM, Score float32
+}
+
+// batchImages is how many images one encoder pass takes.
+const batchImages = 16
+
+// Add encodes preprocessed images (3·S·S floats each) under ids.
+func (x *Index) Add(ids []string, pixels [][]float32) error {
+	size := x.Model.Config.Vision.ImageSize
+	for start := 0; start < len(ids); start += batchImages {
+		end := min(start+batchImages, len(ids))
+		var px []float32
+		for _, p := range pixels[start:end] {
+			if len(p) != 3*size*size {
+				return fmt.Errorf("image %s: %d values, want 3×%d×%d", ids[start], len(p), size, size)
+			}
+			px = append(px, p...)
+		}
+		t := x.Backend.Upload(px, end-start, 3, size, size)
+		part, err := x.Model.EmbedImages(x.Backend, t)
+		x.Backend.Free(t)
+		if err != nil {
+			return err
+		}
+		x.g.Append(x.Backend, part)
+		x.ids = append(x.ids, ids[start:end]...)
+	}
+	return nil
+}
+
+// Len is the number of images indexed.
+func (x *Index) Len() int { return len(x.ids) }
+
+// Free releases the index's device memory.
+func (x *Index) Free() {
+	if x.g.Features != nil {
+		x.g.Free(x.Backend)
+	}
+	x.g, x.ids = blip2.Gallery{}, nil
+}
+
+// Search returns the best k images for text. An empty text is an error; a
+// text longer than the Q-Former's positions is cut to them, and cut says
+// so.
+func (x *Index) Search(text string, k int) (hits []Hit, cut bool, err error) {
+	if strings.TrimSpace(text) == "" {
+		return nil, false, fmt.Errorf("type some words to search for")
+	}
+	if len(x.ids) == 0 {
+		return nil, false, fmt.Errorf("the index holds no images yet")
+	}
+	ids := x.Tok.Encode(text)
+	if n := x.Model.Config.QFormer.MaxPositionEmbeddings; len(ids) > n {
+		ids, cut = append(ids[:n-1:n-1], ids[len(ids)-1]), true // keep [SEP]
+	}
+	mask := make([]int, len(ids))
+	for i := range mask {
+		mask[i] = 1
+	}
+	raw, err := x.Model.Search(x.Backend, &x.g, ids, mask, x.Rerank)
+	if err != nil {
+		return nil, cut, err
+	}
+	for _, h := range raw[:min(k, len(raw))] {
+		hits = append(hits, Hit{ID: x.ids[h.Index], ITC: h.ITC, ITM: h.ITM, Score: h.Score})
+	}
+	return hits, cut, nil
+}
