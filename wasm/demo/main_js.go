@@ -18,7 +18,9 @@ import (
 	"time"
 
 	"blip2/model/app"
+	"blip2/model/cpu"
 	"blip2/model/gpu"
+	"blip2/model/nn"
 	"blip2/model/stream"
 	"blip2/model/tokenizer"
 	"blip2/wasm/jsutil"
@@ -95,13 +97,10 @@ func caption(ui *ui, c *app.Captioner, data []byte, note string) {
 // the captioner.
 func load(ui *ui) (*app.Captioner, error) {
 	ui.setStatus("loading", "Opening WebGPU…")
-	name, isCPU := jsutil.AdapterInfo()
-	d, err := gpu.Open(context.Background())
+	backend, err := openBackend(ui)
 	if err != nil {
-		return nil, fmt.Errorf("this browser gave no WebGPU device (%v); use a recent Chromium, Edge or Safari", err)
+		return nil, err
 	}
-	d.Describe(name, isCPU)
-	ui.adapter.SetTextContent(fmt.Sprintf("%s (%s)", d.Info, d.Info.Class))
 	base := modelURL()
 	mjs, err := jsutil.Fetch(base + "manifest.json")
 	if err != nil {
@@ -127,7 +126,32 @@ func load(ui *ui) (*app.Captioner, error) {
 		return nil, err
 	}
 	ui.model.SetTextContent(fmt.Sprintf("%s: %s in %d shards, loaded in %s (%s)", strings.TrimSuffix(base, "/"), mb(fetched.total), len(m.Shards), ms(time.Since(start)), fetched))
-	return &app.Captioner{Model: model, Backend: gpu.NewBackend(d), Tok: tok, Options: app.CaptionOptions()}, nil
+	return &app.Captioner{Model: model, Backend: backend, Tok: tok, Options: app.CaptionOptions()}, nil
+}
+
+// openBackend is WebGPU, or, where the browser has none (or ?cpu=1 asks),
+// the pure-Go reference kernels compiled into this wasm: slower, the same
+// model code and the same results.
+func openBackend(ui *ui) (nn.Backend, error) {
+	reason := ""
+	switch {
+	case pageQuery("cpu") == "1":
+		reason = "?cpu=1 asked for the CPU"
+	case !js.Global().Get("navigator").Get("gpu").Truthy():
+		reason = "this browser does not expose WebGPU"
+	}
+	if reason == "" {
+		name, isCPU := jsutil.AdapterInfo()
+		d, err := gpu.Open(context.Background())
+		if err == nil {
+			d.Describe(name, isCPU)
+			ui.adapter.SetTextContent(fmt.Sprintf("%s (%s)", d.Info, d.Info.Class))
+			return gpu.NewBackend(d), nil
+		}
+		reason = fmt.Sprintf("WebGPU gave no device (%v)", err)
+	}
+	ui.adapter.SetTextContent("No WebGPU: " + reason + ". Running the pure-Go reference kernels in WebAssembly on the CPU instead: slower, the same results.")
+	return cpu.New(), nil
 }
 
 // modelURL is ?model=URL (a folder with manifest.json) or the default.

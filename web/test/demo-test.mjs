@@ -92,6 +92,7 @@ try {
   await tab.screenshot({ path: shot, fullPage: true });
   console.log("screenshot: " + shot);
   await modelLoads(tab);
+  await withoutWebGPU(browser);
 } catch (e) {
   console.log("demo test failed: " + e.message);
   failed++;
@@ -139,6 +140,37 @@ async function searches(tab) {
   const ok = r.ids.slice(0, 3).includes(nativeTop);
   console.log(`${ok ? "PASS" : "FAIL"} search "${query}": page ${r.ids.slice(0, 3).join(", ")}; native first ${nativeTop} (${r.note})`);
   if (!ok) failed++;
+}
+
+// withoutWebGPU opens the page in a browser that exposes no WebGPU: it
+// says so, runs the pure-Go kernels on the CPU, and captions the first
+// image as `server caption` does.
+async function withoutWebGPU(browser) {
+  const ctx = await browser.newContext();
+  await ctx.addInitScript(() => Object.defineProperty(Navigator.prototype, "gpu", { get: () => undefined }));
+  const tab = await ctx.newPage();
+  tab.on("console", (m) => { if (m.type() === "error") errors.push("(no WebGPU) " + m.text()); });
+  tab.on("pageerror", (e) => errors.push("(no WebGPU) page error: " + e.message));
+  try {
+    await tab.goto(base + "index.html?gallery=0");
+    await tab.waitForFunction(() => ["ready", "error"].includes(document.querySelector('[data-testid="status"]').dataset.state),
+      null, { timeout: timeoutS * 1000 });
+    const adapter = await tab.getByTestId("adapter").textContent();
+    if (await tab.getByTestId("status").getAttribute("data-state") !== "ready" || !adapter.includes("No WebGPU")) {
+      throw new Error("without WebGPU: " + await tab.getByTestId("status").textContent() + " / " + adapter);
+    }
+    const [path, caption] = want[0];
+    // The CPU may caption this small model faster than a poll sees
+    // "pending": mark the element first and wait for "done".
+    await tab.getByTestId("caption").evaluate((e) => { e.dataset.state = "stale"; });
+    await tab.getByTestId("image-input").setInputFiles(join(root, path));
+    await tab.waitForFunction(() => document.querySelector('[data-testid="caption"]').dataset.state === "done", null, { timeout: timeoutS * 1000 });
+    const got = (await tab.getByTestId("caption").textContent()).trim();
+    if (got !== caption) throw new Error(`without WebGPU, ${path}: page "${got}", native "${caption}"`);
+    console.log(`PASS without WebGPU (${adapter}): ${path} "${got}" (${await tab.getByTestId("timing").textContent()})`);
+  } finally {
+    await ctx.close();
+  }
 }
 
 // healthy waits for a server's /healthz.
