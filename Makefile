@@ -53,10 +53,10 @@ DEMO_IMAGES ?= docs/model-card/outside/fluent-dog-face.png docs/model-card/outsi
 DEMO_PORT ?= 18765
 test-demo:                              ## the demo page in headless Chromium, served by `server serve`: load, cache, bad models, captions as `server caption`
 	mkdir -p build
-	$(GO) run ./server caption $(DEMO_IMAGES) > build/demo-captions.tsv
+	$(GO) run ./server caption -times $(DEMO_IMAGES) > build/demo-captions.tsv 2> build/demo-native-times.txt
 	$(GO) build -o build/server ./server
 	build/server serve -addr 127.0.0.1:$(DEMO_PORT) & pid=$$!; trap 'kill $$pid' EXIT; \
-	DEMO_BASE=http://127.0.0.1:$(DEMO_PORT)/ node web/test/demo-test.mjs build/demo-captions.tsv build/demo.png 900
+	DEMO_BASE=http://127.0.0.1:$(DEMO_PORT)/ PERF=build/demo-perf.json node web/test/demo-test.mjs build/demo-captions.tsv build/demo.png 900
 
 # The weight server under load, on a child server it starts on a free
 # loopback port: random byte ranges, every byte checked against the

@@ -5,6 +5,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"os"
 
 	"blip2/model/app"
 	"blip2/model/tokenizer"
@@ -19,6 +20,7 @@ func runCaption(args []string) error {
 	ckpt := fs.String("checkpoint", defaultModel, "model folder (streaming format or Hugging Face layout; OPT or Flan-T5 language model) with its tokenizer files")
 	prompt := fs.String("prompt", "", `text after the visual prompt, e.g. "Question: what is this? Answer:"`)
 	device := fs.String("device", "gpu", "gpu or cpu")
+	times := fs.Bool("times", false, "print each image's stage times (preprocess, image encoder, Q-Former, language model) to stderr")
 	o, def := app.CaptionOptions(), app.CaptionOptions()
 	fs.IntVar(&o.MaxNewTokens, "max-new-tokens", def.MaxNewTokens, "new tokens at most")
 	fs.IntVar(&o.MinNewTokens, "min-new-tokens", def.MinNewTokens, "new tokens at least")
@@ -60,15 +62,18 @@ func runCaption(args []string) error {
 	defer done()
 	c := &app.Captioner{Model: m, Backend: b, Tok: tok, Options: o}
 	for _, path := range fs.Args() {
-		px, err := readImage(path, m.Config.Vision.ImageSize)
+		data, err := os.ReadFile(path)
 		if err != nil {
 			return err
 		}
-		text, err := c.Caption(px, *prompt)
+		text, t, err := c.CaptionBytes(data, *prompt)
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 		fmt.Printf("%s\t%s\n", path, text)
+		if *times {
+			fmt.Fprintf(os.Stderr, "%s\t%s\n", path, t)
+		}
 	}
 	return nil
 }

@@ -39,6 +39,16 @@ type Captioner struct {
 type Timing struct {
 	Preprocess time.Duration // decode, resize, normalise
 	Generate   time.Duration // image encoder, Q-Former and language model
+	// Stages splits Generate (the device is waited for between them).
+	Stages blip2.StageTimes
+}
+
+// String is "preprocess 1 ms, image encoder 40 ms, Q-Former 30 ms,
+// language model 2000 ms".
+func (t Timing) String() string {
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }
+	return fmt.Sprintf("preprocess %s, image encoder %s, Q-Former %s, language model %s",
+		ms(t.Preprocess), ms(t.Stages.ImageEncoder), ms(t.Stages.QFormer), ms(t.Stages.LanguageModel))
 }
 
 // CaptionBytes decodes an image file's bytes (PNG, JPEG, GIF, WebP) and
@@ -52,7 +62,7 @@ func (c *Captioner) CaptionBytes(data []byte, prompt string) (string, Timing, er
 		return "", t, err
 	}
 	start = time.Now()
-	text, err := c.Caption(px, prompt)
+	text, err := c.caption(px, prompt, &t.Stages)
 	t.Generate = time.Since(start)
 	return text, t, err
 }
@@ -60,6 +70,10 @@ func (c *Captioner) CaptionBytes(data []byte, prompt string) (string, Timing, er
 // Caption captions preprocessed pixels (3, size, size), after the prompt
 // when there is one ("Question: … Answer:").
 func (c *Captioner) Caption(px []float32, prompt string) (string, error) {
+	return c.caption(px, prompt, nil)
+}
+
+func (c *Captioner) caption(px []float32, prompt string, times *blip2.StageTimes) (string, error) {
 	if c.Model.OPT == nil && c.Model.T5 == nil {
 		return "", fmt.Errorf("the model has no language model to caption with")
 	}
@@ -75,7 +89,9 @@ func (c *Captioner) Caption(px []float32, prompt string) (string, error) {
 		}
 		ids, mask = [][]int{enc}, [][]int{ones}
 	}
-	g, err := c.Model.Generate(c.Backend, pixels, ids, mask, c.Options)
+	o := c.Options
+	o.Times = times
+	g, err := c.Model.Generate(c.Backend, pixels, ids, mask, o)
 	if err != nil {
 		return "", err
 	}

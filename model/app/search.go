@@ -71,6 +71,11 @@ func (x *Index) Free() {
 // text longer than the Q-Former's positions is cut to them, and cut says
 // so.
 func (x *Index) Search(text string, k int) (hits []Hit, cut bool, err error) {
+	return x.SearchTimed(text, k, nil)
+}
+
+// SearchTimed is Search, recording the ITC and ITM times in t (if not nil).
+func (x *Index) SearchTimed(text string, k int, t *blip2.SearchTimes) (hits []Hit, cut bool, err error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, false, fmt.Errorf("type some words to search for")
 	}
@@ -85,7 +90,7 @@ func (x *Index) Search(text string, k int) (hits []Hit, cut bool, err error) {
 	for i := range mask {
 		mask[i] = 1
 	}
-	raw, err := x.Model.Search(x.Backend, &x.g, ids, mask, x.Rerank)
+	raw, err := x.Model.SearchTimed(x.Backend, &x.g, ids, mask, x.Rerank, t)
 	if err != nil {
 		return nil, cut, err
 	}

@@ -2,6 +2,7 @@ package blip2
 
 import (
 	"fmt"
+	"time"
 
 	"blip2/model/nn"
 )
@@ -20,6 +21,14 @@ type GenerateOptions struct {
 	TopP              float64
 	Temperature       float64
 	Seed              uint64
+	// Times, when set, receives the time of each stage; the device is
+	// waited for between them, so set it only where the split is shown.
+	Times *StageTimes
+}
+
+// StageTimes is where one Generate call's time went.
+type StageTimes struct {
+	ImageEncoder, QFormer, LanguageModel time.Duration
 }
 
 // Generated is the output of a decoding run: per row, the sequence as
@@ -52,7 +61,13 @@ func (m *Model) Generate(b nn.Backend, pixels nn.Tensor, prompt, mask [][]int, o
 		return nil, fmt.Errorf("blip2: MaxNewTokens must be positive")
 	}
 	batch := pixels.Shape()[0]
-	proj := m.VisualPrompt(b, pixels)
+	var proj nn.Tensor
+	if o.Times != nil {
+		proj = m.timedVisualPrompt(b, pixels, o.Times)
+		defer func(start time.Time) { o.Times.LanguageModel = time.Since(start) }(time.Now())
+	} else {
+		proj = m.VisualPrompt(b, pixels)
+	}
 	defer func() { b.Free(proj) }()
 	if o.NumBeams > 1 { // beam j of image i is row i·k+j from here on
 		rows := make([]int, batch*o.NumBeams)
@@ -91,6 +106,26 @@ func (m *Model) Generate(b nn.Backend, pixels nn.Tensor, prompt, mask [][]int, o
 		return beamSearch(st, batch, start, eos, pad, o)
 	}
 	return sampleOrGreedy(st, batch, start, eos, pad, o)
+}
+
+// timedVisualPrompt is VisualPrompt, reading a result back after the image
+// encoder and after the Q-Former so that each stage's time is its own.
+func (m *Model) timedVisualPrompt(b nn.Backend, pixels nn.Tensor, t *StageTimes) nn.Tensor {
+	start := time.Now()
+	vh, img := m.Vision.Forward(b, pixels)
+	b.Free(vh...)
+	b.Read(img) // waits for the device; errors surface at the caller's next read
+	t.ImageEncoder = time.Since(start)
+	start = time.Now()
+	qh := m.QueryOutput(b, img)
+	b.Free(img)
+	z := qh[len(qh)-1]
+	b.Free(qh[:len(qh)-1]...)
+	p := m.LangProj.Forward(b, z)
+	b.Free(z)
+	b.Read(p)
+	t.QFormer = time.Since(start)
+	return p
 }
 
 // VisualPrompt is language_projection(Q-Former(ViT(pixels))): (B, Q, d_lm).

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"time"
 
 	"blip2/model/nn"
 )
@@ -75,6 +76,19 @@ type Hit struct {
 // by ITM's match logit plus ITC, LAVIS's score, which is what the final
 // order follows.
 func (m *Model) Search(b nn.Backend, g *Gallery, ids, mask []int, rerank int) ([]Hit, error) {
+	return m.SearchTimed(b, g, ids, mask, rerank, nil)
+}
+
+// SearchTimes is where one search's time went: ITC over every image (the
+// text encoded, the similarities read back), then ITM's re-ranking.
+type SearchTimes struct{ ITC, ITM time.Duration }
+
+// SearchTimed is Search, recording each stage's time in t (if not nil).
+func (m *Model) SearchTimed(b nn.Backend, g *Gallery, ids, mask []int, rerank int, t *SearchTimes) ([]Hit, error) {
+	if t == nil {
+		t = &SearchTimes{}
+	}
+	start := time.Now()
 	_, th := m.TextHidden(b, [][]int{ids}, [][]int{mask})
 	te := m.TextEmbeds(b, th[len(th)-1]) // (1, d)
 	b.Free(th...)
@@ -90,6 +104,9 @@ func (m *Model) Search(b nn.Backend, g *Gallery, ids, mask []int, rerank int) ([
 		hits[i] = Hit{Index: i, ITC: s, ITM: -1, Score: s}
 	}
 	sort.SliceStable(hits, func(a, c int) bool { return hits[a].ITC > hits[c].ITC })
+	t.ITC = time.Since(start)
+	start = time.Now()
+	defer func() { t.ITM = time.Since(start) }()
 	k := min(rerank, len(hits))
 	if k == 0 {
 		return hits, nil

@@ -90,7 +90,7 @@ func caption(ui *ui, c *app.Captioner, data []byte, note string) {
 		ui.setCaption("done", "", "Not captioned: "+err.Error())
 		return
 	}
-	ui.setCaption("done", text, fmt.Sprintf("%spreprocess %s, model %s", note, ms(t.Preprocess), ms(t.Generate)))
+	ui.setCaption("done", text, note+t.String())
 }
 
 // load opens the device, streams the model and its tokenizer, and returns

@@ -11,6 +11,7 @@ import (
 	"syscall/js"
 
 	"blip2/model/app"
+	"blip2/model/blip2"
 	"blip2/model/image"
 	"blip2/model/tokenizer"
 	"blip2/wasm/jsutil"
@@ -124,12 +125,14 @@ func (s *search) addPicked(data []byte, src string) {
 
 // run searches for text and shows the best 8 with both scores.
 func (s *search) run(text string) {
-	hits, cut, err := s.index.Search(text, 8)
+	var t blip2.SearchTimes
+	hits, cut, err := s.index.SearchTimed(text, 8, &t)
 	if err != nil {
 		s.ui.showResults(nil, nil, "Not searched: "+err.Error())
 		return
 	}
-	note := fmt.Sprintf("Best %d of %d images by ITC, the first %d re-ranked by ITM.", len(hits), s.index.Len(), min(s.index.Rerank, s.index.Len()))
+	note := fmt.Sprintf("Best %d of %d images by ITC (%s), the first %d re-ranked by ITM (%s).", len(hits), s.index.Len(), ms(t.ITC),
+		min(s.index.Rerank, s.index.Len()), ms(t.ITM))
 	if cut {
 		note += fmt.Sprintf(" The text was cut to the Q-Former's %d tokens.", s.index.Model.Config.QFormer.MaxPositionEmbeddings)
 	}

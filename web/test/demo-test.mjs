@@ -35,6 +35,9 @@ let expect404 = false;
 // A gallery of 12 keeps the in-tab indexing short on SwiftShader.
 const gallerySize = 12;
 const page = `index.html?gallery=${gallerySize}`;
+// What the performance table in docs/demo.md is made of (PERF, if given).
+const perf = { browser: "", adapter: "", captions: [], bytesBeforeFirstCaption: 0 };
+const perfFile = process.env.PERF;
 try {
   const tab = await browser.newPage({ viewport: { width: 1000, height: 900 } });
   // The model-loading checks provoke 404s on purpose; the browser logs
@@ -44,6 +47,13 @@ try {
     if (m.type() === "error" && !(expect404 && m.text().includes("404"))) errors.push(m.text());
   });
   tab.on("pageerror", (e) => errors.push("page error: " + e.message));
+  perf.browser = browser.version();
+  let counting = true;
+  tab.on("response", async (r) => {
+    if (!counting) return;
+    const n = Number(r.headers()["content-length"] || 0);
+    perf.bytesBeforeFirstCaption += n;
+  });
   const t0 = Date.now();
   await tab.goto(base + page);
   const status = tab.getByTestId("status");
@@ -52,7 +62,9 @@ try {
     return s === "ready" || s === "error";
   }, null, { timeout: timeoutS * 1000 });
   if (await status.getAttribute("data-state") !== "ready") throw new Error("page: " + await status.textContent());
-  console.log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${await tab.getByTestId("adapter").textContent()}; ${await tab.getByTestId("model").textContent()}`);
+  perf.coldReadyS = (Date.now() - t0) / 1000;
+  perf.adapter = await tab.getByTestId("adapter").textContent();
+  console.log(`ready in ${perf.coldReadyS.toFixed(1)} s: ${perf.adapter}; ${await tab.getByTestId("model").textContent()}`);
   // Bad input first: each is refused with a message and the page goes on.
   const dir = await mkdtemp(join(tmpdir(), "demo-"));
   const png = await readFile(join(root, want[0][0]));
@@ -84,7 +96,12 @@ try {
     await tab.waitForFunction(() => document.querySelector('[data-testid="caption"]').dataset.state === "done", null, { timeout: timeoutS * 1000 });
     const got = (await tab.getByTestId("caption").textContent()).trim();
     const timing = await tab.getByTestId("timing").textContent();
-    const ok = got === caption;
+    if (counting) {
+      counting = false;
+      perf.firstCaptionS = (Date.now() - t0) / 1000;
+    }
+    perf.captions.push({ path, timing, wallS: (Date.now() - t) / 1000 });
+    const ok = got === caption && ["image encoder", "Q-Former", "language model"].every((w) => timing.includes(w));
     if (!ok) failed++;
     console.log(`${ok ? "PASS" : "FAIL"} ${path}: page "${got}", native "${caption}" (${((Date.now() - t) / 1000).toFixed(1)} s; ${timing})`);
   }
@@ -101,6 +118,7 @@ try {
   if (server) server.close();
 }
 for (const e of errors) console.log("console error: " + e);
+if (perfFile) await writeFile(perfFile, JSON.stringify(perf, null, 1) + "\n");
 const verdict = failed === 0 && errors.length === 0 ? "pass" : "fail";
 console.log(`demo test: ${verdict}`);
 process.exit(verdict === "pass" ? 0 : 1);
@@ -137,6 +155,7 @@ async function searches(tab) {
   await rm(dir, { recursive: true });
   const nativeTop = items.find((it) => basename(native.results[0].path) === it.file).id;
   r = await search(query);
+  perf.search = { images: gallerySize, note: r.note };
   const ok = r.ids.slice(0, 3).includes(nativeTop);
   console.log(`${ok ? "PASS" : "FAIL"} search "${query}": page ${r.ids.slice(0, 3).join(", ")}; native first ${nativeTop} (${r.note})`);
   if (!ok) failed++;
@@ -167,7 +186,8 @@ async function withoutWebGPU(browser) {
     await tab.waitForFunction(() => document.querySelector('[data-testid="caption"]').dataset.state === "done", null, { timeout: timeoutS * 1000 });
     const got = (await tab.getByTestId("caption").textContent()).trim();
     if (got !== caption) throw new Error(`without WebGPU, ${path}: page "${got}", native "${caption}"`);
-    console.log(`PASS without WebGPU (${adapter}): ${path} "${got}" (${await tab.getByTestId("timing").textContent()})`);
+    perf.withoutWebGPU = { path, timing: await tab.getByTestId("timing").textContent() };
+    console.log(`PASS without WebGPU (${adapter}): ${path} "${got}" (${perf.withoutWebGPU.timing})`);
   } finally {
     await ctx.close();
   }
@@ -197,7 +217,9 @@ async function modelLoads(tab) {
     const text = want === "error" ? await tab.getByTestId("status").textContent() : await tab.getByTestId("model").textContent();
     return { state, text };
   };
+  const t1 = Date.now();
   let r = await ready(base + page, "ready");
+  perf.warmReadyS = (Date.now() - t1) / 1000;
   if (r.state !== "ready" || !r.text.includes("from the browser's cache") || r.text.includes("downloaded")) throw new Error("reload: " + r.text);
   console.log("PASS reload: " + r.text);
   await tab.evaluate(async () => {
