@@ -97,3 +97,17 @@ func (c *Captioner) caption(px []float32, prompt string, times *blip2.StageTimes
 	}
 	return strings.TrimSpace(c.Tok.Decode(g.IDs[0], true)), nil
 }
+
+// AttentionMaps is where the Q-Former's queries look in preprocessed
+// pixels (3, size, size): one map per cross-attention layer.
+func (c *Captioner) AttentionMaps(px []float32) ([]blip2.AttentionMap, error) {
+	size := c.Model.Config.Vision.ImageSize
+	pixels := c.Backend.Upload(px, 1, 3, size, size)
+	defer c.Backend.Free(pixels)
+	vh, img := c.Model.Vision.Forward(c.Backend, pixels)
+	c.Backend.Free(vh...)
+	defer c.Backend.Free(img)
+	maps, hidden, err := c.Model.CrossAttentionMaps(c.Backend, img)
+	c.Backend.Free(hidden...)
+	return maps, err
+}

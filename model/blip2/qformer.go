@@ -97,6 +97,9 @@ type QFormerInput struct {
 	Image   nn.Tensor // (B, Nv, Dv) for cross-attention, or nil
 	Mode    nn.MaskMode
 	KeyMask nn.Tensor // additive (B, nq+T), or nil
+	// OnCross, if set, sees each cross-attention's input: the layer, its
+	// cross-attention, and the query rows (B, nq, h) it attends from.
+	OnCross func(layer int, ca *QFormerAttention, hq nn.Tensor)
 }
 
 // Forward returns the hidden states: the embedding LayerNorm output and
@@ -116,6 +119,9 @@ func (q *QFormer) Forward(b nn.Backend, in QFormerInput) []nn.Tensor {
 		if in.NQ > 0 {
 			hq := b.Rows(a, 0, in.NQ)
 			if l.CrossAttention != nil && in.Image != nil {
+				if in.OnCross != nil {
+					in.OnCross(i, l.CrossAttention, hq)
+				}
 				c := l.CrossAttention.Forward(b, hq, in.Image, nn.Attn{Heads: heads, Scale: scale})
 				b.Free(hq)
 				hq = c

@@ -20,6 +20,7 @@ import (
 	"blip2/model/app"
 	"blip2/model/cpu"
 	"blip2/model/gpu"
+	"blip2/model/image"
 	"blip2/model/nn"
 	"blip2/model/stream"
 	"blip2/model/tokenizer"
@@ -91,6 +92,11 @@ func caption(ui *ui, c *app.Captioner, data []byte, note string) {
 		return
 	}
 	ui.setCaption("done", text, note+t.String())
+	if px, err := image.Preprocess(data, c.Model.Config.Vision.ImageSize); err == nil {
+		if maps, err := c.AttentionMaps(px); err == nil {
+			ui.heat.show(maps)
+		}
+	}
 }
 
 // load opens the device, streams the model and its tokenizer, and returns

@@ -16,6 +16,7 @@ type ui struct {
 	searchStatus, results, searchNote       dom.Element
 	input, promptInput, searchInput         *dom.HTMLInputElement
 	preview                                 *dom.HTMLImageElement
+	heat                                    *heatmap
 }
 
 func newUI() *ui {
@@ -27,6 +28,7 @@ func newUI() *ui {
 		preview:      by("preview").(*dom.HTMLImageElement),
 		searchStatus: by("search-status"), results: by("search-results"), searchNote: by("search-note"),
 		searchInput: by("search-input").(*dom.HTMLInputElement),
+		heat:        newHeatmap(by),
 	}
 }
 

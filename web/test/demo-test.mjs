@@ -105,6 +105,7 @@ try {
     if (!ok) failed++;
     console.log(`${ok ? "PASS" : "FAIL"} ${path}: page "${got}", native "${caption}" (${((Date.now() - t) / 1000).toFixed(1)} s; ${timing})`);
   }
+  await heatmap(tab);
   await searches(tab);
   await tab.screenshot({ path: shot, fullPage: true });
   console.log("screenshot: " + shot);
@@ -122,6 +123,25 @@ if (perfFile) await writeFile(perfFile, JSON.stringify(perf, null, 1) + "\n");
 const verdict = failed === 0 && errors.length === 0 ? "pass" : "fail";
 console.log(`demo test: ${verdict}`);
 process.exit(verdict === "pass" ? 0 : 1);
+
+// heatmap: after a caption the cross-attention is drawn over the image,
+// averaged over queries and for one query of the layer picked.
+async function heatmap(tab) {
+  const canvas = tab.getByTestId("heatmap");
+  await tab.waitForFunction(() => document.querySelector('[data-testid="heatmap"]').dataset.state === "drawn", null, { timeout: 60000 });
+  const layers = await tab.getByTestId("heatmap-layer").evaluate((s) => s.options.length);
+  await tab.getByTestId("heatmap-layer").selectOption({ index: layers - 1 });
+  await tab.getByTestId("heatmap-query").selectOption({ index: 3 });
+  const { w, h, painted } = await canvas.evaluate((c) => {
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let painted = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) painted++;
+    return { w: c.width, h: c.height, painted };
+  });
+  const note = await tab.getByTestId("heatmap-note").textContent();
+  if (w < 2 || w !== h || painted === 0 || !note.includes("query 3")) throw new Error(`heatmap: ${w}×${h}, ${painted} cells painted: ${note}`);
+  console.log(`PASS heatmap: ${layers} layers, ${w}×${h} patches, ${painted} painted; ${note}`);
+}
 
 // searches indexes the gallery in the tab, refuses an empty query, cuts a
 // 2,000-character one, and finds for a gallery image's caption the image
