@@ -99,3 +99,54 @@ func (x *Index) SearchTimed(text string, k int, t *blip2.SearchTimes) (hits []Hi
 	}
 	return hits, cut, nil
 }
+
+// Snapshot is an index read back to the host: ids, the features
+// (N, Nv, Dv) and the ITC embeddings (N, Q, d), to keep between visits.
+type Snapshot struct {
+	IDs                      []string
+	Features, Embeds         []float32
+	FeatureShape, EmbedShape []int
+}
+
+// Snapshot reads the index back, keeping the images keep says yes to.
+func (x *Index) Snapshot(keep func(id string) bool) (*Snapshot, error) {
+	if len(x.ids) == 0 {
+		return nil, fmt.Errorf("the index holds no images")
+	}
+	f, err := x.Backend.Read(x.g.Features)
+	if err != nil {
+		return nil, err
+	}
+	e, err := x.Backend.Read(x.g.Embeds)
+	if err != nil {
+		return nil, err
+	}
+	s := &Snapshot{FeatureShape: append([]int(nil), x.g.Features.Shape()...), EmbedShape: append([]int(nil), x.g.Embeds.Shape()...)}
+	fr, er := len(f)/len(x.ids), len(e)/len(x.ids)
+	for i, id := range x.ids {
+		if keep(id) {
+			s.IDs = append(s.IDs, id)
+			s.Features = append(s.Features, f[i*fr:(i+1)*fr]...)
+			s.Embeds = append(s.Embeds, e[i*er:(i+1)*er]...)
+		}
+	}
+	s.FeatureShape[0], s.EmbedShape[0] = len(s.IDs), len(s.IDs)
+	return s, nil
+}
+
+// Restore replaces the index's content with a snapshot, after checking
+// that its shapes are this model's.
+func (x *Index) Restore(s *Snapshot) error {
+	c := x.Model.Config
+	n := len(s.IDs)
+	ok := n > 0 && len(s.FeatureShape) == 3 && len(s.EmbedShape) == 3 && s.FeatureShape[0] == n && s.EmbedShape[0] == n &&
+		s.FeatureShape[2] == c.Vision.HiddenSize && s.EmbedShape[1] == c.NumQueryTokens &&
+		len(s.Features) == n*s.FeatureShape[1]*s.FeatureShape[2] && len(s.Embeds) == n*s.EmbedShape[1]*s.EmbedShape[2]
+	if !ok {
+		return fmt.Errorf("a saved index of shapes %v and %v does not fit this model", s.FeatureShape, s.EmbedShape)
+	}
+	x.Free()
+	x.g = blip2.Gallery{Features: x.Backend.Upload(s.Features, s.FeatureShape...), Embeds: x.Backend.Upload(s.Embeds, s.EmbedShape...)}
+	x.ids = append([]string(nil), s.IDs...)
+	return nil
+}

@@ -79,3 +79,51 @@ func TestIndexSearch(t *testing.T) {
 		itc[h.ID[1]] = h.ITC
 	}
 }
+
+// TestIndexSnapshot: an index saved and restored (without the images
+// left out) ranks as the original does.
+func TestIndexSnapshot(t *testing.T) {
+	m, err := blip2.LoadDir(refSet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := weights.Open(filepath.Join(refSet, "inputs.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	px, _ := in.ReadF32("pixel_values")
+	info, _ := in.Info("pixel_values")
+	per := len(px) / info.Shape[0]
+	b := cpu.New()
+	tok := wordIDs{m.Config.QFormer.VocabSize}
+	x := &Index{Model: m, Backend: b, Tok: tok, Rerank: 2}
+	defer x.Free()
+	if err := x.Add([]string{"a", "picked-1", "b"}, [][]float32{px[:per], px[per : 2*per], px[per : 2*per]}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := x.Snapshot(func(id string) bool { return !strings.HasPrefix(id, "picked-") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := &Index{Model: m, Backend: b, Tok: tok, Rerank: 2}
+	defer y.Free()
+	if err := y.Restore(s); err != nil {
+		t.Fatal(err)
+	}
+	want, _, _ := x.Search("a red heart", 3)
+	got, _, _ := y.Search("a red heart", 3)
+	var wantKept []Hit
+	for _, h := range want {
+		if h.ID != "picked-1" {
+			wantKept = append(wantKept, h)
+		}
+	}
+	if len(got) != 2 || got[0].ID != wantKept[0].ID || got[0].ITC != wantKept[0].ITC || got[1].ID != wantKept[1].ID {
+		t.Errorf("restored: %+v, original without the picked image: %+v", got, wantKept)
+	}
+	s.EmbedShape[1]++
+	if err := y.Restore(s); err == nil {
+		t.Error("a snapshot of other shapes was restored")
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"syscall/js"
 
 	"blip2/model/app"
@@ -33,6 +34,7 @@ type search struct {
 	index *app.Index
 	srcOf map[string]string
 	added int
+	base  string // the model's folder, whose manifest keys the cached index
 }
 
 // newSearch builds the index's tokenizer (the Q-Former's vocab.txt beside
@@ -50,7 +52,7 @@ func newSearch(ui *ui, c *app.Captioner, base string) (*search, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &search{ui: ui, index: &app.Index{Model: c.Model, Backend: c.Backend, Tok: tok, Rerank: 16}, srcOf: map[string]string{}}, nil
+	return &search{ui: ui, index: &app.Index{Model: c.Model, Backend: c.Backend, Tok: tok, Rerank: 16}, srcOf: map[string]string{}, base: base}, nil
 }
 
 // galleryJobs lists the bundled gallery (as many as ?gallery=N asks, all
@@ -68,15 +70,34 @@ func (s *search) galleryJobs() ([]func(), error) {
 	if n, err := strconv.Atoi(pageQuery("gallery")); err == nil && n >= 0 && n < len(items) {
 		items = items[:n]
 	}
+	if len(items) == 0 {
+		s.ui.setSearch("ready", "The gallery is empty: pick images to add them.")
+		return nil, nil
+	}
+	manifest, err := jsutil.Fetch(s.base + "manifest.json")
+	if err != nil {
+		return nil, err
+	}
+	key := indexKey(manifest, raw, len(items))
+	for _, it := range items {
+		s.srcOf[it.ID] = galleryBase + it.File
+	}
+	if snap := loadIndex(key); snap != nil && s.index.Restore(snap) == nil {
+		s.ui.setSearch("ready", fmt.Sprintf("%d images indexed (from the browser's cache): type a text and press Enter.", s.index.Len()))
+		return nil, nil
+	}
 	var jobs []func()
 	for start := 0; start < len(items); start += 16 {
 		batch := items[start:min(start+16, len(items))]
 		total := len(items)
 		jobs = append(jobs, func() { s.indexGallery(batch, total) })
 	}
-	if len(jobs) == 0 {
-		s.ui.setSearch("ready", "The gallery is empty: pick images to add them.")
-	}
+	// Then keep the gallery's part of the index for the next visit.
+	jobs = append(jobs, func() {
+		if snap, err := s.index.Snapshot(func(id string) bool { return !strings.HasPrefix(id, "picked-") }); err == nil {
+			saveIndex(key, snap)
+		}
+	})
 	return jobs, nil
 }
 

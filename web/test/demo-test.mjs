@@ -242,6 +242,11 @@ async function modelLoads(tab) {
   perf.warmReadyS = (Date.now() - t1) / 1000;
   if (r.state !== "ready" || !r.text.includes("from the browser's cache") || r.text.includes("downloaded")) throw new Error("reload: " + r.text);
   console.log("PASS reload: " + r.text);
+  await tab.waitForFunction(() => ["ready", "error"].includes(document.querySelector('[data-testid="search-status"]').dataset.state),
+    null, { timeout: timeoutS * 1000 });
+  const indexed = await tab.getByTestId("search-status").textContent();
+  if (!indexed.includes("from the browser's cache")) throw new Error("reload: the gallery was indexed again: " + indexed);
+  console.log("PASS reload: " + indexed);
   await tab.evaluate(async () => {
     const c = await caches.open("blip2-model-shards");
     for (const k of await c.keys()) await c.put(k, new Response("poisoned"));

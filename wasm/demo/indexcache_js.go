@@ -1,0 +1,116 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"syscall/js"
+
+	"blip2/model/app"
+	"blip2/wasm/jsutil"
+)
+
+// The gallery's index is kept in the Cache API between visits, keyed by
+// the model's manifest and the gallery's list, so a reload does not encode
+// the gallery again. An entry is a JSON header line (ids, shapes, the
+// sha256 of the data) and the float32 data; one that fails its check is
+// evicted and the gallery encoded anew.
+const indexCache = "blip2-search-index"
+
+type indexHeader struct {
+	IDs                      []string
+	FeatureShape, EmbedShape []int
+	SHA256                   string
+}
+
+// indexKey names the cached index of a model (its manifest's bytes) and a
+// gallery (gallery.json's bytes, and how many of its images).
+func indexKey(manifest, gallery []byte, n int) string {
+	h := sha256.New()
+	h.Write(manifest)
+	h.Write(gallery)
+	fmt.Fprint(h, n)
+	return galleryBase + "index-cache/" + hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+func floatsLE(xs []float32) []byte {
+	b := make([]byte, 4*len(xs))
+	for i, x := range xs {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
+	}
+	return b
+}
+
+// saveIndex stores a snapshot under key (a full quota only costs the next
+// visit an encoding).
+func saveIndex(key string, s *app.Snapshot) {
+	data := append(floatsLE(s.Features), floatsLE(s.Embeds)...)
+	sum := sha256.Sum256(data)
+	head, _ := json.Marshal(indexHeader{IDs: s.IDs, FeatureShape: s.FeatureShape, EmbedShape: s.EmbedShape, SHA256: hex.EncodeToString(sum[:])})
+	blob := append(append(head, '\n'), data...)
+	caches := js.Global().Get("caches")
+	if !caches.Truthy() {
+		return
+	}
+	c, err := jsutil.Await(caches.Call("open", indexCache))
+	if err != nil {
+		return
+	}
+	arr := js.Global().Get("Uint8Array").New(len(blob))
+	js.CopyBytesToJS(arr, blob)
+	jsutil.Await(c.Call("put", key, js.Global().Get("Response").New(arr)))
+}
+
+// loadIndex returns the snapshot under key, or nil (none, or one that
+// fails its check, which is then evicted).
+func loadIndex(key string) *app.Snapshot {
+	caches := js.Global().Get("caches")
+	if !caches.Truthy() {
+		return nil
+	}
+	c, err := jsutil.Await(caches.Call("open", indexCache))
+	if err != nil {
+		return nil
+	}
+	resp, err := jsutil.Await(c.Call("match", key))
+	if err != nil || !resp.Truthy() {
+		return nil
+	}
+	blob, err := jsutil.BlobBytes(resp)
+	if err == nil {
+		if s := parseIndex(blob); s != nil {
+			return s
+		}
+	}
+	jsutil.Await(c.Call("delete", key))
+	return nil
+}
+
+func parseIndex(blob []byte) *app.Snapshot {
+	head, data, ok := bytes.Cut(blob, []byte{'\n'})
+	var h indexHeader
+	if !ok || json.Unmarshal(head, &h) != nil || len(data)%4 != 0 {
+		return nil
+	}
+	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != h.SHA256 {
+		return nil
+	}
+	xs := make([]float32, len(data)/4)
+	for i := range xs {
+		xs[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
+	}
+	nf := 1
+	for _, d := range h.FeatureShape {
+		nf *= d
+	}
+	if nf > len(xs) || nf < 0 {
+		return nil
+	}
+	return &app.Snapshot{IDs: h.IDs, Features: xs[:nf], Embeds: xs[nf:], FeatureShape: h.FeatureShape, EmbedShape: h.EmbedShape}
+}
