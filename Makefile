@@ -35,8 +35,9 @@ build-wasm:
 	GOOS=js GOARCH=wasm $(GO) build -o web/kerneltest.wasm ./wasm/kerneltest
 	GOOS=js GOARCH=wasm $(GO) build -o web/modeltest.wasm ./wasm/modeltest
 	GOOS=js GOARCH=wasm $(GO) build -o web/demo.wasm ./wasm/demo
+	GOOS=js GOARCH=wasm $(GO) build -o web/worker.wasm ./wasm/worker
 	cp "$(WASMEXEC)" web/wasm_exec.js
-	$(GO) run ./server precompress web/demo.wasm web/wasm_exec.js
+	$(GO) run ./server precompress web/demo.wasm web/worker.wasm web/wasm_exec.js
 
 test-native:                            ## pure-Go twins, and every kernel on the native adapter
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /kerneltest$$)
@@ -56,7 +57,8 @@ test-demo:                              ## the demo page in headless Chromium, s
 	$(GO) run ./server caption -times $(DEMO_IMAGES) > build/demo-captions.tsv 2> build/demo-native-times.txt
 	$(GO) build -o build/server ./server
 	build/server serve -addr 127.0.0.1:$(DEMO_PORT) & pid=$$!; trap 'kill $$pid' EXIT; \
-	DEMO_BASE=http://127.0.0.1:$(DEMO_PORT)/ PERF=build/demo-perf.json node web/test/demo-test.mjs build/demo-captions.tsv build/demo.png 900
+	export DEMO_BASE=http://127.0.0.1:$(DEMO_PORT)/; PERF=build/demo-perf.json node web/test/demo-test.mjs build/demo-captions.tsv build/demo.png 900 && \
+	PERF=build/worker-perf.json node web/test/worker-test.mjs build/demo-captions.tsv 600
 
 # The weight server under load, on a child server it starts on a free
 # loopback port: random byte ranges, every byte checked against the

@@ -8,8 +8,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"net/url"
 	"strings"
@@ -18,13 +16,8 @@ import (
 	"time"
 
 	"blip2/model/app"
-	"blip2/model/cpu"
-	"blip2/model/gpu"
 	"blip2/model/image"
-	"blip2/model/nn"
-	"blip2/model/stream"
-	"blip2/model/tokenizer"
-	"blip2/wasm/jsutil"
+	"blip2/wasm/modelload"
 )
 
 const defaultModel = "web/models/default/"
@@ -103,61 +96,14 @@ func caption(ui *ui, c *app.Captioner, data []byte, note string) {
 // the captioner.
 func load(ui *ui) (*app.Captioner, error) {
 	ui.setStatus("loading", "Opening WebGPU…")
-	backend, err := openBackend(ui)
+	backend, desc := modelload.OpenBackend(pageQuery("cpu") == "1")
+	ui.adapter.SetTextContent(desc)
+	c, line, err := modelload.Captioner(modelURL(), backend, func(s string) { ui.setStatus("loading", s) })
 	if err != nil {
 		return nil, err
 	}
-	base := modelURL()
-	mjs, err := jsutil.Fetch(base + "manifest.json")
-	if err != nil {
-		return nil, fmt.Errorf("the model's manifest: %w", err)
-	}
-	m, err := stream.ParseManifest(bytes.NewReader(mjs))
-	if err != nil {
-		return nil, err
-	}
-	start := time.Now()
-	s, fetched := streamShards(ui, base, m)
-	model, err := stream.LoadModel(s)
-	s.Release()
-	if err != nil {
-		return nil, err
-	}
-	tj, err := jsutil.Fetch(base + "tokenizer.json")
-	if err != nil {
-		return nil, fmt.Errorf("the language model's tokenizer: %w", err)
-	}
-	tok, err := tokenizer.ParseBPE(tj, tokenizer.OPTOptions())
-	if err != nil {
-		return nil, err
-	}
-	ui.model.SetTextContent(fmt.Sprintf("%s: %s in %d shards, loaded in %s (%s)", strings.TrimSuffix(base, "/"), mb(fetched.total), len(m.Shards), ms(time.Since(start)), fetched))
-	return &app.Captioner{Model: model, Backend: backend, Tok: tok, Options: app.CaptionOptions()}, nil
-}
-
-// openBackend is WebGPU, or, where the browser has none (or ?cpu=1 asks),
-// the pure-Go reference kernels compiled into this wasm: slower, the same
-// model code and the same results.
-func openBackend(ui *ui) (nn.Backend, error) {
-	reason := ""
-	switch {
-	case pageQuery("cpu") == "1":
-		reason = "?cpu=1 asked for the CPU"
-	case !js.Global().Get("navigator").Get("gpu").Truthy():
-		reason = "this browser does not expose WebGPU"
-	}
-	if reason == "" {
-		name, isCPU := jsutil.AdapterInfo()
-		d, err := gpu.Open(context.Background())
-		if err == nil {
-			d.Describe(name, isCPU)
-			ui.adapter.SetTextContent(fmt.Sprintf("%s (%s)", d.Info, d.Info.Class))
-			return gpu.NewBackend(d), nil
-		}
-		reason = fmt.Sprintf("WebGPU gave no device (%v)", err)
-	}
-	ui.adapter.SetTextContent("No WebGPU: " + reason + ". Running the pure-Go reference kernels in WebAssembly on the CPU instead: slower, the same results.")
-	return cpu.New(), nil
+	ui.model.SetTextContent(line)
+	return c, nil
 }
 
 // modelURL is ?model=URL (a folder with manifest.json) or the default.
@@ -174,10 +120,3 @@ func modelURL() string {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }
-func mb(n int64) string         { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
-func pct(a, b int64) int64 {
-	if b == 0 {
-		return 100
-	}
-	return 100 * a / b
-}

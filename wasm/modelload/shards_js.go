@@ -1,6 +1,8 @@
 //go:build js && wasm
 
-package main
+// Package modelload is what the wasm programs (the page, the worker) share
+// to open a backend and stream a model into a captioner.
+package modelload
 
 import (
 	"fmt"
@@ -39,7 +41,7 @@ func (r *fetchReport) String() string {
 // streamShards is the store of the model at base: each shard fetched when
 // the loader first needs it, from the cache or the network, checked, with
 // progress (this shard, the whole model, an ETA) in the status line.
-func streamShards(ui *ui, base string, m *stream.Manifest) (*stream.Store, *fetchReport) {
+func streamShards(status func(string), base string, m *stream.Manifest) (*stream.Store, *fetchReport) {
 	rep := &fetchReport{}
 	byFile := map[string]stream.Shard{}
 	for _, sh := range m.Shards {
@@ -56,7 +58,7 @@ func streamShards(ui *ui, base string, m *stream.Manifest) (*stream.Store, *fetc
 		}
 		index++
 		dl := &jsutil.Download{Cache: modelCache, Retries: 3, Progress: func(got int64) {
-			ui.setStatus("loading", progressLine(index, len(m.Shards), got, sh.Bytes, done+got, rep.total, time.Since(start)))
+			status(progressLine(index, len(m.Shards), got, sh.Bytes, done+got, rep.total, time.Since(start)))
 		}}
 		b, src, err := dl.Fetch(base+file, sh.Bytes, sh.SHA256)
 		switch src {
@@ -83,4 +85,13 @@ func progressLine(i, n int, got, size, all, total int64, elapsed time.Duration) 
 	}
 	return fmt.Sprintf("Downloading the model: shard %d of %d, %s of %s (%d%%); in all %s of %s (%d%%)%s",
 		i, n, mb(got), mb(size), pct(got, size), mb(all), mb(total), pct(all, total), eta)
+}
+
+func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+
+func pct(a, b int64) int64 {
+	if b == 0 {
+		return 100
+	}
+	return 100 * a / b
 }
