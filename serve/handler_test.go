@@ -39,6 +39,11 @@ func testTree(t *testing.T) (*Handler, string) {
 			t.Fatal(err)
 		}
 	}
+	// Variants are written after their original, as precompress does.
+	later := time.Now().Add(time.Second)
+	for _, v := range []string{"web/demo.wasm.br", "web/demo.wasm.gz"} {
+		os.Chtimes(filepath.Join(root, v), later, later)
+	}
 	if err := os.Symlink(filepath.Join(dir, "secret.txt"), filepath.Join(root, "web", "out.txt")); err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +211,7 @@ func TestPrecompressed(t *testing.T) {
 func TestStaleVariantIgnored(t *testing.T) {
 	h, root := testTree(t)
 	later := time.Now().Add(time.Hour)
-	os.Chtimes(filepath.Join(root, "web/demo.wasm"), later, later)
+	os.Chtimes(filepath.Join(root, "web/demo.wasm"), later, later) // rebuilt after its .br
 	w := do(h, "GET", "/web/demo.wasm", "Accept-Encoding", "br, gzip")
 	if w.Body.String() != "wasm-identity" || w.Header().Get("Content-Encoding") != "" {
 		t.Errorf("a stale variant was sent: %q, Content-Encoding %q", w.Body.String(), w.Header().Get("Content-Encoding"))
