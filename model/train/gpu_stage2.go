@@ -218,6 +218,9 @@ func (s *GPUStepper) visualPrompt(b *Batch) (*gpu.Tensor, *gpuPrompt) {
 func (s *GPUStepper) visualPromptBack(dprompt *gpu.Tensor, p *gpuPrompt) {
 	dz := s.linearBack(s.m.LangProj, dprompt, p.z)
 	release(dprompt)
+	if s.m.FreezeQFormer {
+		return // nothing below the projection trains
+	}
 	s.visionBackward(s.imagePassBackward(dz, p.zs), p.vln)
 }
 

@@ -31,6 +31,10 @@ type Model struct {
 	Temp weights.Param
 	// Dual is stage 0's visual projection (nil outside stage 0).
 	Dual *DualHead
+	// FreezeQFormer keeps stage 2 off the Q-Former: it trains the language
+	// projection only, so the query outputs, and with them ITC and ITM,
+	// stay stage 1's exactly.
+	FreezeQFormer bool
 
 	actOp int
 	// detached, when set, holds ITC's (image, text) features frozen at a

@@ -24,8 +24,12 @@ func (m *Model) Stage1Params() []*weights.Param {
 
 // Stage2Params are the parameters stage 2 trains: query tokens, ln_vision,
 // the Q-Former's query path (no text feed-forward) and the language
-// projection. Sorted by name.
+// projection; with FreezeQFormer, the language projection alone. Sorted
+// by name.
 func (m *Model) Stage2Params() []*weights.Param {
+	if m.FreezeQFormer {
+		return sortParams(collectParams(m.LangProj))
+	}
 	ps := []*weights.Param{&m.QueryTokens, &m.Vision.Post.Weight, &m.Vision.Post.Bias}
 	ps = append(ps, collectParams(&m.QFormer.Norm)...)
 	for i := range m.QFormer.Layers {

@@ -39,6 +39,10 @@ type Options struct {
 	// CrossInit, if positive, is the std stage 1 draws the Q-Former's
 	// cross-attention with before its first step (train.ReinitCrossAttention).
 	CrossInit float64 `json:"cross_init,omitempty"`
+	// FreezeQFormer makes stage 2 train language_projection alone
+	// (train.Model.FreezeQFormer): one model then serves retrieval with
+	// stage 1's query path and captioning through the projection.
+	FreezeQFormer bool `json:"freeze_qformer,omitempty"`
 }
 
 // featurePath is where the run's frozen features are cached.
@@ -76,6 +80,9 @@ func (o *Options) check() error {
 	}
 	if o.SaveEvery < 1 {
 		bad = append(bad, fmt.Sprintf("-save-every %d", o.SaveEvery))
+	}
+	if o.FreezeQFormer && o.Stage != "stage2" {
+		bad = append(bad, "-freeze-qformer is for stage2 only")
 	}
 	if o.CrossInit < 0 || (o.CrossInit > 0 && o.Stage != "stage1") {
 		bad = append(bad, fmt.Sprintf("-cross-init %g (a std, for stage1 only)", o.CrossInit))

@@ -33,6 +33,7 @@ func RunStage2(ctx context.Context, d *gpu.Device, out string, o Options, resume
 		return nil, err
 	}
 	m := r.m
+	m.FreezeQFormer = r.o.FreezeQFormer
 	if m.LangProj == nil {
 		return nil, fmt.Errorf("trainer: %s has no language_projection", r.from)
 	}

@@ -5,6 +5,7 @@ package trainer
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"blip2/model/tokenizer"
@@ -71,5 +72,48 @@ func TestCaptionTarget(t *testing.T) {
 	}
 	if got := tok.Decode(ids[n:end-1], true); got != " red heart" {
 		t.Errorf("caption tokens decode to %q", got)
+	}
+}
+
+// TestStage2FreezeQFormer: with -freeze-qformer stage 2 trains the
+// language projection alone; the published model's Q-Former and query
+// tokens are the init's, bit for bit.
+func TestStage2FreezeQFormer(t *testing.T) {
+	tmp := t.TempDir()
+	init := tinyInit(t, filepath.Join(tmp, "init"))
+	lmData(t, tmp)
+	d := testDevice(t)
+	lo := tinyLMOptions(init)
+	lo.Steps = 2
+	lmOut := filepath.Join(tmp, "lm")
+	if _, err := RunStage0LM(context.Background(), d, lmOut, lo, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	o := tinyStage2Options(FinalModel(lmOut))
+	o.Steps, o.FreezeQFormer = 4, true
+	out := filepath.Join(tmp, "run")
+	if _, err := RunStage2(context.Background(), d, out, o, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	before, _, err := LoadModel(FinalModel(lmOut), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _, err := LoadModel(FinalModel(out), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(before.QueryTokens.Data, after.QueryTokens.Data) ||
+		!slices.Equal(before.QFormer.Layers[0].CrossAttention.Query.Weight.Data, after.QFormer.Layers[0].CrossAttention.Query.Weight.Data) {
+		t.Error("stage 2 with -freeze-qformer moved the Q-Former")
+	}
+	if slices.Equal(before.LangProj.Weight.Data, after.LangProj.Weight.Data) {
+		t.Error("stage 2 with -freeze-qformer did not train the language projection")
+	}
+	bad := tinyStage2Options(FinalModel(lmOut))
+	bad.Stage = "stage1"
+	bad.FreezeQFormer = true
+	if err := bad.check(); err == nil {
+		t.Error("-freeze-qformer was accepted for stage 1")
 	}
 }
