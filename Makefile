@@ -119,7 +119,7 @@ MODEL_SIZES  ?= -vision-width 128 -vision-layers 6 -image-size 32 -patch 8 -qfor
 STAGE0V_ARGS ?= -steps 2200 -batch 64 -text-len 24
 STAGE0L_ARGS ?= -steps 450 -batch 64 -text-len 32 -warmup 30
 STAGE1_ARGS  ?= -steps 1300 -batch 32 -text-len 24 -lr 3e-4 -warmup 30 -cross-init 0.09 -features $(RUNS)/features.f32
-STAGE2_ARGS  ?= -steps 400 -batch 32 -text-len 24 -lr 3e-4 -warmup 30 -features $(RUNS)/features.f32
+STAGE2_ARGS  ?= -steps 400 -batch 32 -text-len 24 -lr 3e-4 -warmup 30 -freeze-qformer -features $(RUNS)/features.f32
 TRAIN        ?= $(GO) run ./server train
 
 # stage NAME, FROM, RUN, ARGS: new, resumed or done; a finished stage's
@@ -143,13 +143,13 @@ model-stage0-vision: model-init         ## stage 0: the image encoder (about 40 
 model-stage0-lm: model-stage0-vision    ## stage 0: the language model (about 24 min)
 	$(call stage,stage0-lm,$(RUNS)/stage0-vision/model,$(RUNS)/stage0-lm,$(STAGE0L_ARGS))
 
-model-stage1: model-stage0-lm           ## stage 1: the Q-Former (frozen features, 2 min, then about 23 min)
+model-stage1: model-stage0-lm           ## stage 1: the Q-Former (frozen features, 2 min, then about 63 min)
 	$(call stage,stage1,$(RUNS)/stage0-lm/model,$(RUNS)/stage1,$(STAGE1_ARGS))
 
 model-stage2: model-stage1              ## stage 2: the Q-Former to the language model (about 10 min)
 	$(call stage,stage2,$(RUNS)/stage1/model,$(RUNS)/stage2,$(STAGE2_ARGS))
 
-model: model-stage2                     ## the default model in web/models/default, from a built dataset (about 1 h 40 min; resumable)
+model: model-stage2                     ## the default model in web/models/default, from a built dataset (about 2 h 20 min; resumable)
 	$(GO) run ./server convert -from $(RUNS)/stage2/model -to web/models/default -quant int8
 	# convert keeps the replaced version for clients mid-download; the repository keeps one.
 	cd web/models && for v in default.v*; do [ "$$v" = "$$(readlink default)" ] || rm -rf "$$v"; done

@@ -36,17 +36,24 @@ func main() {
 		// time and outside every JS callback (GPU readbacks block): the
 		// gallery's indexing in batches, captions, searches.
 		work := make(chan func(), 64)
-		var busy atomic.Bool
-		ui.onImage(func(data []byte, note, src string) {
-			if !busy.CompareAndSwap(false, true) {
-				ui.setStatus("ready", "Still captioning the last image; pick again when it is done.")
-				return
+		// The newest picked image waits here; one queued job takes it, so a
+		// pick made while the device is busy replaces an older waiting one
+		// instead of being dropped.
+		type pick struct {
+			data []byte
+			note string
+		}
+		var latest atomic.Pointer[pick]
+		ui.onImage(func(data []byte, note string) {
+			ui.setCaption("pending", "Waiting for the GPU…", "")
+			if latest.Swap(&pick{data, note}) != nil {
+				return // the job already queued will take this one
 			}
 			work <- func() {
-				defer busy.Store(false)
-				caption(ui, c, data, note)
+				p := latest.Swap(nil)
+				caption(ui, c, p.data, p.note)
 				if srch != nil {
-					srch.addPicked(data, src)
+					srch.addPicked(p.data)
 				}
 			}
 		})

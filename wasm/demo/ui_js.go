@@ -49,7 +49,7 @@ func (u *ui) prompt() string { return u.promptInput.Value() }
 // to decode redrawn smaller by the browser first) and a note on what was
 // done to it. The callback only starts a goroutine: reading the file
 // awaits a Promise, which must never happen inside a JS callback.
-func (u *ui) onImage(f func(data []byte, note, src string)) {
+func (u *ui) onImage(f func(data []byte, note string)) {
 	u.input.AddEventListener("change", false, func(dom.Event) {
 		files := u.input.Files()
 		if len(files) == 0 {
@@ -63,7 +63,7 @@ func (u *ui) onImage(f func(data []byte, note, src string)) {
 			if err == nil {
 				var note string
 				if data, note, err = fitForDecode(file, data); err == nil {
-					f(data, note, src)
+					f(data, note)
 					return
 				}
 			}
