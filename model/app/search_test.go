@@ -29,7 +29,9 @@ func (wordIDs) Decode([]int, bool) string { return "" }
 // is refused; a query past the Q-Former's positions is cut and still
 // searched; k bounds the results; ITC scores agree with the model's own
 // search over the same pixels.
-func TestIndexSearch(t *testing.T) {
+// refImages is set a's model and its images, each 3·S·S pixels.
+func refImages(t *testing.T) (*blip2.Model, [][]float32) {
+	t.Helper()
 	m, err := blip2.LoadDir(refSet)
 	if err != nil {
 		t.Fatal(err)
@@ -39,15 +41,27 @@ func TestIndexSearch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer in.Close()
-	px, _ := in.ReadF32("pixel_values")
+	px, err := in.ReadF32("pixel_values")
+	if err != nil {
+		t.Fatal(err)
+	}
 	info, _ := in.Info("pixel_values")
-	n, per := info.Shape[0], len(px)/info.Shape[0]
+	var imgs [][]float32
+	for i, per := 0, len(px)/info.Shape[0]; i < info.Shape[0]; i++ {
+		imgs = append(imgs, px[i*per:(i+1)*per])
+	}
+	return m, imgs
+}
+
+func TestIndexSearch(t *testing.T) {
+	m, imgs := refImages(t)
+	n := len(imgs)
 	var ids []string
 	var pixels [][]float32
 	for rep := 0; rep < 9; rep++ { // 18 images: two batches of 16 and 2
 		for i := 0; i < n; i++ {
 			ids = append(ids, string(rune('a'+rep))+string(rune('0'+i)))
-			pixels = append(pixels, px[i*per:(i+1)*per])
+			pixels = append(pixels, imgs[i])
 		}
 	}
 	b := cpu.New()
@@ -83,23 +97,12 @@ func TestIndexSearch(t *testing.T) {
 // TestIndexSnapshot: an index saved and restored (without the images
 // left out) ranks as the original does.
 func TestIndexSnapshot(t *testing.T) {
-	m, err := blip2.LoadDir(refSet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := weights.Open(filepath.Join(refSet, "inputs.safetensors"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	px, _ := in.ReadF32("pixel_values")
-	info, _ := in.Info("pixel_values")
-	per := len(px) / info.Shape[0]
+	m, imgs := refImages(t)
 	b := cpu.New()
 	tok := wordIDs{m.Config.QFormer.VocabSize}
 	x := &Index{Model: m, Backend: b, Tok: tok, Rerank: 2}
 	defer x.Free()
-	if err := x.Add([]string{"a", "picked-1", "b"}, [][]float32{px[:per], px[per : 2*per], px[per : 2*per]}); err != nil {
+	if err := x.Add([]string{"a", "picked-1", "b"}, [][]float32{imgs[0], imgs[1], imgs[1]}); err != nil {
 		t.Fatal(err)
 	}
 	s, err := x.Snapshot(func(id string) bool { return !strings.HasPrefix(id, "picked-") })

@@ -61,12 +61,9 @@ func (m *Model) Generate(b nn.Backend, pixels nn.Tensor, prompt, mask [][]int, o
 		return nil, fmt.Errorf("blip2: MaxNewTokens must be positive")
 	}
 	batch := pixels.Shape()[0]
-	var proj nn.Tensor
+	proj := m.timedVisualPrompt(b, pixels, o.Times)
 	if o.Times != nil {
-		proj = m.timedVisualPrompt(b, pixels, o.Times)
 		defer func(start time.Time) { o.Times.LanguageModel = time.Since(start) }(time.Now())
-	} else {
-		proj = m.VisualPrompt(b, pixels)
 	}
 	defer func() { b.Free(proj) }()
 	if o.NumBeams > 1 { // beam j of image i is row i·k+j from here on
@@ -108,36 +105,34 @@ func (m *Model) Generate(b nn.Backend, pixels nn.Tensor, prompt, mask [][]int, o
 	return sampleOrGreedy(st, batch, start, eos, pad, o)
 }
 
-// timedVisualPrompt is VisualPrompt, reading a result back after the image
-// encoder and after the Q-Former so that each stage's time is its own.
+// VisualPrompt is language_projection(Q-Former(ViT(pixels))): (B, Q, d_lm).
+func (m *Model) VisualPrompt(b nn.Backend, pixels nn.Tensor) nn.Tensor {
+	return m.timedVisualPrompt(b, pixels, nil)
+}
+
+// timedVisualPrompt is VisualPrompt; with t it reads a result back after
+// the image encoder and after the Q-Former, so that each stage's time is
+// its own (the reads wait for the device; an error surfaces at the
+// caller's next read).
 func (m *Model) timedVisualPrompt(b nn.Backend, pixels nn.Tensor, t *StageTimes) nn.Tensor {
 	start := time.Now()
 	vh, img := m.Vision.Forward(b, pixels)
 	b.Free(vh...)
-	b.Read(img) // waits for the device; errors surface at the caller's next read
-	t.ImageEncoder = time.Since(start)
-	start = time.Now()
+	if t != nil {
+		b.Read(img)
+		t.ImageEncoder = time.Since(start)
+		start = time.Now()
+	}
 	qh := m.QueryOutput(b, img)
 	b.Free(img)
 	z := qh[len(qh)-1]
 	b.Free(qh[:len(qh)-1]...)
 	p := m.LangProj.Forward(b, z)
 	b.Free(z)
-	b.Read(p)
-	t.QFormer = time.Since(start)
-	return p
-}
-
-// VisualPrompt is language_projection(Q-Former(ViT(pixels))): (B, Q, d_lm).
-func (m *Model) VisualPrompt(b nn.Backend, pixels nn.Tensor) nn.Tensor {
-	vh, img := m.Vision.Forward(b, pixels)
-	b.Free(vh...)
-	qh := m.QueryOutput(b, img)
-	b.Free(img)
-	z := qh[len(qh)-1]
-	b.Free(qh[:len(qh)-1]...)
-	p := m.LangProj.Forward(b, z)
-	b.Free(z)
+	if t != nil {
+		b.Read(p)
+		t.QFormer = time.Since(start)
+	}
 	return p
 }
 
