@@ -9,9 +9,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/andybalholm/brotli"
+
+	"blip2/model/atomicfile"
 )
 
 func init() {
@@ -46,34 +47,13 @@ func runPrecompress(args []string) error {
 			if err := z.Close(); err != nil {
 				return err
 			}
-			if err := writeBeside(path+v.suffix, buf.Bytes()); err != nil {
+			// Written whole and renamed in, the variant is also newer than its
+			// original, which is how serve knows it is current.
+			if err := atomicfile.WriteFile(path+v.suffix, buf.Bytes()); err != nil {
 				return err
 			}
 			fmt.Printf("%s%s: %d → %d bytes (%.0f%%)\n", path, v.suffix, len(raw), buf.Len(), 100*float64(buf.Len())/float64(len(raw)))
 		}
 	}
 	return nil
-}
-
-// writeBeside writes path through a temporary file and a rename, so the
-// server never sends a half-written variant; the rename also makes it
-// newer than its original, which is how serve knows it is current.
-func writeBeside(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

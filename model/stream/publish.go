@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"blip2/model/atomicfile"
 )
 
 // Publishing a model to a folder that a server is reading from. dst is a
@@ -69,7 +71,7 @@ func Publish(dst string, fill func(dir string) error) error {
 		os.Remove(link)
 		return err
 	}
-	if err := syncDir(parent); err != nil {
+	if err := atomicfile.SyncDir(parent); err != nil {
 		return err
 	}
 	return removeOldVersions(parent, base, version)
@@ -128,7 +130,7 @@ func syncTree(dir string) error {
 			return err
 		}
 		if d.IsDir() {
-			return syncDir(path)
+			return atomicfile.SyncDir(path)
 		}
 		f, err := os.Open(path)
 		if err != nil {
@@ -137,13 +139,4 @@ func syncTree(dir string) error {
 		defer f.Close()
 		return f.Sync()
 	})
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

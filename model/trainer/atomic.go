@@ -1,57 +1,13 @@
 package trainer
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
+
+	"blip2/model/atomicfile"
 )
-
-// writeFileAtomic writes data beside path, syncs it, renames it into place
-// and syncs the folder: a reader sees the old file or the new one, never a
-// part, even after a crash.
-func writeFileAtomic(path string, data []byte) error {
-	return writeAtomic(path, func(w io.Writer) error { _, err := w.Write(data); return err })
-}
-
-// writeAtomic is writeFileAtomic with the contents streamed by write.
-func writeAtomic(path string, write func(io.Writer) error) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	if err := write(bw); err != nil {
-		tmp.Close()
-		return fmt.Errorf("trainer: writing %s: %w", path, err)
-	}
-	if err := bw.Flush(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("trainer: writing %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil { // CreateTemp makes it 0600
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
 
 // publishDir fills a fresh temporary folder beside dst with fill, syncs
 // every file in it, and renames it to dst (an existing dst is moved aside
@@ -87,7 +43,7 @@ func publishDir(dst string, fill func(tmp string) error) error {
 			return err
 		}
 	}
-	if err := syncDir(tmp); err != nil {
+	if err := atomicfile.SyncDir(tmp); err != nil {
 		return err
 	}
 	old := ""
@@ -106,16 +62,7 @@ func publishDir(dst string, fill func(tmp string) error) error {
 	if old != "" {
 		os.RemoveAll(old)
 	}
-	return syncDir(parent)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return atomicfile.SyncDir(parent)
 }
 
 // eta formats seconds as h:mm:ss.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"blip2/model/atomicfile"
 	"blip2/model/blip2"
 	"blip2/model/gpu"
 	"blip2/model/image"
@@ -182,7 +183,7 @@ func readFeatures(path string, want featureHeader) (*Features, error) {
 
 func writeFeatures(path string, h featureHeader, f *Features) error {
 	js, _ := json.Marshal(h)
-	return writeAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		if _, err := w.Write(append(js, '\n')); err != nil {
 			return err
 		}

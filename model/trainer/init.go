@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 
+	"blip2/model/atomicfile"
 	"blip2/model/blip2"
 	"blip2/model/blip2/synthetic"
 	"blip2/model/config"
@@ -102,10 +103,10 @@ func InitModel(out, dataDir string, z Sizes, seed uint64) error {
 		if err := writeParams(filepath.Join(tmp, "model.safetensors"), dedupe(weights.Params(m))); err != nil {
 			return err
 		}
-		if err := writeFileAtomic(filepath.Join(tmp, "config.json"), append(raw, '\n')); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(tmp, "config.json"), append(raw, '\n')); err != nil {
 			return err
 		}
-		return writeFileAtomic(filepath.Join(tmp, "vocab.txt"), []byte(tokenizer.VocabTxt(vocab)))
+		return atomicfile.WriteFile(filepath.Join(tmp, "vocab.txt"), []byte(tokenizer.VocabTxt(vocab)))
 	})
 }
 

@@ -8,6 +8,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"blip2/model/atomicfile"
 )
 
 // Record is one line of a run's log.jsonl: the step (1-based), every loss
@@ -66,7 +68,7 @@ func openLog(path string, step int) (*os.File, []Record, error) {
 			buf.Write(append(js, '\n'))
 		}
 	}
-	if err := writeFileAtomic(path, buf.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(path, buf.Bytes()); err != nil {
 		return nil, nil, err
 	}
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o644)

@@ -1,7 +1,6 @@
 package trainer
 
 import (
-	"blip2/model/config"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +8,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"blip2/model/atomicfile"
+	"blip2/model/config"
 )
 
 // Options of a run. They are saved as run.json in the run folder, and
@@ -156,7 +158,7 @@ func refuseRun(out string) error {
 // new).
 func startRun(out string, o Options) error {
 	js, _ := json.MarshalIndent(o, "", "  ")
-	return writeFileAtomic(runFile(out), append(js, '\n'))
+	return atomicfile.WriteFile(runFile(out), append(js, '\n'))
 }
 
 // resumeRun reads a run folder's options and its latest checkpoint.
@@ -186,7 +188,7 @@ func resumeRun(out string) (Options, string, error) {
 // markLatest points latest at a checkpoint and removes all but the newest
 // keep checkpoints.
 func markLatest(out, name string, keep int) error {
-	if err := writeFileAtomic(latestFile(out), []byte(name+"\n")); err != nil {
+	if err := atomicfile.WriteFile(latestFile(out), []byte(name+"\n")); err != nil {
 		return err
 	}
 	entries, err := os.ReadDir(ckptRoot(out))

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"blip2/model/atomicfile"
 	"blip2/model/gpu"
 	"blip2/model/tokenizer"
 	"blip2/model/train"
@@ -129,7 +130,7 @@ func RunStage0LM(ctx context.Context, d *gpu.Device, out string, o Options, resu
 			}
 			js, _ := json.Marshal(map[string]any{"lines": len(corpus.HeldOut), "perplexity": ppl})
 			fmt.Fprintf(w, "held-out perplexity %.2f over %d lines\n", ppl, len(corpus.HeldOut))
-			return writeFileAtomic(HeldOutFile(out), append(js, '\n'))
+			return atomicfile.WriteFile(HeldOutFile(out), append(js, '\n'))
 		},
 	}, w)
 }
@@ -151,10 +152,10 @@ func writeBPE(dir string, lines []string, size int) error {
 	cfg, _ := json.MarshalIndent(map[string]any{"tokenizer_class": "GPT2Tokenizer", "add_bos_token": true,
 		"bos_token": "</s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>"}, "", "  ")
 	return publishDir(dir, func(tmp string) error {
-		if err := writeFileAtomic(filepath.Join(tmp, "tokenizer.json"), js); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(tmp, "tokenizer.json"), js); err != nil {
 			return err
 		}
-		return writeFileAtomic(filepath.Join(tmp, "tokenizer_config.json"), append(cfg, '\n'))
+		return atomicfile.WriteFile(filepath.Join(tmp, "tokenizer_config.json"), append(cfg, '\n'))
 	})
 }
 

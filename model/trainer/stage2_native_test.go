@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 
+	"blip2/model/atomicfile"
 	"blip2/model/tokenizer"
 )
 
@@ -52,7 +53,7 @@ func TestCaptionTarget(t *testing.T) {
 	}
 	js, _ := tokenizer.BPETokenizerJSON(vocab, merges, tokenizer.OPTSpecials)
 	dir := t.TempDir()
-	writeFileAtomic(filepath.Join(dir, "tokenizer.json"), js)
+	atomicfile.WriteFile(filepath.Join(dir, "tokenizer.json"), js)
 	tok, err := tokenizer.LoadBPE(dir, tokenizer.OPTOptions())
 	if err != nil {
 		t.Fatal(err)
