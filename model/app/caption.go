@@ -54,14 +54,28 @@ func (t Timing) String() string {
 // CaptionBytes decodes an image file's bytes (PNG, JPEG, GIF, WebP) and
 // captions it; a file that is not an image is an error that says so.
 func (c *Captioner) CaptionBytes(data []byte, prompt string) (string, Timing, error) {
+	start := time.Now()
+	px, err := c.Preprocess(data)
+	pre := time.Since(start)
+	if err != nil {
+		return "", Timing{Preprocess: pre}, err
+	}
+	text, t, err := c.CaptionTimed(px, prompt)
+	t.Preprocess = pre
+	return text, t, err
+}
+
+// Preprocess decodes an image file's bytes into the model's input pixels
+// (3, size, size), as CaptionBytes does.
+func (c *Captioner) Preprocess(data []byte) ([]float32, error) {
+	return image.Preprocess(data, c.Model.Config.Vision.ImageSize)
+}
+
+// CaptionTimed is Caption with each stage timed (Timing.Preprocess is
+// left to the caller, who decoded the pixels).
+func (c *Captioner) CaptionTimed(px []float32, prompt string) (string, Timing, error) {
 	var t Timing
 	start := time.Now()
-	px, err := image.Preprocess(data, c.Model.Config.Vision.ImageSize)
-	t.Preprocess = time.Since(start)
-	if err != nil {
-		return "", t, err
-	}
-	start = time.Now()
 	text, err := c.caption(px, prompt, &t.Stages)
 	t.Generate = time.Since(start)
 	return text, t, err

@@ -26,8 +26,12 @@ type Store struct {
 	fetch  Fetcher
 	shards map[int][]byte
 	failed map[int]error // a shard that could not be fetched or verified, once
-	byName map[string]*Tensor
-	names  []string
+	// Checked says the fetcher returns only shards that passed CheckShard
+	// (a browser cache must check them itself, to evict a bad entry), so
+	// the store does not hash them a second time.
+	Checked bool
+	byName  map[string]*Tensor
+	names   []string
 }
 
 // NewStore reads a model through fetch.
@@ -89,14 +93,23 @@ func (s *Store) fetchShard(sh Shard) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stream: shard %s: %w", sh.File, err)
 	}
+	if s.Checked {
+		return b, nil
+	}
+	return b, CheckShard(b, sh)
+}
+
+// CheckShard says whether b is the shard sh describes: its size and its
+// sha256.
+func CheckShard(b []byte, sh Shard) error {
 	if int64(len(b)) != sh.Bytes {
-		return nil, fmt.Errorf("stream: shard %s has %d bytes, the manifest says %d (truncated download?)", sh.File, len(b), sh.Bytes)
+		return fmt.Errorf("stream: shard %s has %d bytes, the manifest says %d (truncated download?)", sh.File, len(b), sh.Bytes)
 	}
 	sum := sha256.Sum256(b)
 	if hex.EncodeToString(sum[:]) != sh.SHA256 {
-		return nil, fmt.Errorf("stream: shard %s does not match its sha256 (corrupt download?)", sh.File)
+		return fmt.Errorf("stream: shard %s does not match its sha256 (corrupt download?)", sh.File)
 	}
-	return b, nil
+	return nil
 }
 
 // Err is the first shard that could not be fetched or verified, if any:

@@ -198,17 +198,12 @@ func TestCommittedConversionIsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	committed := filepath.Join("..", "..", "testdata", "stream", "blip2-tiny-a-int8")
-	mf, err := os.Open(filepath.Join(out, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := ParseManifest(mf)
-	mf.Close()
+	fresh, err := OpenDir(out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	names := []string{"manifest.json"}
-	for _, s := range m.Shards {
+	for _, s := range fresh.M.Shards {
 		names = append(names, s.File)
 	}
 	for _, name := range names {
@@ -224,15 +219,11 @@ func TestCommittedConversionIsCurrent(t *testing.T) {
 // loading reports that one cause, not an error per tensor in it.
 func TestBadShardOneError(t *testing.T) {
 	dir := filepath.Join("..", "..", "testdata", "stream", "blip2-tiny-a-int8")
-	f, err := os.Open(filepath.Join(dir, "manifest.json"))
+	committed, err := OpenDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := ParseManifest(f)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := committed.M
 	m.Shards[0].SHA256 = strings.Repeat("0", 64)
 	fetches := 0
 	s := NewStore(m, func(file string) ([]byte, error) {

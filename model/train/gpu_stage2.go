@@ -247,7 +247,7 @@ func (s *GPUStepper) stage2T5(b *Batch, update bool) (*Stage2Result, error) {
 		tok := s.keep(d.Embedding(s.ids(w, m.T5.Shared.Shape[0], B, P), s.w(&m.T5.Shared), 0))
 		x = s.keep(d.Concat(x, tok))
 	}
-	decIDs, decMask, labels := T5DecoderInputs(b.LMLabels, t5Start(c.DecoderStartTokenID), t5Start(c.PadTokenID))
+	decIDs, decMask, labels := T5DecoderInputs(b.LMLabels, idOrZero(c.DecoderStartTokenID), idOrZero(c.PadTokenID))
 	logits, r, err := s.t5Forward(x, onesThen(Q, b.LMMask), decIDs, decMask)
 	if err != nil {
 		s.abort()

@@ -25,7 +25,7 @@ func (m *Model) stage2T5(b *Batch) (*Stage2Result, error) {
 	tok := make([]float32, B*P*d)
 	cpu.EmbeddingForward(tok, w, m.T5.Shared.Data, len(w), m.T5.Shared.Shape[0], d, 0)
 	x := concatRows(prompt, tok, B, Q, P, d)
-	decIDs, decMask, labels := T5DecoderInputs(b.LMLabels, t5Start(c.DecoderStartTokenID), t5Start(c.PadTokenID))
+	decIDs, decMask, labels := T5DecoderInputs(b.LMLabels, idOrZero(c.DecoderStartTokenID), idOrZero(c.PadTokenID))
 	logits, s := m.t5Forward(x, onesThen(Q, b.LMMask), decIDs, decMask)
 	loss, ce := crossEntropy(logits, labels, m.T5.LMHead.Shape[0], 0)
 	res := &Stage2Result{Loss: loss, LossWithBOS: loss, Grads: Grads{}}
@@ -37,9 +37,9 @@ func (m *Model) stage2T5(b *Batch) (*Stage2Result, error) {
 	return res, nil
 }
 
-// t5Start reads an optional token id of the config (T5's decoder start
+// idOrZero reads an optional token id of the config (T5's decoder start
 // and pad are both 0 when unset).
-func t5Start(id *int) int {
+func idOrZero(id *int) int {
 	if id == nil {
 		return 0
 	}

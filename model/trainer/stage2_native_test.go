@@ -9,24 +9,33 @@ import (
 	"testing"
 
 	"blip2/model/atomicfile"
+	"blip2/model/gpu"
 	"blip2/model/tokenizer"
 )
+
+// tinyLM is a tiny init under tmp and a language model trained on it for
+// steps (what stage 2 starts from), with the test device.
+func tinyLM(t *testing.T, tmp string, steps int) (init, lm string, d *gpu.Device) {
+	t.Helper()
+	init = tinyInit(t, filepath.Join(tmp, "init"))
+	lmData(t, tmp)
+	d = testDevice(t)
+	lo := tinyLMOptions(init)
+	lo.Steps = steps
+	lm = filepath.Join(tmp, "lm")
+	if _, err := RunStage0LM(context.Background(), d, lm, lo, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	return init, FinalModel(lm), d
+}
 
 // TestStage2TinyRun trains a tiny language model for 3 steps, then 10
 // stage-2 steps on top with pinned losses.
 func TestStage2TinyRun(t *testing.T) {
 	tmp := t.TempDir()
-	init := tinyInit(t, filepath.Join(tmp, "init"))
-	lmData(t, tmp)
-	d := testDevice(t)
-	lo := tinyLMOptions(init)
-	lo.Steps = 3
-	lmOut := filepath.Join(tmp, "lm")
-	if _, err := RunStage0LM(context.Background(), d, lmOut, lo, false, nil); err != nil {
-		t.Fatal(err)
-	}
+	init, lmOut, d := tinyLM(t, tmp, 3)
 	out := filepath.Join(tmp, "run")
-	sum, err := RunStage2(context.Background(), d, out, tinyStage2Options(FinalModel(lmOut)), false, nil)
+	sum, err := RunStage2(context.Background(), d, out, tinyStage2Options(lmOut), false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,22 +90,14 @@ func TestCaptionTarget(t *testing.T) {
 // tokens are the init's, bit for bit.
 func TestStage2FreezeQFormer(t *testing.T) {
 	tmp := t.TempDir()
-	init := tinyInit(t, filepath.Join(tmp, "init"))
-	lmData(t, tmp)
-	d := testDevice(t)
-	lo := tinyLMOptions(init)
-	lo.Steps = 2
-	lmOut := filepath.Join(tmp, "lm")
-	if _, err := RunStage0LM(context.Background(), d, lmOut, lo, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	o := tinyStage2Options(FinalModel(lmOut))
+	_, lmOut, d := tinyLM(t, tmp, 2)
+	o := tinyStage2Options(lmOut)
 	o.Steps, o.FreezeQFormer = 4, true
 	out := filepath.Join(tmp, "run")
 	if _, err := RunStage2(context.Background(), d, out, o, false, nil); err != nil {
 		t.Fatal(err)
 	}
-	before, _, err := LoadModel(FinalModel(lmOut), 1)
+	before, _, err := LoadModel(lmOut, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +112,7 @@ func TestStage2FreezeQFormer(t *testing.T) {
 	if slices.Equal(before.LangProj.Weight.Data, after.LangProj.Weight.Data) {
 		t.Error("stage 2 with -freeze-qformer did not train the language projection")
 	}
-	bad := tinyStage2Options(FinalModel(lmOut))
+	bad := tinyStage2Options(lmOut)
 	bad.Stage = "stage1"
 	bad.FreezeQFormer = true
 	if err := bad.check(); err == nil {

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"syscall/js"
 
 	"blip2/model/app"
 	"blip2/wasm/jsutil"
@@ -53,42 +52,21 @@ func saveIndex(key string, s *app.Snapshot) {
 	data := append(floatsLE(s.Features), floatsLE(s.Embeds)...)
 	sum := sha256.Sum256(data)
 	head, _ := json.Marshal(indexHeader{IDs: s.IDs, FeatureShape: s.FeatureShape, EmbedShape: s.EmbedShape, SHA256: hex.EncodeToString(sum[:])})
-	blob := append(append(head, '\n'), data...)
-	caches := js.Global().Get("caches")
-	if !caches.Truthy() {
-		return
-	}
-	c, err := jsutil.Await(caches.Call("open", indexCache))
-	if err != nil {
-		return
-	}
-	arr := js.Global().Get("Uint8Array").New(len(blob))
-	js.CopyBytesToJS(arr, blob)
-	jsutil.Await(c.Call("put", key, js.Global().Get("Response").New(arr)))
+	jsutil.OpenCache(indexCache).Put(key, append(append(head, '\n'), data...))
 }
 
 // loadIndex returns the snapshot under key, or nil (none, or one that
 // fails its check, which is then evicted).
 func loadIndex(key string) *app.Snapshot {
-	caches := js.Global().Get("caches")
-	if !caches.Truthy() {
+	c := jsutil.OpenCache(indexCache)
+	blob, ok := c.Get(key)
+	if !ok {
 		return nil
 	}
-	c, err := jsutil.Await(caches.Call("open", indexCache))
-	if err != nil {
-		return nil
+	if s := parseIndex(blob); s != nil {
+		return s
 	}
-	resp, err := jsutil.Await(c.Call("match", key))
-	if err != nil || !resp.Truthy() {
-		return nil
-	}
-	blob, err := jsutil.BlobBytes(resp)
-	if err == nil {
-		if s := parseIndex(blob); s != nil {
-			return s
-		}
-	}
-	jsutil.Await(c.Call("delete", key))
+	c.Delete(key)
 	return nil
 }
 

@@ -9,14 +9,11 @@ package main
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 	"sync/atomic"
-	"syscall/js"
 	"time"
 
 	"blip2/model/app"
-	"blip2/model/image"
 	"blip2/wasm/modelload"
 )
 
@@ -31,11 +28,22 @@ func main() {
 			ui.setSearch("error", "No search without a model.")
 			return
 		}
-		ui.setStatus("ready", "Ready: pick an image to caption it.")
 		// One worker runs everything that touches the device, one job at a
 		// time and outside every JS callback (GPU readbacks block): the
 		// gallery's indexing in batches, captions, searches.
 		work := make(chan func(), 64)
+		ui.setSearch("indexing", "Indexing the gallery…")
+		srch, err := newSearch(ui, c, modelURL())
+		var jobs []func()
+		if err == nil {
+			jobs, err = srch.galleryJobs()
+		}
+		if err != nil {
+			srch = nil
+			ui.setSearch("error", "Search is unavailable: "+err.Error())
+		} else {
+			ui.onSearch(func(text string) { work <- func() { srch.run(text) } })
+		}
 		// The newest picked image waits here; one queued job takes it, so a
 		// pick made while the device is busy replaces an older waiting one
 		// instead of being dropped.
@@ -51,24 +59,12 @@ func main() {
 			}
 			work <- func() {
 				p := latest.Swap(nil)
-				caption(ui, c, p.data, p.note)
-				if srch != nil {
-					srch.addPicked(p.data)
+				if px := caption(ui, c, p.data, p.note); px != nil && srch != nil {
+					srch.addPicked(p.data, px)
 				}
 			}
 		})
-		ui.setSearch("indexing", "Indexing the gallery…")
-		srch, err = newSearch(ui, c, modelURL())
-		var jobs []func()
-		if err == nil {
-			jobs, err = srch.galleryJobs()
-		}
-		if err != nil {
-			srch = nil
-			ui.setSearch("error", "Search is unavailable: "+err.Error())
-		} else {
-			ui.onSearch(func(text string) { work <- func() { srch.run(text) } })
-		}
+		ui.setStatus("ready", "Ready: pick an image to caption it.")
 		go func() {
 			for _, j := range jobs {
 				work <- j
@@ -81,22 +77,28 @@ func main() {
 	select {}
 }
 
-// srch is the page's search, once its index exists.
-var srch *search
-
-func caption(ui *ui, c *app.Captioner, data []byte, note string) {
+// caption captions a picked image, draws where its queries look, and
+// returns its pixels (nil if it is no image), decoded once for all three.
+func caption(ui *ui, c *app.Captioner, data []byte, note string) []float32 {
 	ui.setCaption("pending", "Captioning…", "")
-	text, t, err := c.CaptionBytes(data, ui.prompt())
+	start := time.Now()
+	px, err := c.Preprocess(data)
 	if err != nil {
 		ui.setCaption("done", "", "Not captioned: "+err.Error())
-		return
+		return nil
+	}
+	pre := time.Since(start)
+	text, t, err := c.CaptionTimed(px, ui.prompt())
+	t.Preprocess = pre
+	if err != nil {
+		ui.setCaption("done", "", "Not captioned: "+err.Error())
+		return nil
 	}
 	ui.setCaption("done", text, note+t.String())
-	if px, err := image.Preprocess(data, c.Model.Config.Vision.ImageSize); err == nil {
-		if maps, err := c.AttentionMaps(px); err == nil {
-			ui.heat.show(maps)
-		}
+	if maps, err := c.AttentionMaps(px); err == nil {
+		ui.heat.show(maps)
 	}
+	return px
 }
 
 // load opens the device, streams the model and its tokenizer, and returns
@@ -115,11 +117,7 @@ func load(ui *ui) (*app.Captioner, error) {
 
 // modelURL is ?model=URL (a folder with manifest.json) or the default.
 func modelURL() string {
-	u, err := url.Parse(js.Global().Get("location").Get("href").String())
-	if err != nil {
-		return defaultModel
-	}
-	m := u.Query().Get("model")
+	m := pageQuery("model")
 	if m == "" {
 		return defaultModel
 	}

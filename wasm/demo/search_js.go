@@ -128,20 +128,15 @@ func (s *search) indexGallery(batch []galleryItem, total int) {
 	}
 }
 
-// addPicked indexes an image the person picked, so searches find it too.
+// addPicked indexes an image the person picked (its bytes and pixels), so
+// searches find it too.
 // Its thumbnail is a blob of the bytes already read, not the picked
 // file's URL, which stops working when the file goes away.
-func (s *search) addPicked(data []byte) {
-	p, err := image.Preprocess(data, s.index.Model.Config.Vision.ImageSize)
-	if err != nil {
-		return // captioning already said why
-	}
+func (s *search) addPicked(data []byte, px []float32) {
 	s.added++
 	id := fmt.Sprintf("picked-%d", s.added)
-	if err := s.index.Add([]string{id}, [][]float32{p}); err == nil {
-		arr := js.Global().Get("Uint8Array").New(len(data))
-		js.CopyBytesToJS(arr, data)
-		blob := js.Global().Get("Blob").New([]any{arr})
+	if err := s.index.Add([]string{id}, [][]float32{px}); err == nil {
+		blob := js.Global().Get("Blob").New([]any{jsutil.BytesToJS(data)})
 		s.srcOf[id] = js.Global().Get("URL").Call("createObjectURL", blob).String()
 		if s.ui.searchStatus.GetAttribute("data-state") == "ready" {
 			s.ui.setSearch("ready", fmt.Sprintf("%d images indexed on the GPU (%d you picked): type a text and press Enter.", s.index.Len(), s.added))

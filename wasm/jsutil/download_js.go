@@ -3,8 +3,6 @@
 package jsutil
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -37,57 +35,26 @@ const (
 	Refetched
 )
 
-// Fetch returns url's bytes, checked against size and sha256hex.
-func (d *Download) Fetch(url string, size int64, sha256hex string) ([]byte, Source, error) {
-	cache := d.open()
+// Fetch returns url's bytes, size of them, which check accepts.
+func (d *Download) Fetch(url string, size int64, check func([]byte) error) ([]byte, Source, error) {
+	cache := OpenCache(d.Cache)
 	src := FromNetwork
-	if cache.Truthy() {
-		if resp, err := Await(cache.Call("match", url)); err == nil && resp.Truthy() {
-			b, err := BlobBytes(resp)
-			if err == nil && verify(b, size, sha256hex) == nil {
-				return b, FromCache, nil
-			}
-			Await(cache.Call("delete", url))
-			src = Refetched
+	if b, ok := cache.Get(url); ok {
+		if check(b) == nil {
+			return b, FromCache, nil
 		}
+		cache.Delete(url)
+		src = Refetched
 	}
 	b, err := d.download(url, size)
 	if err != nil {
 		return nil, src, err
 	}
-	if err := verify(b, size, sha256hex); err != nil {
+	if err := check(b); err != nil {
 		return nil, src, fmt.Errorf("%s: %w", url, err)
 	}
-	if cache.Truthy() {
-		arr := js.Global().Get("Uint8Array").New(len(b))
-		js.CopyBytesToJS(arr, b)
-		resp := js.Global().Get("Response").New(arr, map[string]any{"headers": map[string]any{"Content-Type": "application/octet-stream"}})
-		Await(cache.Call("put", url, resp)) // a full quota only costs the next visit a download
-	}
+	cache.Put(url, b) // a full quota only costs the next visit a download
 	return b, src, nil
-}
-
-func (d *Download) open() js.Value {
-	caches := js.Global().Get("caches")
-	if d.Cache == "" || !caches.Truthy() {
-		return js.Undefined()
-	}
-	c, err := Await(caches.Call("open", d.Cache))
-	if err != nil {
-		return js.Undefined() // e.g. an opaque origin: no cache, still a download
-	}
-	return c
-}
-
-func verify(b []byte, size int64, sha256hex string) error {
-	if int64(len(b)) != size {
-		return fmt.Errorf("%d bytes, the manifest says %d", len(b), size)
-	}
-	sum := sha256.Sum256(b)
-	if hex.EncodeToString(sum[:]) != sha256hex {
-		return errors.New("does not match its sha256 (corrupt file or wrong manifest)")
-	}
-	return nil
 }
 
 // download streams url into memory; when the connection breaks it asks

@@ -60,7 +60,7 @@ func streamShards(status func(string), base string, m *stream.Manifest) (*stream
 		dl := &jsutil.Download{Cache: modelCache, Retries: 3, Progress: func(got int64) {
 			status(progressLine(index, len(m.Shards), got, sh.Bytes, done+got, rep.total, time.Since(start)))
 		}}
-		b, src, err := dl.Fetch(base+file, sh.Bytes, sh.SHA256)
+		b, src, err := dl.Fetch(base+file, sh.Bytes, func(b []byte) error { return stream.CheckShard(b, sh) })
 		switch src {
 		case jsutil.FromCache:
 			rep.cached++
@@ -72,6 +72,7 @@ func streamShards(status func(string), base string, m *stream.Manifest) (*stream
 		done += sh.Bytes
 		return b, err
 	})
+	s.Checked = true // Fetch checked each shard against the manifest
 	return s, rep
 }
 
