@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -93,21 +94,23 @@ func (s *Store) fetchShard(sh Shard) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stream: shard %s: %w", sh.File, err)
 	}
-	if s.Checked {
-		return b, nil
+	if !s.Checked {
+		if err := CheckShard(b, sh); err != nil {
+			return nil, fmt.Errorf("stream: shard %s: %w", sh.File, err)
+		}
 	}
-	return b, CheckShard(b, sh)
+	return b, nil
 }
 
 // CheckShard says whether b is the shard sh describes: its size and its
 // sha256.
 func CheckShard(b []byte, sh Shard) error {
 	if int64(len(b)) != sh.Bytes {
-		return fmt.Errorf("stream: shard %s has %d bytes, the manifest says %d (truncated download?)", sh.File, len(b), sh.Bytes)
+		return fmt.Errorf("%d bytes, the manifest says %d (truncated download?)", len(b), sh.Bytes)
 	}
 	sum := sha256.Sum256(b)
 	if hex.EncodeToString(sum[:]) != sh.SHA256 {
-		return fmt.Errorf("stream: shard %s does not match its sha256 (corrupt download?)", sh.File)
+		return errors.New("does not match its sha256 (corrupt download?)")
 	}
 	return nil
 }

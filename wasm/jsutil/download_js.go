@@ -51,7 +51,7 @@ func (d *Download) Fetch(url string, size int64, check func([]byte) error) ([]by
 		return nil, src, err
 	}
 	if err := check(b); err != nil {
-		return nil, src, fmt.Errorf("%s: %w", url, err)
+		return nil, src, err // the caller's check names the file
 	}
 	cache.Put(url, b) // a full quota only costs the next visit a download
 	return b, src, nil
