@@ -117,15 +117,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer body.Close()
-	var err2 error
+	var readErr error
 	w.WriteHeader(status)
 	// A short body (the file shrank under the request, or the client went
 	// away) makes net/http drop the connection, so no client takes a
 	// truncated answer for a whole one. Only the store's side is logged: a
 	// client that leaves is no fault.
-	n, err := io.Copy(w, storeReader{body, &err2})
-	if err2 != nil || (err == nil && n != br.length) {
-		h.logf("serve: %s: sent %d of %d bytes: the file changed under the request (%v)", file, n, br.length, err2)
+	n, err := io.Copy(w, storeReader{body, &readErr})
+	if readErr != nil || (err == nil && n != br.length) {
+		h.logf("serve: %s: sent %d of %d bytes: the file changed under the request (%v)", file, n, br.length, readErr)
 	}
 }
 
