@@ -53,7 +53,24 @@ func New(c *config.Blip2Config) *Model {
 // Load binds a checkpoint: every tensor must be consumed, present where the
 // config says, and of the expected shape, or the error names it.
 func Load(c *config.Blip2Config, src weights.Store) (*Model, error) {
+	return load(New(c), src)
+}
+
+// LoadResident is Load with each image-encoder layer uploaded to b as
+// soon as it is bound, and its host copy dropped: the frozen encoder is
+// never whole in memory, which a browser tab needs for a large one (a
+// stream.Store that drops read shards does the same for the bytes). The
+// model then runs on b only; b must keep its weights on the device (a GPU
+// backend, not the pure-Go one, which reads the host copies).
+func LoadResident(c *config.Blip2Config, src weights.Store, b nn.Backend) (*Model, error) {
 	m := New(c)
+	for i := range m.Vision.Layers {
+		m.Vision.Layers[i].resident = b
+	}
+	return load(m, src)
+}
+
+func load(m *Model, src weights.Store) (*Model, error) {
 	lm := []weights.Ignore{{Pattern: "language_model.*", Reason: "bound by the language model's own pass below"}}
 	if err := weights.Bind(m, src, "", lm); err != nil {
 		return nil, err
@@ -81,9 +98,6 @@ func Load(c *config.Blip2Config, src weights.Store) (*Model, error) {
 }
 
 func (m *Model) afterBind() error {
-	if err := m.Vision.afterBind(); err != nil {
-		return err
-	}
 	for i := range m.QFormer.Layers {
 		l := &m.QFormer.Layers[i]
 		if (l.CrossAttention != nil) != m.Config.QFormer.HasCrossAttention(i) {

@@ -65,6 +65,10 @@ type VisionLayer struct {
 		FC1 nn.Linear `w:"fc1"`
 		FC2 nn.Linear `w:"fc2"`
 	} `w:"mlp"`
+
+	// resident, when set, is the device the layer is uploaded to as soon
+	// as it is bound (LoadResident).
+	resident nn.Backend
 }
 
 // VisionModel is HF's Blip2VisionModel: patch embedding with bias, a CLS
@@ -101,25 +105,50 @@ func newVisionModel(c config.VisionConfig) *VisionModel {
 	return m
 }
 
-// afterBind checks what tags cannot: the bias layout and its sizes.
-func (m *VisionModel) afterBind() error {
-	h := m.cfg.HiddenSize
-	for i := range m.Layers {
-		a := &m.Layers[i].SelfAttn
-		for _, p := range []*weights.Param{a.QKVBias, a.QBias, a.VBias} {
-			want := h
-			if p == a.QKVBias {
-				want = 3 * h
-			}
-			if p != nil && len(p.Data) != want {
-				return fmt.Errorf("%s: shape %v, want (%d)", p.Name, p.Shape, want)
-			}
+// AfterBind checks what tags cannot (the bias layout and its sizes) and
+// splits the fused qkv, as soon as the layer is bound. A layer loaded
+// resident (LoadResident) then goes to the device and drops its host copy
+// before the next layer is read.
+func (l *VisionLayer) AfterBind() error {
+	a := &l.SelfAttn
+	h := a.QKV.Shape[1]
+	for _, p := range []*weights.Param{a.QKVBias, a.QBias, a.VBias} {
+		want := h
+		if p == a.QKVBias {
+			want = 3 * h
 		}
-		if err := a.split(h); err != nil {
-			return err
+		if p != nil && len(p.Data) != want {
+			return fmt.Errorf("%s: shape %v, want (%d)", p.Name, p.Shape, want)
+		}
+	}
+	if err := a.split(h); err != nil {
+		return err
+	}
+	if l.resident == nil {
+		return nil
+	}
+	for _, p := range l.params() {
+		l.resident.Param(p)
+	}
+	if err := l.resident.Err(); err != nil {
+		return err
+	}
+	for _, p := range append(l.params(), &a.QKV, a.QKVBias, a.QBias, a.VBias) {
+		if p != nil {
+			p.Data, p.Q = nil, nil
 		}
 	}
 	return nil
+}
+
+// params are the weights the layer's forward reads: the split
+// projections, not the fused qkv they came from.
+func (l *VisionLayer) params() []*weights.Param {
+	a := &l.SelfAttn
+	return []*weights.Param{&l.LayerNorm1.Weight, &l.LayerNorm1.Bias,
+		&a.q.Weight, &a.q.Bias, &a.k.Weight, &a.k.Bias, &a.v.Weight, &a.v.Bias,
+		&a.Projection.Weight, &a.Projection.Bias, &l.LayerNorm2.Weight, &l.LayerNorm2.Bias,
+		&l.MLP.FC1.Weight, &l.MLP.FC1.Bias, &l.MLP.FC2.Weight, &l.MLP.FC2.Bias}
 }
 
 // Embed is the input of encoder layer 0: [CLS; patches·Wᵀ + b] + positions.

@@ -73,7 +73,7 @@ func (b *Backend) linearChunks(x *Tensor, w *rowChunks, bias *Tensor) nn.Tensor 
 // quantWeight is a Linear weight kept packed on the device (int8 or int4
 // codes and their scales) and multiplied by the quantized kernels.
 type quantWeight struct {
-	q             *weights.Quantized
+	dtype         string // q8 or q4; the host codes are not kept
 	codes, scales *Tensor
 	shape         []int
 }
@@ -87,7 +87,7 @@ func (b *Backend) uploadQuant(p *weights.Param) *quantWeight {
 	if p.Q.DType == "q4" {
 		per = 8
 	}
-	w := &quantWeight{q: p.Q, shape: p.Shape,
+	w := &quantWeight{dtype: p.Q.DType, shape: p.Shape,
 		codes:  b.D.UploadU32(p.Q.Codes, n, k/per),
 		scales: b.D.Upload(p.Q.Scales, n, k/p.Q.Group)}
 	if p.Q.DType == "q8" {
@@ -99,7 +99,7 @@ func (b *Backend) uploadQuant(p *weights.Param) *quantWeight {
 
 // linearQuant runs the quantized kernel matching the weight's layout.
 func (b *Backend) linearQuant(x *Tensor, w *quantWeight, bias *Tensor) nn.Tensor {
-	if w.q.DType == "q4" {
+	if w.dtype == "q4" {
 		return b.D.LinearQ4(x, w.codes, w.scales, bias)
 	}
 	return b.D.LinearQ8(x, w.codes, w.scales, bias)

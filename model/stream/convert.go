@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"blip2/model/weights"
 )
@@ -77,7 +78,16 @@ func Convert(src weights.Store, configJSON []byte, mode, dir string, progress fu
 	m := &Manifest{Format: Format, Version: Version, Quant: mode, Config: json.RawMessage(configJSON)}
 	w := &shardWriter{dir: dir}
 	names := src.Names()
+	unit := ""
 	for i, name := range names {
+		// Each image-encoder layer gets shards of its own, so a loader can
+		// upload it and drop its bytes before the next arrives.
+		if u := layerUnit(name); u != unit {
+			if err := w.flush(); err != nil {
+				return nil, err
+			}
+			unit = u
+		}
 		info, _ := src.Info(name)
 		if !info.DType.IsFloat() {
 			return nil, fmt.Errorf("stream: tensor %s has dtype %v; a model checkpoint holds floats only", name, info.DType)
@@ -109,6 +119,18 @@ func Convert(src weights.Store, configJSON []byte, mode, dir string, progress fu
 		return nil, err
 	}
 	return m, os.WriteFile(filepath.Join(dir, "manifest.json"), js, 0o644)
+}
+
+// layerUnit is the image-encoder layer a tensor belongs to
+// ("vision_model.encoder.layers.3"), or "" for every other tensor.
+func layerUnit(name string) string {
+	const layers = "vision_model.encoder.layers."
+	rest, ok := strings.CutPrefix(name, layers)
+	if !ok {
+		return ""
+	}
+	n, _, _ := strings.Cut(rest, ".")
+	return layers + n
 }
 
 // write splits the tensor into parts of whole rows that fit a shard and

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"blip2/model/blip2"
+	"blip2/model/config"
 	"blip2/model/nn"
 	"blip2/model/weights"
 )
@@ -76,12 +77,24 @@ func equalInts(a, b []int64) bool {
 
 // LoadModel binds a converted model from its store, using the config in its
 // manifest.
-func LoadModel(s *Store) (*blip2.Model, error) {
+func LoadModel(s *Store) (*blip2.Model, error) { return bind(s, blip2.Load) }
+
+// LoadResident binds a converted model with its image encoder uploaded to
+// b layer by layer as the layers' shards arrive (blip2.LoadResident), each
+// shard dropped once read: the encoder is never whole in memory.
+func LoadResident(s *Store, b nn.Backend) (*blip2.Model, error) {
+	s.DropRead = true
+	return bind(s, func(c *config.Blip2Config, src weights.Store) (*blip2.Model, error) {
+		return blip2.LoadResident(c, src, b)
+	})
+}
+
+func bind(s *Store, load func(*config.Blip2Config, weights.Store) (*blip2.Model, error)) (*blip2.Model, error) {
 	cfg, err := configOf(s.M)
 	if err != nil {
 		return nil, err
 	}
-	m, err := blip2.Load(cfg, s)
+	m, err := load(cfg, s)
 	if err != nil && s.Err() != nil {
 		return nil, s.Err() // one cause, not an error per tensor
 	}

@@ -165,6 +165,20 @@ func ParseManifest(r io.Reader) (*Manifest, error) {
 func configOf(m *Manifest) (*config.Blip2Config, error) { return config.Parse(m.Config) }
 
 // group is the scale group a dtype implies: none for floats.
+// shards are the shards the tensor's parts are in, each once.
+func (t *Tensor) shards() []int {
+	var out []int
+	for _, p := range t.Parts {
+		if len(out) == 0 || out[len(out)-1] != p.Shard {
+			out = append(out, p.Shard)
+		}
+	}
+	return out
+}
+
+// packed says the tensor is stored as quantized codes and scales.
+func (t *Tensor) packed() bool { return t.DType == "q8" || t.DType == "q4" }
+
 func (t *Tensor) group() int {
 	switch t.DType {
 	case "q8":

@@ -49,3 +49,26 @@ func TestQuantizedWeightsRunPackedOnTheGPU(t *testing.T) {
 		}
 	}
 }
+
+// TestResidentEncoderStreamsToTheGPU: a model loaded resident uploads each
+// encoder layer as it is bound and keeps no host copy of it (the bytes,
+// the dequantized floats or the codes), and computes exactly what the same
+// model loaded whole computes on the same device.
+func TestResidentEncoderStreamsToTheGPU(t *testing.T) {
+	d := gputest.Open(t)
+	_, conv, s, in := convertSet(t, "blip2-tiny-a", "int8")
+	b := gpu.NewBackend(d)
+	defer b.ReleaseParams()
+	m, err := LoadResident(NewStore(s.M, s.fetch), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range m.Vision.Layers {
+		for _, p := range []*weights.Param{&l.SelfAttn.QKV, &l.MLP.FC1.Weight, &l.MLP.FC2.Bias, &l.LayerNorm1.Weight} {
+			if p.Data != nil || p.Q != nil {
+				t.Errorf("layer %d: %s still has a host copy", i, p.Name)
+			}
+		}
+	}
+	compareOutputs(t, "resident", m, conv, b, in, 0)
+}

@@ -31,17 +31,41 @@ type Store struct {
 	// (a browser cache must check them itself, to evict a bad entry), so
 	// the store does not hash them a second time.
 	Checked bool
-	byName  map[string]*Tensor
-	names   []string
+	// DropRead forgets an image-encoder layer's shard as soon as each
+	// tensor in it has been read (ReadF32, and ReadQuant for packed ones),
+	// so a loader that binds layer by layer holds one layer's shard at a
+	// time. Other shards stay until Release (a tied language-model head
+	// reads its embedding twice); a tensor read again fetches its shard
+	// again.
+	DropRead bool
+	byName   map[string]*Tensor
+	names    []string
+	reads    map[int]int     // distinct reads an encoder-layer shard has left; absent for other shards
+	seen     map[string]bool // "f"/"q" + tensor name, for the reads already counted
+	held     int64           // bytes of shards held now
+	maxHeld  int64
 }
 
 // NewStore reads a model through fetch.
 func NewStore(m *Manifest, fetch Fetcher) *Store {
-	s := &Store{M: m, fetch: fetch, shards: map[int][]byte{}, failed: map[int]error{}, byName: map[string]*Tensor{}}
+	s := &Store{M: m, fetch: fetch, shards: map[int][]byte{}, failed: map[int]error{}, byName: map[string]*Tensor{}, reads: map[int]int{}, seen: map[string]bool{}}
+	other := map[int]bool{}
 	for i := range m.Tensors {
 		t := &m.Tensors[i]
 		s.byName[t.Name] = t
 		s.names = append(s.names, t.Name)
+		for _, sh := range t.shards() {
+			other[sh] = other[sh] || layerUnit(t.Name) == ""
+			s.reads[sh]++
+			if t.packed() {
+				s.reads[sh]++ // ReadQuant reads it too
+			}
+		}
+	}
+	for sh := range other {
+		if other[sh] {
+			delete(s.reads, sh)
+		}
 	}
 	sort.Strings(s.names)
 	return s
@@ -86,8 +110,33 @@ func (s *Store) shard(i int) ([]byte, error) {
 		return nil, err
 	}
 	s.shards[i] = b
+	s.held += int64(len(b))
+	s.maxHeld = max(s.maxHeld, s.held)
 	return b, nil
 }
+
+// read counts the first read of t's values (kind "f") or codes ("q"),
+// and drops the encoder-layer shards it has read in full, under DropRead.
+func (s *Store) read(kind string, t *Tensor) {
+	if s.seen[kind+t.Name] {
+		return
+	}
+	s.seen[kind+t.Name] = true
+	for _, i := range t.shards() {
+		left, ok := s.reads[i]
+		if !ok {
+			continue
+		}
+		s.reads[i] = left - 1
+		if b, held := s.shards[i]; held && s.DropRead && left <= 1 {
+			s.held -= int64(len(b))
+			delete(s.shards, i)
+		}
+	}
+}
+
+// MaxHeld is the most shard bytes the store has held at once.
+func (s *Store) MaxHeld() int64 { return s.maxHeld }
 
 func (s *Store) fetchShard(sh Shard) ([]byte, error) {
 	b, err := s.fetch(sh.File)
@@ -148,11 +197,12 @@ func (s *Store) ReadF32(name string) ([]float32, error) {
 		}
 		out = append(out, v...)
 	}
+	s.read("f", t)
 	return out, nil
 }
 
 // Release drops fetched shards (after the weights were bound or uploaded).
-func (s *Store) Release() { s.shards = map[int][]byte{} }
+func (s *Store) Release() { s.shards, s.held = map[int][]byte{}, 0 }
 
 // ReadQuant returns a q8 or q4 tensor's codes and scales as stored, or nil
 // for float tensors.
@@ -161,7 +211,7 @@ func (s *Store) ReadQuant(name string) (*weights.Quantized, error) {
 	if !ok {
 		return nil, fmt.Errorf("stream: no tensor %q", name)
 	}
-	if t.DType != "q8" && t.DType != "q4" {
+	if !t.packed() {
 		return nil, nil
 	}
 	k := t.Shape[1]
@@ -184,5 +234,6 @@ func (s *Store) ReadQuant(name string) (*weights.Quantized, error) {
 			q.Scales = append(q.Scales, math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:])))
 		}
 	}
+	s.read("q", t)
 	return q, nil
 }

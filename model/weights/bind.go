@@ -61,9 +61,20 @@ type BindError struct {
 	Other    []string // read errors, bad tags, bad ignore entries
 }
 
-func (e *BindError) empty() bool {
-	return len(e.Missing)+len(e.Mismatch)+len(e.Unused)+len(e.Other) == 0
+func (e *BindError) empty() bool { return e.count() == 0 }
+
+func (e *BindError) count() int {
+	return len(e.Missing) + len(e.Mismatch) + len(e.Unused) + len(e.Other)
 }
+
+// AfterBinder is a struct (through its pointer) with work to do as soon as
+// its own tensors are bound, before Bind reads any other: derive and check
+// what tags cannot (split a fused weight, check a bias layout), or, for a
+// loader that streams weights, hand them on (upload them to a device and
+// drop the host copy), so that a model is never whole in memory. Bind calls
+// it only when the struct bound without error, and reports its error under
+// the struct's name.
+type AfterBinder interface{ AfterBind() error }
 
 func (e *BindError) Error() string {
 	var sb strings.Builder
@@ -181,6 +192,20 @@ func (b *binder) bindStruct(v reflect.Value, prefix string) {
 	}
 }
 
+// bindStructThen binds a struct field and then runs its AfterBind, if it
+// has one and its tensors bound cleanly.
+func (b *binder) bindStructThen(v reflect.Value, name string) {
+	before := b.errs.count()
+	b.bindStruct(v, name)
+	ab, ok := v.Addr().Interface().(AfterBinder)
+	if !ok || b.errs.count() != before {
+		return
+	}
+	if err := ab.AfterBind(); err != nil {
+		b.errs.Other = append(b.errs.Other, fmt.Sprintf("%s: %v", name, err))
+	}
+}
+
 func (b *binder) bindValue(fv reflect.Value, prefix string, tg tag, field string) {
 	name := join(prefix, tg.name)
 	switch {
@@ -194,7 +219,7 @@ func (b *binder) bindValue(fv reflect.Value, prefix string, tg tag, field string
 			fv.SetZero() // absent optional tensor: nil says so
 		}
 	case fv.Kind() == reflect.Struct:
-		b.bindStruct(fv, name)
+		b.bindStructThen(fv, name)
 	case fv.Kind() == reflect.Pointer && fv.Type().Elem().Kind() == reflect.Struct:
 		if tg.optional && !b.anyUnder(name) {
 			fv.SetZero()
@@ -203,7 +228,7 @@ func (b *binder) bindValue(fv reflect.Value, prefix string, tg tag, field string
 		if fv.IsNil() {
 			fv.Set(reflect.New(fv.Type().Elem()))
 		}
-		b.bindStruct(fv.Elem(), name)
+		b.bindStructThen(fv.Elem(), name)
 	case fv.Kind() == reflect.Slice:
 		b.bindSlice(fv, name, tg, field)
 	default:

@@ -176,3 +176,71 @@ func TestGlobMatch(t *testing.T) {
 		}
 	}
 }
+
+// block records when its AfterBind ran: what was bound by then.
+type block struct {
+	W     Param `w:"w"`
+	fail  bool
+	saw   []string // the names bound when AfterBind ran
+	reads *[]string
+}
+
+func (b *block) AfterBind() error {
+	b.saw = append([]string(nil), *b.reads...)
+	if b.fail {
+		return errors.New("split failed")
+	}
+	return nil
+}
+
+type stack struct {
+	Blocks []block `w:"b"`
+	Tail   Param   `w:"tail"`
+}
+
+// readLog is a fakeStore that logs each read.
+type readLog struct {
+	fakeStore
+	reads *[]string
+}
+
+func (r readLog) ReadF32(name string) ([]float32, error) {
+	*r.reads = append(*r.reads, name)
+	return r.fakeStore.ReadF32(name)
+}
+
+// TestAfterBindRunsAsEachStructIsBound: a struct's AfterBind runs right
+// after its own tensors and before any later one is read, is skipped when
+// the struct did not bind, and its error names the struct.
+func TestAfterBindRunsAsEachStructIsBound(t *testing.T) {
+	var reads []string
+	src := readLog{fakeStore{"b.0.w": {2}, "b.1.w": {2}, "tail": {1}}, &reads}
+	s := &stack{Blocks: make([]block, 2)}
+	for i := range s.Blocks {
+		s.Blocks[i].reads = &reads
+	}
+	if err := Bind(s, src, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(s.Blocks[0].saw, " "); got != "b.0.w" {
+		t.Errorf("block 0's AfterBind saw %q bound, want only its own tensor", got)
+	}
+	if got := strings.Join(s.Blocks[1].saw, " "); got != "b.0.w b.1.w" {
+		t.Errorf("block 1's AfterBind saw %q bound", got)
+	}
+
+	reads = nil
+	s = &stack{Blocks: make([]block, 2)}
+	for i := range s.Blocks {
+		s.Blocks[i].reads = &reads
+	}
+	s.Blocks[1].fail = true
+	delete(src.fakeStore, "b.0.w")
+	err := Bind(s, src, "", nil)
+	if err == nil || !strings.Contains(err.Error(), "b.1: split failed") {
+		t.Errorf("a failing AfterBind: %v", err)
+	}
+	if s.Blocks[0].saw != nil {
+		t.Error("AfterBind ran on a block whose tensor is missing")
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"blip2/model/app"
+	"blip2/model/blip2"
 	"blip2/model/cpu"
 	"blip2/model/gpu"
 	"blip2/model/nn"
@@ -56,7 +57,14 @@ func Captioner(base string, backend nn.Backend, status func(string)) (*app.Capti
 	}
 	start := time.Now()
 	s, fetched := streamShards(status, base, m)
-	model, err := stream.LoadModel(s)
+	var model *blip2.Model
+	if _, onGPU := backend.(*gpu.Backend); onGPU {
+		// Each encoder layer goes to the GPU as its shard arrives, and
+		// neither the shard nor the layer stays in the wasm heap.
+		model, err = stream.LoadResident(s, backend)
+	} else {
+		model, err = stream.LoadModel(s) // the pure-Go kernels read host weights
+	}
 	s.Release()
 	if err != nil {
 		return nil, "", err
@@ -69,7 +77,7 @@ func Captioner(base string, backend nn.Backend, status func(string)) (*app.Capti
 	if err != nil {
 		return nil, "", err
 	}
-	line := fmt.Sprintf("%s: %s in %d shards, loaded in %.0f ms (%s)", strings.TrimSuffix(base, "/"), mb(fetched.total), len(m.Shards),
-		float64(time.Since(start))/float64(time.Millisecond), fetched)
+	line := fmt.Sprintf("%s: %s in %d shards, loaded in %.0f ms (%s); at most %s of shards held at once", strings.TrimSuffix(base, "/"), mb(fetched.total), len(m.Shards),
+		float64(time.Since(start))/float64(time.Millisecond), fetched, mb(s.MaxHeld()))
 	return &app.Captioner{Model: model, Backend: backend, Tok: tok, Options: app.CaptionOptions()}, line, nil
 }

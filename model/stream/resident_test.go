@@ -1,0 +1,56 @@
+package stream
+
+import (
+	"testing"
+
+	"blip2/model/cpu"
+)
+
+// TestEncoderLayersStreamOneAtATime: each image-encoder layer is stored in
+// shards of its own, and a store that drops what it has read holds the
+// rest of the model and at most one layer's shards at once, for the same
+// outputs, fetching each shard once.
+func TestEncoderLayersStreamOneAtATime(t *testing.T) {
+	_, conv, s, in := convertSet(t, "blip2-tiny-a", "int8")
+	unitOf := map[int]string{}
+	for _, tn := range s.M.Tensors {
+		u := layerUnit(tn.Name)
+		for _, p := range tn.Parts {
+			if prev, ok := unitOf[p.Shard]; ok && prev != u {
+				t.Errorf("shard %d holds tensors of %q and of %q", p.Shard, prev, u)
+			}
+			unitOf[p.Shard] = u
+		}
+	}
+	var rest, biggest int64
+	layerBytes := map[string]int64{}
+	for i, sh := range s.M.Shards {
+		if unitOf[i] == "" {
+			rest += sh.Bytes
+			continue
+		}
+		layerBytes[unitOf[i]] += sh.Bytes
+		biggest = max(biggest, layerBytes[unitOf[i]])
+	}
+	if want := len(conv.Vision.Layers); len(layerBytes) != want {
+		t.Fatalf("%d encoder layers have shards of their own, want %d", len(layerBytes), want)
+	}
+
+	fetched := map[string]int{}
+	drop := NewStore(s.M, func(file string) ([]byte, error) { fetched[file]++; return s.fetch(file) })
+	drop.DropRead = true
+	m, err := LoadModel(drop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if held := drop.MaxHeld(); held > rest+biggest {
+		t.Errorf("held %d shard bytes at once; the model outside the encoder layers is %d and the largest layer %d", held, rest, biggest)
+	}
+	for _, sh := range s.M.Shards {
+		if fetched[sh.File] != 1 {
+			t.Errorf("%s fetched %d times, want once", sh.File, fetched[sh.File])
+		}
+	}
+	t.Logf("held at most %d shard bytes at once: %d outside the encoder layers, %d layers of up to %d", drop.MaxHeld(), rest, len(layerBytes), biggest)
+	compareOutputs(t, "dropping read shards", m, conv, cpu.New(), in, 0)
+}
