@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"syscall/js"
 
-	"blip2/model/blip2"
+	"blip2/wasm/jsutil"
 
 	"honnef.co/go/js/dom/v2"
 )
@@ -20,7 +21,35 @@ type heatmap struct {
 	canvas       *dom.HTMLCanvasElement
 	layer, query *dom.HTMLSelectElement
 	note         dom.Element
-	maps         []blip2.AttentionMap
+	maps         []layerMap
+}
+
+// layerMap is one cross-attention layer as the worker sends it: the
+// weights over the image tokens (CLS, then the patches), averaged over
+// heads, over every query first and then per query.
+type layerMap struct {
+	layer, queries, tokens int
+	means                  []float32
+}
+
+// mean is the map of query q, or of all queries when q < 0.
+func (m *layerMap) mean(q int) []float32 {
+	i := q + 1
+	if i < 0 || i > m.queries || len(m.means) < (i+1)*m.tokens {
+		return nil
+	}
+	return m.means[i*m.tokens : (i+1)*m.tokens]
+}
+
+// layerMaps reads the worker's message.
+func layerMaps(v js.Value) []layerMap {
+	out := make([]layerMap, v.Length())
+	for i := range out {
+		m := v.Index(i)
+		out[i] = layerMap{layer: m.Get("layer").Int(), queries: m.Get("queries").Int(), tokens: m.Get("tokens").Int(),
+			means: jsutil.FloatsFromLE(jsutil.BytesFromJS(m.Get("means")))}
+	}
+	return out
 }
 
 func newHeatmap(by func(string) dom.Element) *heatmap {
@@ -33,7 +62,7 @@ func newHeatmap(by func(string) dom.Element) *heatmap {
 }
 
 // show replaces the maps (a new image) and draws them.
-func (h *heatmap) show(maps []blip2.AttentionMap) {
+func (h *heatmap) show(maps []layerMap) {
 	h.maps = maps
 	if len(maps) == 0 {
 		return
@@ -44,11 +73,11 @@ func (h *heatmap) show(maps []blip2.AttentionMap) {
 		for i, m := range maps {
 			o := doc.CreateElement("option").(*dom.HTMLOptionElement)
 			o.SetValue(strconv.Itoa(i))
-			o.SetTextContent(fmt.Sprintf("layer %d", m.Layer+1))
+			o.SetTextContent(fmt.Sprintf("layer %d", m.layer+1))
 			h.layer.AppendChild(o)
 		}
 		h.query.SetInnerHTML("")
-		for q := -1; q < maps[0].Q; q++ {
+		for q := -1; q < maps[0].queries; q++ {
 			o := doc.CreateElement("option").(*dom.HTMLOptionElement)
 			o.SetValue(strconv.Itoa(q))
 			o.SetTextContent(fmt.Sprintf("query %d", q+1))
@@ -67,7 +96,10 @@ func (h *heatmap) draw() {
 	if li < 0 || li >= len(h.maps) {
 		return
 	}
-	w := h.maps[li].Mean(q) // CLS, then the patches
+	w := h.maps[li].mean(q) // CLS, then the patches
+	if len(w) < 2 {
+		return
+	}
 	grid := int(math.Round(math.Sqrt(float64(len(w) - 1))))
 	if grid*grid != len(w)-1 {
 		h.note.SetTextContent(fmt.Sprintf("%d image tokens do not form a square grid", len(w)))
@@ -87,5 +119,5 @@ func (h *heatmap) draw() {
 	}
 	h.canvas.SetAttribute("data-state", "drawn")
 	h.note.SetTextContent(fmt.Sprintf("Cross-attention of %s, layer %d, over the %d×%d patches (darker: more weight; the CLS token takes %.0f%%).",
-		h.query.Options()[h.query.SelectedIndex()].Text(), h.maps[li].Layer+1, grid, grid, 100*w[0]))
+		h.query.Options()[h.query.SelectedIndex()].Text(), h.maps[li].layer+1, grid, grid, 100*w[0]))
 }

@@ -1,118 +1,105 @@
 //go:build js && wasm
 
-// Command demo is the page: it streams the default model (or the one the
-// URL's ?model= names), opens WebGPU, and captions the images a person
-// picks, in this tab. It only wires DOM events to model/app, the code
-// `server caption` runs; index.html loads it. The data-testid values are
-// the contract web/test/demo-test.mjs relies on.
+// Command demo is the page. It draws and takes input; the model runs in a
+// dedicated Web Worker (wasm/worker, started through web/worker.js), so
+// the page's main thread never waits on the GPU: it posts each picked
+// image and each search to the worker and shows what comes back. The
+// worker streams the default model (or the one the URL's ?model= names)
+// and runs model/app, the code `server caption` and `server search` run.
+// The data-testid values are the contract web/test/demo-test.mjs relies on.
 package main
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
-	"sync/atomic"
-	"time"
+	"syscall/js"
 
-	"blip2/model/app"
-	"blip2/wasm/modelload"
+	"blip2/wasm/jsutil"
 )
 
-const defaultModel = "web/models/default/"
+const (
+	defaultModel = "web/models/default/"
+	galleryBase  = "web/gallery/"
+)
 
 func main() {
 	ui := newUI()
-	go func() {
-		c, err := load(ui)
-		if err != nil {
-			ui.setStatus("error", "Could not start: "+err.Error())
-			ui.setSearch("error", "No search without a model.")
-			return
-		}
-		// One worker runs everything that touches the device, one job at a
-		// time and outside every JS callback (GPU readbacks block): the
-		// gallery's indexing in batches, captions, searches.
-		work := make(chan func(), 64)
-		ui.setSearch("indexing", "Indexing the gallery…")
-		srch, err := newSearch(ui, c, modelURL())
-		var jobs []func()
-		if err == nil {
-			jobs, err = srch.galleryJobs()
-		}
-		if err != nil {
-			srch = nil
-			ui.setSearch("error", "Search is unavailable: "+err.Error())
-		} else {
-			ui.onSearch(func(text string) { work <- func() { srch.run(text) } })
-		}
-		// The newest picked image waits here; one queued job takes it, so a
-		// pick made while the device is busy replaces an older waiting one
-		// instead of being dropped.
-		type pick struct {
-			data []byte
-			note string
-		}
-		var latest atomic.Pointer[pick]
-		ui.onImage(func(data []byte, note string) {
-			ui.setCaption("pending", "Waiting for the GPU…", "")
-			if latest.Swap(&pick{data, note}) != nil {
-				return // the job already queued will take this one
+	worker, err := startWorker()
+	if err != nil {
+		ui.setStatus("error", "Could not start the model's worker: "+err.Error())
+		return
+	}
+	picked := map[string]string{} // a picked image's id: its thumbnail
+	worker.Set("onmessage", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		// Only DOM work here: nothing in a JS callback may wait.
+		d := args[0].Get("data")
+		text := d.Get("text").String()
+		switch d.Get("type").String() {
+		case "status":
+			ui.setStatus(d.Get("state").String(), text)
+		case "adapter":
+			ui.adapter.SetTextContent(text)
+		case "model":
+			ui.model.SetTextContent(text)
+		case "search-status":
+			ui.setSearch(d.Get("state").String(), text)
+		case "caption":
+			ui.setCaption(d.Get("state").String(), text, d.Get("timing").String())
+			if maps := d.Get("maps"); maps.Truthy() && maps.Length() > 0 {
+				ui.heat.show(layerMaps(maps))
 			}
-			work <- func() {
-				p := latest.Swap(nil)
-				if px := caption(ui, c, p.data, p.note); px != nil && srch != nil {
-					srch.addPicked(p.data, px)
-				}
-			}
-		})
-		ui.setStatus("ready", "Ready: pick an image to caption it.")
-		go func() {
-			for _, j := range jobs {
-				work <- j
-			}
-		}()
-		for job := range work {
-			job()
+		case "results":
+			ui.showResults(d.Get("hits"), picked, d.Get("note").String())
 		}
-	}()
+		return nil
+	}))
+	worker.Set("onerror", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ui.setStatus("error", "The model's worker failed: "+args[0].Get("message").String())
+		return nil
+	}))
+	n := 0
+	ui.onImage(func(data []byte, note string) {
+		n++
+		id := fmt.Sprintf("picked-%d", n)
+		// The thumbnail is a blob of the bytes already read, not the picked
+		// file's URL, which stops working when the file goes away.
+		blob := js.Global().Get("Blob").New([]any{jsutil.BytesToJS(data)})
+		picked[id] = js.Global().Get("URL").Call("createObjectURL", blob).String()
+		ui.setCaption("pending", "Waiting for the GPU…", "")
+		worker.Call("postMessage", map[string]any{"type": "caption", "id": id, "image": jsutil.BytesToJS(data), "note": note, "prompt": ui.prompt()})
+	})
+	ui.onSearch(func(text string) { worker.Call("postMessage", map[string]any{"type": "search", "text": text}) })
 	select {}
 }
 
-// caption captions a picked image, draws where its queries look, and
-// returns its pixels (nil if it is no image), decoded once for all three.
-func caption(ui *ui, c *app.Captioner, data []byte, note string) []float32 {
-	ui.setCaption("pending", "Captioning…", "")
-	start := time.Now()
-	px, err := c.Preprocess(data)
-	if err != nil {
-		ui.setCaption("done", "", "Not captioned: "+err.Error())
-		return nil
+// startWorker starts the model's worker with the page's options: the
+// model's and the gallery's folders as absolute URLs (the worker resolves
+// against its own), ?gallery=N and ?cpu=1, and whether the page has
+// WebGPU.
+func startWorker() (w js.Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r) // no Worker, or it refused the script
+		}
+	}()
+	q := url.Values{}
+	q.Set("model", absolute(modelURL()))
+	q.Set("gallery-base", absolute(galleryBase))
+	for _, name := range []string{"gallery", "cpu"} {
+		if v := pageQuery(name); v != "" {
+			q.Set(name, v)
+		}
 	}
-	pre := time.Since(start)
-	text, t, err := c.CaptionTimed(px, ui.prompt())
-	t.Preprocess = pre
-	if err != nil {
-		ui.setCaption("done", "", "Not captioned: "+err.Error())
-		return nil
+	if !js.Global().Get("navigator").Get("gpu").Truthy() {
+		q.Set("webgpu", "0")
 	}
-	ui.setCaption("done", text, note+t.String())
-	if maps, err := c.AttentionMaps(px); err == nil {
-		ui.heat.show(maps)
-	}
-	return px
+	return js.Global().Get("Worker").New("web/worker.js?" + q.Encode()), nil
 }
 
-// load opens the device, streams the model and its tokenizer, and returns
-// the captioner.
-func load(ui *ui) (*app.Captioner, error) {
-	ui.setStatus("loading", "Opening WebGPU…")
-	backend, desc := modelload.OpenBackend(pageQuery("cpu") == "1")
-	ui.adapter.SetTextContent(desc)
-	c, line, err := modelload.Captioner(modelURL(), backend, func(s string) { ui.setStatus("loading", s) })
-	if err != nil {
-		return nil, err
-	}
-	ui.model.SetTextContent(line)
-	return c, nil
+// absolute resolves a URL against the page's.
+func absolute(ref string) string {
+	return js.Global().Get("URL").New(ref, js.Global().Get("location").Get("href")).Get("href").String()
 }
 
 // modelURL is ?model=URL (a folder with manifest.json) or the default.
@@ -124,4 +111,11 @@ func modelURL() string {
 	return strings.TrimSuffix(m, "/") + "/"
 }
 
-func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }
+// pageQuery is a parameter of the page's URL.
+func pageQuery(name string) string {
+	u, err := url.Parse(js.Global().Get("location").Get("href").String())
+	if err != nil {
+		return ""
+	}
+	return u.Query().Get(name)
+}

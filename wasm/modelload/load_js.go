@@ -20,14 +20,14 @@ import (
 	"blip2/wasm/jsutil"
 )
 
-// OpenBackend is WebGPU, or, where the browser has none (or forceCPU),
-// the pure-Go reference kernels compiled into the wasm: slower, the same
-// model code and the same results. It says which, in words.
-func OpenBackend(forceCPU bool) (nn.Backend, string) {
-	reason := ""
+// OpenBackend is WebGPU, or, where the browser has none (or skip gives a
+// reason not to try), the pure-Go reference kernels compiled into the
+// wasm: slower, the same model code and the same results. It says which,
+// in words.
+func OpenBackend(skip string) (nn.Backend, string) {
+	reason := skip
 	switch {
-	case forceCPU:
-		reason = "?cpu=1 asked for the CPU"
+	case reason != "":
 	case !js.Global().Get("navigator").Get("gpu").Truthy():
 		reason = "this browser does not expose WebGPU"
 	}

@@ -1,7 +1,7 @@
 //go:build js && wasm
 
-// Package modelload is what the wasm programs (the page, the worker) share
-// to open a backend and stream a model into a captioner.
+// Package modelload opens a backend in the browser and streams a model
+// into a captioner: what the demo's worker runs at start.
 package modelload
 
 import (

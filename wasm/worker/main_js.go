@@ -1,58 +1,188 @@
 //go:build js && wasm
 
-// Command worker runs the page's model inside a dedicated Web Worker, so
-// that nothing it does (downloads, GPU readbacks, decoding) can hold up
-// the page's main thread. It has no DOM: it answers postMessage requests
-// {id, image (bytes), prompt} with {id, caption, timing} or {id, error},
-// after announcing {state: "ready", adapter, model} (or {state: "error"}).
-// web/worker.js starts it; web/workertest.html drives it.
+// Command worker is the demo page's model, run in a dedicated Web Worker
+// so that nothing it does (downloads, GPU readbacks, decoding, beam
+// search) holds up the page's main thread. gogpu's browser backend opens
+// WebGPU from the worker (workers have navigator.gpu). It has no DOM: the
+// page (wasm/demo) starts it through web/worker.js with its options in
+// the query string (model and gallery-base, absolute folder URLs; gallery,
+// cpu, webgpu) and draws what it posts back.
+//
+// The page posts {type: "caption", id, image (bytes), note, prompt} and
+// {type: "search", text}. The worker posts {type: "status" | "search-status",
+// state, text}, {type: "adapter" | "model", text}, {type: "caption", id,
+// state, text, timing, maps} and {type: "results", hits: [{id, src, itc,
+// itm}], note}.
 package main
 
 import (
+	"fmt"
+	"net/url"
+	"sync/atomic"
 	"syscall/js"
+	"time"
 
+	"blip2/model/app"
+	"blip2/model/blip2"
+	"blip2/wasm/jsutil"
 	"blip2/wasm/modelload"
 )
 
-// modelBase is the default model, relative to web/worker.js.
-const modelBase = "models/default/"
-
-type request struct {
-	id     js.Value
-	image  []byte
-	prompt string
-}
-
 func post(msg map[string]any) { js.Global().Call("postMessage", msg) }
 
+func status(state, text string) { post(map[string]any{"type": "status", "state": state, "text": text}) }
+
+// option is a parameter of the worker's URL (the page's options).
+func option(name string) string {
+	u, err := url.Parse(js.Global().Get("location").Get("href").String())
+	if err != nil {
+		return ""
+	}
+	return u.Query().Get(name)
+}
+
+// pick is an image the page sent to caption (and, once decoded, index
+// under id).
+type pick struct {
+	data           []byte
+	id, note, text string
+}
+
 func main() {
-	reqs := make(chan request, 8)
-	// The handler only copies the request out: captioning blocks on the
-	// GPU, which must never happen inside a JS callback.
+	// One loop runs everything that touches the device, one job at a time
+	// and outside every JS callback (GPU readbacks block): the gallery's
+	// indexing in batches, captions, searches. The handler only copies
+	// each request out.
+	work := make(chan func(), 64)
+	var (
+		c      *app.Captioner
+		srch   *search
+		latest atomic.Pointer[pick]
+	)
 	js.Global().Set("onmessage", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		d := args[0].Get("data")
-		img := d.Get("image")
-		b := make([]byte, img.Get("length").Int())
-		js.CopyBytesToGo(b, img)
-		reqs <- request{id: d.Get("id"), image: b, prompt: d.Get("prompt").String()}
+		switch d.Get("type").String() {
+		case "caption":
+			p := &pick{data: jsutil.BytesFromJS(d.Get("image")), id: d.Get("id").String(), note: d.Get("note").String(), text: d.Get("prompt").String()}
+			// The newest image waits here; one queued job takes it, so a
+			// pick made while the device is busy replaces an older waiting
+			// one instead of being dropped.
+			if latest.Swap(p) != nil {
+				return nil
+			}
+			work <- func() {
+				p := latest.Swap(nil)
+				if c == nil {
+					return
+				}
+				if px := caption(c, p); px != nil && srch != nil {
+					srch.addPicked(p.id, px)
+				}
+			}
+		case "search":
+			text := d.Get("text").String()
+			work <- func() {
+				if srch != nil {
+					srch.run(text)
+				}
+			}
+		}
 		return nil
 	}))
-	go func() {
-		backend, adapter := modelload.OpenBackend(false)
-		c, line, err := modelload.Captioner(modelBase, backend, func(s string) { post(map[string]any{"state": "loading", "status": s}) })
-		if err != nil {
-			post(map[string]any{"state": "error", "error": err.Error()})
+	// Loading is the first job, so every request waits for the model.
+	work <- func() {
+		var err error
+		if c, err = load(); err != nil {
+			status("error", "Could not start: "+err.Error())
+			searchStatus("error", "No search without a model.")
 			return
 		}
-		post(map[string]any{"state": "ready", "adapter": adapter, "model": line})
-		for r := range reqs {
-			text, t, err := c.CaptionBytes(r.image, r.prompt)
-			if err != nil {
-				post(map[string]any{"id": r.id, "error": err.Error()})
-				continue
-			}
-			post(map[string]any{"id": r.id, "caption": text, "timing": t.String()})
+		searchStatus("indexing", "Indexing the gallery…")
+		s, err := newSearch(c, option("model"), option("gallery-base"))
+		var jobs []func()
+		if err == nil {
+			jobs, err = s.galleryJobs(option("gallery"))
 		}
-	}()
-	select {}
+		if err != nil {
+			searchStatus("error", "Search is unavailable: "+err.Error())
+		} else {
+			srch = s
+		}
+		status("ready", "Ready: pick an image to caption it.")
+		go func() {
+			for _, j := range jobs {
+				work <- j
+			}
+		}()
+	}
+	for job := range work {
+		job()
+	}
 }
+
+// load opens the device, streams the model and its tokenizer, and returns
+// the captioner.
+func load() (*app.Captioner, error) {
+	status("loading", "Opening WebGPU…")
+	skip := ""
+	switch {
+	case option("cpu") == "1":
+		skip = "?cpu=1 asked for the CPU"
+	case option("webgpu") == "0":
+		skip = "this browser does not expose WebGPU" // to the page; its worker follows
+	}
+	backend, desc := modelload.OpenBackend(skip)
+	post(map[string]any{"type": "adapter", "text": desc})
+	c, line, err := modelload.Captioner(option("model"), backend, func(s string) { status("loading", s) })
+	if err != nil {
+		return nil, err
+	}
+	post(map[string]any{"type": "model", "text": line})
+	return c, nil
+}
+
+// caption captions a picked image, sends where its queries look, and
+// returns its pixels (nil if it is no image), decoded once for all three.
+func caption(c *app.Captioner, p *pick) []float32 {
+	send := func(state, text, timing string, maps []any) {
+		post(map[string]any{"type": "caption", "id": p.id, "state": state, "text": text, "timing": timing, "maps": maps})
+	}
+	send("pending", "Captioning…", "", nil)
+	start := time.Now()
+	px, err := c.Preprocess(p.data)
+	if err != nil {
+		send("done", "", "Not captioned: "+err.Error(), nil)
+		return nil
+	}
+	pre := time.Since(start)
+	text, t, err := c.CaptionTimed(px, p.text)
+	t.Preprocess = pre
+	if err != nil {
+		send("done", "", "Not captioned: "+err.Error(), nil)
+		return nil
+	}
+	maps, err := c.AttentionMaps(px)
+	if err != nil {
+		maps = nil // the caption stands without its heatmap
+	}
+	send("done", text, p.note+t.String(), mapsMessage(maps))
+	return px
+}
+
+// mapsMessage is each cross-attention layer's weights over the image
+// tokens, averaged over heads: over every query first, then per query,
+// (queries+1)·tokens floats as little-endian bytes, which the page draws.
+func mapsMessage(maps []blip2.AttentionMap) []any {
+	out := make([]any, len(maps))
+	for i := range maps {
+		m := &maps[i]
+		var means []float32
+		for q := -1; q < m.Q; q++ {
+			means = append(means, m.Mean(q)...)
+		}
+		out[i] = map[string]any{"layer": m.Layer, "queries": m.Q, "tokens": m.Nv, "means": jsutil.BytesToJS(jsutil.FloatsLE(means))}
+	}
+	return out
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }

@@ -1,5 +1,5 @@
-// The demo page end to end, in headless Chromium with WebGPU on SwiftShader:
-// it loads index.html, waits for the model to be ready, picks each image of
+// The demo page end to end, in headless Chromium with WebGPU on SwiftShader
+// (the model in the page's Web Worker): it loads index.html, waits for the model to be ready, picks each image of
 // CAPTIONS (the `go run ./server caption` output for them, `path<TAB>caption`
 // per line) through the file input, and requires the page's caption to be
 // exactly the native one; a file that is not an image, a truncated PNG and
@@ -42,14 +42,17 @@ try {
   const tab = await browser.newPage({ viewport: { width: 1000, height: 900 } });
   // The model-loading checks provoke 404s on purpose; the browser logs
   // each as a console error, which is expected there and only there.
-  tab.on("console", (m) => {
+  const onConsole = (m) => {
     console.log(m.text());
     if (m.type() === "error" && !(expect404 && m.text().includes("404"))) errors.push(m.text());
-  });
+  };
+  // The model runs in a Web Worker, whose console is its own.
+  tab.on("console", onConsole);
+  tab.on("worker", (w) => w.on("console", onConsole));
   tab.on("pageerror", (e) => errors.push("page error: " + e.message));
   perf.browser = browser.version();
   let counting = true;
-  tab.on("response", async (r) => {
+  tab.context().on("response", async (r) => {
     if (!counting) return;
     const n = Number(r.headers()["content-length"] || 0);
     perf.bytesBeforeFirstCaption += n;
@@ -196,7 +199,9 @@ async function withoutWebGPU(browser) {
   const ctx = await browser.newContext();
   await ctx.addInitScript(() => Object.defineProperty(Navigator.prototype, "gpu", { get: () => undefined }));
   const tab = await ctx.newPage();
-  tab.on("console", (m) => { if (m.type() === "error") errors.push("(no WebGPU) " + m.text()); });
+  const onConsole = (m) => { if (m.type() === "error") errors.push("(no WebGPU) " + m.text()); };
+  tab.on("console", onConsole);
+  tab.on("worker", (w) => w.on("console", onConsole));
   tab.on("pageerror", (e) => errors.push("(no WebGPU) page error: " + e.message));
   try {
     await tab.goto(base + "index.html?gallery=0");
@@ -294,7 +299,7 @@ async function modelLoads(tab) {
 async function resumedDownload(tab, ready) {
   await tab.evaluate(() => caches.delete("blip2-model-shards"));
   const resumed = [];
-  await tab.route("**/shard-*.bin", async (route) => {
+  await tab.context().route("**/shard-*.bin", async (route) => {
     const req = route.request();
     const range = req.headers()["range"];
     if (range) {
@@ -310,7 +315,7 @@ async function resumedDownload(tab, ready) {
   try {
     r = await ready(base + page, "ready");
   } finally {
-    await tab.unroute("**/shard-*.bin");
+    await tab.context().unroute("**/shard-*.bin");
   }
   if (r.state !== "ready") throw new Error("a cut download: " + r.text);
   const asked = resumed.filter((x) => x.expect);

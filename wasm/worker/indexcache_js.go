@@ -5,11 +5,9 @@ package main
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"math"
 
 	"blip2/model/app"
 	"blip2/wasm/jsutil"
@@ -29,8 +27,8 @@ type indexHeader struct {
 }
 
 // indexKey names the cached index of a model (its manifest's bytes) and a
-// gallery (gallery.json's bytes, and how many of its images).
-func indexKey(manifest, gallery []byte, n int) string {
+// gallery (its folder, gallery.json's bytes, and how many of its images).
+func indexKey(galleryBase string, manifest, gallery []byte, n int) string {
 	h := sha256.New()
 	h.Write(manifest)
 	h.Write(gallery)
@@ -38,18 +36,10 @@ func indexKey(manifest, gallery []byte, n int) string {
 	return galleryBase + "index-cache/" + hex.EncodeToString(h.Sum(nil))[:32]
 }
 
-func floatsLE(xs []float32) []byte {
-	b := make([]byte, 4*len(xs))
-	for i, x := range xs {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
-	}
-	return b
-}
-
 // saveIndex stores a snapshot under key (a full quota only costs the next
 // visit an encoding).
 func saveIndex(key string, s *app.Snapshot) {
-	data := append(floatsLE(s.Features), floatsLE(s.Embeds)...)
+	data := append(jsutil.FloatsLE(s.Features), jsutil.FloatsLE(s.Embeds)...)
 	sum := sha256.Sum256(data)
 	head, _ := json.Marshal(indexHeader{IDs: s.IDs, FeatureShape: s.FeatureShape, EmbedShape: s.EmbedShape, SHA256: hex.EncodeToString(sum[:])})
 	jsutil.OpenCache(indexCache).Put(key, append(append(head, '\n'), data...))
@@ -79,10 +69,7 @@ func parseIndex(blob []byte) *app.Snapshot {
 	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != h.SHA256 {
 		return nil
 	}
-	xs := make([]float32, len(data)/4)
-	for i := range xs {
-		xs[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
-	}
+	xs := jsutil.FloatsFromLE(data)
 	nf := 1
 	for _, d := range h.FeatureShape {
 		nf *= d
