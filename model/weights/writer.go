@@ -23,13 +23,23 @@ type Tensor struct {
 	Data  any
 }
 
-func (t Tensor) count() (int, error) {
+// elements is the count the shape gives.
+func (t Tensor) elements() (int, error) {
 	n := 1
 	for _, d := range t.Shape {
 		if d < 0 {
 			return 0, fmt.Errorf("safetensors: tensor %q has negative dimension %d", t.Name, d)
 		}
 		n *= d
+	}
+	return n, nil
+}
+
+// count is elements, checked against Data.
+func (t Tensor) count() (int, error) {
+	n, err := t.elements()
+	if err != nil {
+		return 0, err
 	}
 	var have int
 	switch d := t.Data.(type) {
@@ -62,6 +72,14 @@ func (t Tensor) count() (int, error) {
 // "__metadata__" first, header padded with spaces to a multiple of 8.
 // Files written from the same tensors are byte-identical to PyTorch's.
 func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
+	return WriteStream(w, tensors, metadata, nil)
+}
+
+// WriteStream is Write for tensors whose values are too many to hold at
+// once: tensors give names, dtypes and shapes with nil Data, and fill
+// returns each one's values just before they are written (so one tensor
+// is in memory at a time). With a nil fill it is Write.
+func WriteStream(w io.Writer, tensors []Tensor, metadata map[string]string, fill func(name string) (any, error)) error {
 	ts := append([]Tensor(nil), tensors...)
 	sort.SliceStable(ts, func(i, j int) bool {
 		ri, rj := dtypeInfo[ts[i].DType].rank, dtypeInfo[ts[j].DType].rank
@@ -93,6 +111,9 @@ func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 		}
 		seen[t.Name] = true
 		n, err := t.count()
+		if fill != nil {
+			n, err = t.elements()
+		}
 		if err != nil {
 			return err
 		}
@@ -114,6 +135,15 @@ func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 	bw.Write(lenBuf[:])
 	bw.WriteString(hdr.String())
 	for _, t := range ts {
+		if fill != nil {
+			var err error
+			if t.Data, err = fill(t.Name); err != nil {
+				return err
+			}
+			if _, err := t.count(); err != nil {
+				return err
+			}
+		}
 		writeData(bw, t)
 	}
 	return bw.Flush()

@@ -6,6 +6,7 @@ package synthetic
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -15,11 +16,15 @@ import (
 	"blip2/model/weights"
 )
 
-// Store is a checkpoint in memory; it implements weights.Store.
+// Store is a checkpoint in memory; it implements weights.Store. A lazy
+// one (Published) holds only names and shapes, and draws a tensor's
+// values when it is read.
 type Store struct {
 	shapes map[string][]int
 	data   map[string][]float32
 	rng    *rand.Rand
+	lazy   bool
+	seed   uint64
 }
 
 func (s *Store) Names() []string {
@@ -40,6 +45,13 @@ func (s *Store) ReadF32(name string) ([]float32, error) {
 	if d, ok := s.data[name]; ok {
 		return d, nil
 	}
+	if sh, ok := s.shapes[name]; ok && s.lazy {
+		// Each tensor's own stream, from the seed and its name: the same
+		// values whatever is read first.
+		h := fnv.New64a()
+		h.Write([]byte(name))
+		return values(rand.New(rand.NewPCG(s.seed, h.Sum64())), name, sh), nil
+	}
 	return nil, fmt.Errorf("no tensor %s", name)
 }
 
@@ -47,7 +59,16 @@ func (s *Store) ReadF32(name string) ([]float32, error) {
 // other vectors small, matrices with variance 1/fan-in (as the reference
 // sets are built, so no block is negligible).
 func (s *Store) Add(name string, shape ...int) {
-	rng := s.rng
+	s.shapes[name] = shape
+	if !s.lazy {
+		s.data[name] = values(s.rng, name, shape)
+	}
+}
+
+// Delete drops a tensor.
+func (s *Store) Delete(name string) { delete(s.shapes, name); delete(s.data, name) }
+
+func values(rng *rand.Rand, name string, shape []int) []float32 {
 	n := 1
 	for _, d := range shape {
 		n *= d
@@ -65,7 +86,7 @@ func (s *Store) Add(name string, shape ...int) {
 			v[i] += 1
 		}
 	}
-	s.shapes[name], s.data[name] = shape, v
+	return v
 }
 
 func (s *Store) Linear(name string, in, out int, bias bool) {
@@ -91,6 +112,12 @@ func New(seed uint64) *Store {
 // both the generation and the retrieval classes.
 func Checkpoint(c *config.Blip2Config, seed uint64) *Store {
 	s := New(seed)
+	fill(s, c)
+	return s
+}
+
+// fill adds every tensor of both classes of config c, in a fixed order.
+func fill(s *Store, c *config.Blip2Config) {
 	v, q := c.Vision, c.QFormer
 	h, p := v.HiddenSize, v.PatchSize
 	s.Add("vision_model.embeddings.class_embedding", 1, 1, h)
@@ -195,5 +222,4 @@ func Checkpoint(c *config.Blip2Config, seed uint64) *Store {
 		s.Norm("language_model.encoder.final_layer_norm", d, false)
 		s.Norm("language_model.decoder.final_layer_norm", d, false)
 	}
-	return s
 }

@@ -1,0 +1,78 @@
+//go:build !(js && wasm)
+
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"blip2/model/atomicfile"
+	"blip2/model/blip2/synthetic"
+	"blip2/model/weights"
+)
+
+func init() {
+	register("synth", "write a full-size BLIP-2 checkpoint of random weights in the Hugging Face layout (-preset blip2-opt-2.7b|blip2-flan-t5-xl|blip2-itm-vit-g)", runSynth)
+}
+
+func runSynth(args []string) error {
+	fs := flag.NewFlagSet("synth", flag.ContinueOnError)
+	preset := fs.String("preset", "", "blip2-opt-2.7b, blip2-flan-t5-xl or blip2-itm-vit-g")
+	out := fs.String("out", "", "folder to write (created; files in it are replaced)")
+	dtype := fs.String("dtype", "f16", "f16 or f32")
+	reduced := fs.Bool("reduced", false, "the same structure at toy widths and depths (real vocabularies), for tests")
+	seed := fs.Uint64("seed", 1, "seed of the random weights")
+	shard := fs.Int64("max-shard", 5<<30, "bytes per safetensors shard at most (save_pretrained's 5 GB)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *preset == "" || *out == "" || fs.NArg() > 0 {
+		return fmt.Errorf("usage: synth -preset NAME -out DIR [-dtype f16|f32] [-reduced]")
+	}
+	p, err := synthetic.PresetByName(*preset)
+	if err != nil {
+		return err
+	}
+	dt := map[string]weights.DType{"f16": weights.F16, "f32": weights.F32}[*dtype]
+	if dt == "" {
+		return fmt.Errorf("synth: -dtype %q: want f16 or f32", *dtype)
+	}
+	if *reduced {
+		p = p.Reduced()
+	}
+	if dt == weights.F16 {
+		p.Config["torch_dtype"] = "float16"
+	}
+	store, _, err := p.Published(*seed)
+	if err != nil {
+		return err
+	}
+	cfg := p.ConfigJSON()
+	toks, err := p.TokenizerFiles()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	total := store.Params("")
+	fmt.Printf("%s: %.3f B parameters, %.2f GB as %s, into %s\n", p.Name, float64(total)/1e9, float64(total)*float64(dt.Size())/1e9, dt, *out)
+	start := time.Now()
+	err = weights.WriteSharded(*out, store, dt, *shard, func(done, n int) {
+		fmt.Printf("\r%d/%d tensors, %.0f s", done, n, time.Since(start).Seconds())
+	})
+	fmt.Println()
+	if err != nil {
+		return err
+	}
+	toks["config.json"] = cfg
+	for name, b := range toks {
+		if err := atomicfile.WriteFile(filepath.Join(*out, name), b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
