@@ -47,17 +47,20 @@ test-browser:                           ## kernels and reference sets compiled t
 	node web/test/browser-test.mjs web/kerneltest.html 1200
 	node web/test/browser-test.mjs web/modeltest.html 1200
 
-# The page end to end: images from outside the dataset and one from the
-# committed sample, captioned natively first; the page must say the same.
+# The page end to end: images from outside the dataset, one from the
+# committed sample and one test-split icon of the gallery, captioned
+# natively first; the page must say the same, and name the icons as such
+# (DEMO_EXPECT: words a caption must hold, "path=word ...;path=word").
 DEMO_IMAGES ?= docs/model-card/outside/fluent-dog-face.png docs/model-card/outside/bootstrap-bicycle.png \
-               $(firstword $(wildcard testdata/data-sample/images/64/emoji-google/*.png))
+               $(firstword $(wildcard testdata/data-sample/images/64/emoji-google/*.png)) web/gallery/mdi-mail.png
+DEMO_EXPECT ?= docs/model-card/outside/bootstrap-bicycle.png=icon;web/gallery/mdi-mail.png=icon
 DEMO_PORT ?= 18765
 test-demo:                              ## the demo page in headless Chromium, served by `server serve`: load, cache, bad models, captions as `server caption`
 	mkdir -p build
 	$(GO) run ./server caption -times $(DEMO_IMAGES) > build/demo-captions.tsv 2> build/demo-native-times.txt
 	$(GO) build -o build/server ./server
 	build/server serve -addr 127.0.0.1:$(DEMO_PORT) & pid=$$!; trap 'kill $$pid' EXIT; \
-	export DEMO_BASE=http://127.0.0.1:$(DEMO_PORT)/; PERF=build/demo-perf.json node web/test/demo-test.mjs build/demo-captions.tsv build/demo.png 900
+	export DEMO_BASE=http://127.0.0.1:$(DEMO_PORT)/ DEMO_EXPECT='$(DEMO_EXPECT)'; PERF=build/demo-perf.json node web/test/demo-test.mjs build/demo-captions.tsv build/demo.png 900
 
 # The weight server under load, on a child server it starts on a free
 # loopback port: random byte ranges, every byte checked against the
@@ -116,9 +119,9 @@ RUNS         ?= runs
 MODEL_SIZES  ?= -vision-width 128 -vision-layers 6 -image-size 32 -patch 8 -qformer-width 128 -qformer-layers 4 \
                 -queries 16 -embed 128 -text-positions 32 -vocab 8000 -lm-width 256 -lm-layers 4 -lm-vocab 8000 -lm-positions 64
 STAGE0V_ARGS ?= -steps 2200 -batch 64 -text-len 24
-STAGE0L_ARGS ?= -steps 450 -batch 64 -text-len 32 -warmup 30
+STAGE0L_ARGS ?= -steps 1400 -batch 64 -text-len 32 -warmup 30
 STAGE1_ARGS  ?= -steps 1300 -batch 32 -text-len 24 -lr 3e-4 -warmup 30 -cross-init 0.09 -features $(RUNS)/features.f32
-STAGE2_ARGS  ?= -steps 400 -batch 32 -text-len 24 -lr 3e-4 -warmup 30 -freeze-qformer -features $(RUNS)/features.f32
+STAGE2_ARGS  ?= -steps 1000 -batch 32 -text-len 24 -lr 1e-3 -warmup 30 -freeze-qformer -features $(RUNS)/features.f32
 TRAIN        ?= $(GO) run ./server train
 
 # stage NAME, FROM, RUN, ARGS: new, resumed or done; a finished stage's
@@ -139,16 +142,16 @@ model-init: model-data                  ## a new random model in $(RUNS)/init
 model-stage0-vision: model-init         ## stage 0: the image encoder (about 40 min on 2-core lavapipe)
 	$(call stage,stage0-vision,$(RUNS)/init,$(RUNS)/stage0-vision,$(STAGE0V_ARGS))
 
-model-stage0-lm: model-stage0-vision    ## stage 0: the language model (about 24 min)
+model-stage0-lm: model-stage0-vision    ## stage 0: the language model (about 70 min)
 	$(call stage,stage0-lm,$(RUNS)/stage0-vision/model,$(RUNS)/stage0-lm,$(STAGE0L_ARGS))
 
 model-stage1: model-stage0-lm           ## stage 1: the Q-Former (frozen features, 2 min, then about 63 min)
 	$(call stage,stage1,$(RUNS)/stage0-lm/model,$(RUNS)/stage1,$(STAGE1_ARGS))
 
-model-stage2: model-stage1              ## stage 2: the Q-Former to the language model (about 10 min)
+model-stage2: model-stage1              ## stage 2: the Q-Former to the language model (about 20 min)
 	$(call stage,stage2,$(RUNS)/stage1/model,$(RUNS)/stage2,$(STAGE2_ARGS))
 
-model: model-stage2                     ## the default model in web/models/default, from a built dataset (about 2 h 20 min; resumable)
+model: model-stage2                     ## the default model in web/models/default, from a built dataset (about 3 h 20 min; resumable)
 	$(GO) run ./server convert -from $(RUNS)/stage2/model -to web/models/default -quant int8
 	# convert keeps the replaced version for clients mid-download; the repository keeps one.
 	cd web/models && for v in default.v*; do [ "$$v" = "$$(readlink default)" ] || rm -rf "$$v"; done

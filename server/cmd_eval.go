@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"blip2/model/app"
 	"blip2/model/blip2"
 	"blip2/model/eval"
 	"blip2/model/tokenizer"
@@ -37,6 +38,7 @@ func runEval(args []string) error {
 	gen := blip2.GenerateOptions{MinNewTokens: 1, LengthPenalty: 1, RepetitionPenalty: 1}
 	fs.IntVar(&gen.NumBeams, "beams", 3, "beam width when captioning (1: greedy)")
 	fs.IntVar(&gen.MaxNewTokens, "max-new-tokens", 24, "new tokens at most per caption")
+	fs.Float64Var(&gen.RepetitionPenalty, "repetition-penalty", app.CaptionOptions().RepetitionPenalty, "> 1 discourages tokens already generated when captioning (1: Hugging Face's decoding)")
 	lmLen := fs.Int("lm-len", 32, "tokens per held-out corpus line for the perplexity (stage0-lm's -text-len)")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"blip2/model/app"
 	"blip2/model/blip2"
 	"blip2/model/eval"
 	"blip2/model/image"
@@ -37,6 +38,7 @@ func runSheet(args []string) error {
 	o := blip2.GenerateOptions{MinNewTokens: 1, LengthPenalty: 1, RepetitionPenalty: 1}
 	fs.IntVar(&o.NumBeams, "beams", 3, "beam width (1: greedy)")
 	fs.IntVar(&o.MaxNewTokens, "max-new-tokens", 24, "new tokens at most")
+	fs.Float64Var(&o.RepetitionPenalty, "repetition-penalty", app.CaptionOptions().RepetitionPenalty, "> 1 discourages repeats (1: Hugging Face's decoding)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -20,11 +20,16 @@ type Tokenizer interface {
 	Decode(ids []int, skipSpecial bool) string
 }
 
-// CaptionOptions are the generation settings `server caption` and the page
-// use unless told otherwise: beam search, 5 beams, up to 30 new tokens.
+// CaptionOptions are the generation settings `server caption`, `eval`,
+// `sheet` and the page use unless told otherwise: beam search, 5 beams,
+// up to 30 new tokens, and a repetition penalty of 1.5 (Hugging Face's
+// default is 1). The default model's small language model loops under
+// beam search ("a clip art of a small small small ..."); on the val split
+// 1.5 took its BLEU-4 from 0.133 to 0.217 and CIDEr-D from 0.093 to
+// 0.094. -repetition-penalty 1 restores Hugging Face's decoding.
 func CaptionOptions() blip2.GenerateOptions {
 	return blip2.GenerateOptions{MaxNewTokens: 30, MinNewTokens: 1, NumBeams: 5, LengthPenalty: 1,
-		RepetitionPenalty: 1, TopP: 0.9, Temperature: 1, Seed: 1}
+		RepetitionPenalty: 1.5, TopP: 0.9, Temperature: 1, Seed: 1}
 }
 
 // Captioner captions images with one model on one backend.

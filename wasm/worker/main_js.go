@@ -54,6 +54,9 @@ func main() {
 	// indexing in batches, captions, searches. The handler only copies
 	// each request out.
 	work := make(chan func(), 64)
+	// A callback never waits on a full queue: it hands the job to a
+	// goroutine that does.
+	enqueue := func(job func()) { go func() { work <- job }() }
 	var (
 		c      *app.Captioner
 		srch   *search
@@ -70,7 +73,7 @@ func main() {
 			if latest.Swap(p) != nil {
 				return nil
 			}
-			work <- func() {
+			enqueue(func() {
 				p := latest.Swap(nil)
 				if c == nil {
 					return
@@ -78,14 +81,14 @@ func main() {
 				if px := caption(c, p); px != nil && srch != nil {
 					srch.addPicked(p.id, px)
 				}
-			}
+			})
 		case "search":
 			text := d.Get("text").String()
-			work <- func() {
+			enqueue(func() {
 				if srch != nil {
 					srch.run(text)
 				}
-			}
+			})
 		}
 		return nil
 	}))

@@ -23,6 +23,9 @@ if (!captionsFile || !shot) {
   process.exit(2);
 }
 const want = (await readFile(captionsFile, "utf8")).trim().split("\n").map((l) => l.split("\t"));
+// DEMO_EXPECT lists words a caption must hold, per image: "path=word word;path=word".
+const expected = Object.fromEntries((process.env.DEMO_EXPECT || "").split(";").filter(Boolean)
+  .map((e) => { const [p, w] = e.split("="); return [p.trim(), w.trim().split(/\s+/)]; }));
 
 // DEMO_BASE aims the test at a running server (make test-demo starts
 // `go run ./server serve`); otherwise it serves the repository itself.
@@ -112,9 +115,12 @@ try {
     }
     const worstFrameMs = await tab.evaluate(() => { window.frameGap.running = false; return window.frameGap.worst; });
     perf.captions.push({ path, timing, wallS: (Date.now() - t) / 1000, worstFrameMs });
-    const ok = got === caption && ["image encoder", "Q-Former", "language model"].every((w) => timing.includes(w));
+    const words = expected[path] || [];
+    const ok = got === caption && ["image encoder", "Q-Former", "language model"].every((w) => timing.includes(w)) &&
+      words.every((w) => got.split(/\W+/).includes(w));
     if (!ok) failed++;
-    console.log(`${ok ? "PASS" : "FAIL"} ${path}: page "${got}", native "${caption}" (${((Date.now() - t) / 1000).toFixed(1)} s; ${timing})`);
+    const say = words.length ? `, with the expected words ${words.join(", ")}` : "";
+    console.log(`${ok ? "PASS" : "FAIL"} ${path}: page "${got}", native "${caption}"${say} (${((Date.now() - t) / 1000).toFixed(1)} s; ${timing})`);
   }
   await heatmap(tab);
   await searches(tab);
