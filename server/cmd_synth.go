@@ -25,7 +25,7 @@ func runSynth(args []string) error {
 	dtype := fs.String("dtype", "f16", "f16 or f32")
 	reduced := fs.Bool("reduced", false, "the same structure at toy widths and depths (real vocabularies), for tests")
 	seed := fs.Uint64("seed", 1, "seed of the random weights")
-	shard := fs.Int64("max-shard", 5<<30, "bytes per safetensors shard at most (save_pretrained's 5 GB)")
+	shard := fs.Int64("max-shard", 5_000_000_000, "bytes per safetensors shard at most (save_pretrained's \"5GB\")")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -60,11 +60,13 @@ func runSynth(args []string) error {
 	}
 	total := store.Params("")
 	fmt.Printf("%s: %.3f B parameters, %.2f GB as %s, into %s\n", p.Name, float64(total)/1e9, float64(total)*float64(dt.Size())/1e9, dt, *out)
-	start := time.Now()
+	start, last := time.Now(), time.Time{}
 	err = weights.WriteSharded(*out, store, dt, *shard, func(done, n int) {
-		fmt.Printf("\r%d/%d tensors, %.0f s", done, n, time.Since(start).Seconds())
+		if time.Since(last) > 5*time.Second || done == n { // a line a few seconds, not one per tensor
+			last = time.Now()
+			fmt.Printf("%d/%d tensors, %.0f s\n", done, n, time.Since(start).Seconds())
+		}
 	})
-	fmt.Println()
 	if err != nil {
 		return err
 	}
