@@ -64,19 +64,34 @@ func (b *Backend) Param(p *weights.Param) nn.Tensor {
 	return t
 }
 
+// ParamBytes is what the uploaded weights take on the device.
+func (b *Backend) ParamBytes() int64 {
+	var n int64
+	for _, t := range b.params {
+		for _, part := range weightParts(t) {
+			n += 4 * int64(part.n)
+		}
+	}
+	return n
+}
+
+// weightParts are the device tensors that hold one uploaded weight.
+func weightParts(t nn.Tensor) []*Tensor {
+	switch t := t.(type) {
+	case *Tensor:
+		return []*Tensor{t}
+	case *rowChunks:
+		return t.parts
+	case *quantWeight:
+		return []*Tensor{t.codes, t.scales}
+	}
+	return nil
+}
+
 // ReleaseParams frees every uploaded weight.
 func (b *Backend) ReleaseParams() {
 	for p, t := range b.params {
-		parts := []*Tensor{}
-		switch t := t.(type) {
-		case *Tensor:
-			parts = append(parts, t)
-		case *rowChunks:
-			parts = t.parts
-		case *quantWeight:
-			parts = []*Tensor{t.codes, t.scales}
-		}
-		for _, part := range parts {
+		for _, part := range weightParts(t) {
 			delete(b.owned, part.buf)
 			part.Release()
 		}

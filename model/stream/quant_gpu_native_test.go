@@ -70,5 +70,8 @@ func TestResidentEncoderStreamsToTheGPU(t *testing.T) {
 			}
 		}
 	}
+	if b.ParamBytes() == 0 {
+		t.Error("no weight bytes counted on the device after a resident load")
+	}
 	compareOutputs(t, "resident", m, conv, b, in, 0)
 }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"syscall/js"
 	"time"
@@ -79,5 +80,11 @@ func Captioner(base string, backend nn.Backend, status func(string)) (*app.Capti
 	}
 	line := fmt.Sprintf("%s: %s in %d shards, loaded in %.0f ms (%s); at most %s of shards held at once", strings.TrimSuffix(base, "/"), mb(fetched.total), len(m.Shards),
 		float64(time.Since(start))/float64(time.Millisecond), fetched, mb(s.MaxHeld()))
+	if g, onGPU := backend.(*gpu.Backend); onGPU {
+		line += fmt.Sprintf("; %s of weights on the GPU so far", mb(g.ParamBytes()))
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms) // the wasm memory only grows: Sys is its peak
+	line += fmt.Sprintf("; wasm memory %s", mb(int64(ms.Sys)))
 	return &app.Captioner{Model: model, Backend: backend, Tok: tok, Options: app.CaptionOptions()}, line, nil
 }
