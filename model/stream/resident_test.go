@@ -52,5 +52,5 @@ func TestEncoderLayersStreamOneAtATime(t *testing.T) {
 		}
 	}
 	t.Logf("held at most %d shard bytes at once: %d outside the encoder layers, %d layers of up to %d", drop.MaxHeld(), rest, len(layerBytes), biggest)
-	compareOutputs(t, "dropping read shards", m, conv, cpu.New(), in, 0)
+	compareOutputs(t, "dropping read shards", m, cpu.New(), conv, cpu.New(), in, 0)
 }

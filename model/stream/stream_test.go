@@ -59,15 +59,15 @@ func convertSet(t *testing.T, set, mode string) (*blip2.Model, *blip2.Model, *St
 	return base, conv, s, in
 }
 
-// compareOutputs runs both models' reference outputs on b and reports
-// where got differs from want by more than tol.
-func compareOutputs(t *testing.T, what string, got, want *blip2.Model, b nn.Backend, in *blip2.Inputs, tol float64) {
+// compareOutputs runs got's reference outputs on gotB and want's on wantB
+// and reports where they differ by more than tol.
+func compareOutputs(t *testing.T, what string, got *blip2.Model, gotB nn.Backend, want *blip2.Model, wantB nn.Backend, in *blip2.Inputs, tol float64) {
 	t.Helper()
-	w, err := want.ReferenceOutputs(b, in)
+	w, err := want.ReferenceOutputs(wantB, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := got.ReferenceOutputs(b, in)
+	g, err := got.ReferenceOutputs(gotB, in)
 	if err != nil {
 		t.Fatal(err)
 	}
