@@ -110,10 +110,11 @@ func WriteStream(w io.Writer, tensors []Tensor, metadata map[string]string, fill
 			return fmt.Errorf("safetensors: tensor name %q is not valid UTF-8", t.Name)
 		}
 		seen[t.Name] = true
-		n, err := t.count()
+		count := t.count // Data checked against the shape now, or after fill
 		if fill != nil {
-			n, err = t.elements()
+			count = t.elements
 		}
+		n, err := count()
 		if err != nil {
 			return err
 		}

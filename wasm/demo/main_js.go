@@ -87,7 +87,7 @@ func startWorker() (w js.Value, err error) {
 	q.Set("model", absolute(modelURL()))
 	q.Set("gallery-base", absolute(galleryBase))
 	for _, name := range []string{"gallery", "cpu"} {
-		if v := pageQuery(name); v != "" {
+		if v := jsutil.Query(name); v != "" {
 			q.Set(name, v)
 		}
 	}
@@ -104,18 +104,9 @@ func absolute(ref string) string {
 
 // modelURL is ?model=URL (a folder with manifest.json) or the default.
 func modelURL() string {
-	m := pageQuery("model")
+	m := jsutil.Query("model")
 	if m == "" {
 		return defaultModel
 	}
 	return strings.TrimSuffix(m, "/") + "/"
-}
-
-// pageQuery is a parameter of the page's URL.
-func pageQuery(name string) string {
-	u, err := url.Parse(js.Global().Get("location").Get("href").String())
-	if err != nil {
-		return ""
-	}
-	return u.Query().Get(name)
 }

@@ -50,6 +50,13 @@ func (c Cache) Delete(key string) {
 	}
 }
 
+// BytesFromJS copies a Uint8Array into Go.
+func BytesFromJS(v js.Value) []byte {
+	b := make([]byte, v.Get("length").Int())
+	js.CopyBytesToGo(b, v)
+	return b
+}
+
 // BytesToJS copies b into a new Uint8Array.
 func BytesToJS(b []byte) js.Value {
 	arr := js.Global().Get("Uint8Array").New(len(b))

@@ -5,7 +5,6 @@ package jsutil
 import (
 	"encoding/binary"
 	"math"
-	"syscall/js"
 )
 
 // FloatsLE is xs as little-endian bytes: how float32 data is cached and
@@ -26,11 +25,4 @@ func FloatsFromLE(b []byte) []float32 {
 		xs[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 	}
 	return xs
-}
-
-// BytesFromJS copies a Uint8Array into Go.
-func BytesFromJS(v js.Value) []byte {
-	b := make([]byte, v.Get("length").Int())
-	js.CopyBytesToGo(b, v)
-	return b
 }

@@ -9,6 +9,7 @@ package jsutil
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"syscall/js"
 )
@@ -92,10 +93,17 @@ func BlobBytes(b js.Value) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	arr := js.Global().Get("Uint8Array").New(buf)
-	out := make([]byte, arr.Get("length").Int())
-	js.CopyBytesToGo(out, arr)
-	return out, nil
+	return BytesFromJS(js.Global().Get("Uint8Array").New(buf)), nil
+}
+
+// Query is a parameter of this document's URL (or, in a worker, of the
+// worker script's).
+func Query(name string) string {
+	u, err := url.Parse(js.Global().Get("location").Get("href").String())
+	if err != nil {
+		return ""
+	}
+	return u.Query().Get(name)
 }
 
 // CompileErrors compiles WGSL sources with the browser's own compiler on a

@@ -17,7 +17,6 @@ package main
 
 import (
 	"fmt"
-	"net/url"
 	"sync/atomic"
 	"syscall/js"
 	"time"
@@ -31,15 +30,6 @@ import (
 func post(msg map[string]any) { js.Global().Call("postMessage", msg) }
 
 func status(state, text string) { post(map[string]any{"type": "status", "state": state, "text": text}) }
-
-// option is a parameter of the worker's URL (the page's options).
-func option(name string) string {
-	u, err := url.Parse(js.Global().Get("location").Get("href").String())
-	if err != nil {
-		return ""
-	}
-	return u.Query().Get(name)
-}
 
 // pick is an image the page sent to caption (and, once decoded, index
 // under id).
@@ -101,10 +91,10 @@ func main() {
 			return
 		}
 		searchStatus("indexing", "Indexing the gallery…")
-		s, err := newSearch(c, option("model"), option("gallery-base"))
+		s, err := newSearch(c, jsutil.Query("model"), jsutil.Query("gallery-base"))
 		var jobs []func()
 		if err == nil {
-			jobs, err = s.galleryJobs(option("gallery"))
+			jobs, err = s.galleryJobs(jsutil.Query("gallery"))
 		}
 		if err != nil {
 			searchStatus("error", "Search is unavailable: "+err.Error())
@@ -129,14 +119,14 @@ func load() (*app.Captioner, error) {
 	status("loading", "Opening WebGPU…")
 	skip := ""
 	switch {
-	case option("cpu") == "1":
+	case jsutil.Query("cpu") == "1":
 		skip = "?cpu=1 asked for the CPU"
-	case option("webgpu") == "0":
+	case jsutil.Query("webgpu") == "0":
 		skip = "this browser does not expose WebGPU" // to the page; its worker follows
 	}
 	backend, desc := modelload.OpenBackend(skip)
 	post(map[string]any{"type": "adapter", "text": desc})
-	c, line, err := modelload.Captioner(option("model"), backend, func(s string) { status("loading", s) })
+	c, line, err := modelload.Captioner(jsutil.Query("model"), backend, func(s string) { status("loading", s) })
 	if err != nil {
 		return nil, err
 	}
