@@ -22,16 +22,22 @@ func LoadReference(checkpoint, trainDir string) (*Model, *Batch, error) {
 		return nil, nil, err
 	}
 	defer hf.Close()
-	head, err := LoadITGHead(bm, hf)
-	if err != nil {
-		return nil, nil, err
-	}
 	in, err := weights.Open(filepath.Join(trainDir, "train_inputs.safetensors"))
 	if err != nil {
 		return nil, nil, err
 	}
 	defer in.Close()
-	temp, err := in.ReadF32("temp")
+	return ReferenceModel(bm, hf, in)
+}
+
+// ReferenceModel is LoadReference on a bound model and the reference's
+// ITG head and inputs, however they were read (a browser fetches them).
+func ReferenceModel(bm *blip2.Model, itgHead, inputs *weights.File) (*Model, *Batch, error) {
+	head, err := LoadITGHead(bm, itgHead)
+	if err != nil {
+		return nil, nil, err
+	}
+	temp, err := inputs.ReadF32("temp")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -39,7 +45,7 @@ func LoadReference(checkpoint, trainDir string) (*Model, *Batch, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	b, err := readBatch(in)
+	b, err := readBatch(inputs)
 	return m, b, err
 }
 

@@ -1,7 +1,8 @@
 //go:build js && wasm
 
 // Command modeltest runs BLIP-2's forward passes on the reference sets in a
-// browser, on WebGPU, and compares every output with Hugging Face's.
+// browser, on WebGPU, and compares every output with Hugging Face's; then
+// the training step (both stages' losses and gradients) against PyTorch's.
 // web/modeltest.html loads it; web/test/browser-test.mjs drives it.
 package main
 
@@ -25,6 +26,9 @@ const tolerance = 1e-3
 
 var sets = []string{"blip2-tiny-a", "blip2-tiny-a2"}
 
+// trainSet is the reference set with a training reference (train/).
+const trainSet = "blip2-tiny-a"
+
 func main() {
 	testpage.Run(func(say testpage.Say) (failed int) {
 		d, err := gpu.Open(context.Background())
@@ -45,7 +49,11 @@ func main() {
 			say("FAIL streamed int8 model: %v", err)
 			failed++
 		}
-		say("%d passed, %d failed", len(sets)+1-failed, failed)
+		if err := runTrain(d, trainSet, say); err != nil {
+			say("FAIL %s training step: %v", trainSet, err)
+			failed++
+		}
+		say("%d passed, %d failed", len(sets)+2-failed, failed)
 		return failed
 	})
 }
