@@ -17,7 +17,7 @@ func init() {
 
 func runCaption(args []string) error {
 	fs := flag.NewFlagSet("caption", flag.ContinueOnError)
-	ckpt := fs.String("checkpoint", defaultModel, "model folder (streaming format or Hugging Face layout; OPT or Flan-T5 language model) with its tokenizer files")
+	ckpt := fs.String("checkpoint", defaultModel, "model folder (streaming format or Hugging Face layout; OPT or Flan-T5 language model) with its tokenizer files, or a fine-tuned weights file (.safetensors) the demo page exported, laid over the shipped model")
 	prompt := fs.String("prompt", "", `text after the visual prompt, e.g. "Question: what is this? Answer:"`)
 	device := fs.String("device", "gpu", "gpu or cpu")
 	times := fs.Bool("times", false, "print each image's stage times (preprocess, image encoder, Q-Former, language model) to stderr")
@@ -37,7 +37,7 @@ func runCaption(args []string) error {
 	if fs.NArg() == 0 {
 		return fmt.Errorf("usage: caption [-checkpoint DIR] [-beams N] [-prompt S] IMAGE...")
 	}
-	m, err := loadModel(*ckpt)
+	m, dir, err := loadModel(*ckpt)
 	if err != nil {
 		return err
 	}
@@ -45,10 +45,10 @@ func runCaption(args []string) error {
 	switch {
 	case m.OPT != nil:
 		// The OPT tokenizer prepends its </s> BOS, as BLIP-2's processor does.
-		tok, err = tokenizer.LoadBPE(*ckpt, tokenizer.OPTOptions())
+		tok, err = tokenizer.LoadBPE(dir, tokenizer.OPTOptions())
 	case m.T5 != nil:
 		// Flan-T5 prompts go to the encoder, with the </s> T5 appends.
-		tok, err = tokenizer.LoadT5(*ckpt)
+		tok, err = tokenizer.LoadT5(dir)
 	default:
 		return fmt.Errorf("%s has no language model to caption with", *ckpt)
 	}

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -43,6 +44,9 @@ func runConvert(args []string) error {
 		return err
 	}
 	defer closer.Close()
+	if src, err = withTrainingTensors(src, *from); err != nil {
+		return err
+	}
 	// The folder appears whole or not at all (stream.Publish), so a server
 	// reading it never sees a half-written model.
 	var m *stream.Manifest
@@ -136,4 +140,31 @@ func copyTokenizerFiles(from, to string) error {
 		}
 	}
 	return nil
+}
+
+// withTrainingTensors adds what a folder written by `server train` keeps
+// beside the model, for fine-tuning the converted one: the ITG head
+// (itg_head.safetensors) and the ITC temperature (temp, in
+// train_state.safetensors, whose optimizer moments stay behind). A
+// Hugging Face folder has neither and converts as it is.
+func withTrainingTensors(src weights.Store, dir string) (weights.Store, error) {
+	stores := []weights.Store{src}
+	for _, part := range []struct {
+		file string
+		keep func(string) bool
+	}{{"itg_head.safetensors", weights.Prefixed("cls")}, {"train_state.safetensors", func(n string) bool { return n == "temp" }}} {
+		f, err := weights.Open(filepath.Join(dir, part.file))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		// The files stay open until the command exits.
+		stores = append(stores, weights.Only(f, part.keep))
+	}
+	if len(stores) == 1 {
+		return src, nil
+	}
+	return weights.Merge(stores...)
 }

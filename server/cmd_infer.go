@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"blip2/model/blip2"
 	"blip2/model/cpu"
+	"blip2/model/finetune"
 	"blip2/model/gpu"
 	"blip2/model/image"
 	"blip2/model/nn"
@@ -86,13 +88,30 @@ func readImage(path string, size int) ([]float32, error) {
 // model uses unless told otherwise.
 const defaultModel = "web/models/default"
 
-// loadModel is loadCheckpoint with a clear word when the shipped model is
-// not there.
-func loadModel(dir string) (*blip2.Model, error) {
-	if _, err := os.Stat(dir); err != nil && dir == defaultModel {
-		return nil, fmt.Errorf("no model at %s: run from the repository root, build it with `make model`, or pass -checkpoint DIR", defaultModel)
+// loadModel binds the model a -checkpoint names: a folder (loadCheckpoint,
+// with a clear word when the shipped model is not there), or a fine-tuned
+// weights file the demo page exported (.safetensors), laid over the
+// shipped model. dir is the folder that holds the tokenizers.
+func loadModel(ckpt string) (m *blip2.Model, dir string, err error) {
+	tuned := ""
+	if strings.HasSuffix(ckpt, ".safetensors") {
+		tuned, ckpt = ckpt, defaultModel
 	}
-	return loadCheckpoint(dir)
+	if _, err := os.Stat(ckpt); err != nil && ckpt == defaultModel {
+		return nil, "", fmt.Errorf("no model at %s: run from the repository root, build it with `make model`, or pass -checkpoint DIR", defaultModel)
+	}
+	if m, err = loadCheckpoint(ckpt); err != nil || tuned == "" {
+		return m, ckpt, err
+	}
+	f, err := weights.Open(tuned)
+	if err != nil {
+		return nil, "", err
+	}
+	defer f.Close()
+	if _, err := finetune.Load(m, nil, nil, f); err != nil {
+		return nil, "", fmt.Errorf("%s over %s: %w", tuned, ckpt, err)
+	}
+	return m, ckpt, nil
 }
 
 // loadCheckpoint binds a Hugging Face BLIP-2 folder, or a converted one

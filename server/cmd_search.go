@@ -23,7 +23,7 @@ func init() {
 
 func runSearch(args []string) error {
 	fl := flag.NewFlagSet("search", flag.ContinueOnError)
-	ckpt := fl.String("checkpoint", defaultModel, "model folder (streaming format or Hugging Face layout) with its BERT tokenizer files")
+	ckpt := fl.String("checkpoint", defaultModel, "model folder (streaming format or Hugging Face layout) with its BERT tokenizer files, or a fine-tuned weights file (.safetensors) laid over the shipped model")
 	gallery := fl.String("gallery", "", "folder of images, searched recursively (files that are not images are skipped)")
 	query := fl.String("query", "", "the text to search for")
 	queries := fl.String("queries", "", "file of texts to search for, one a line")
@@ -39,11 +39,11 @@ func runSearch(args []string) error {
 	if err != nil || *gallery == "" {
 		return fmt.Errorf("usage: search [-checkpoint DIR] -gallery DIR (-query TEXT | -queries FILE) [-k N] [-rerank M] [-json]%s", errSuffix(err))
 	}
-	m, err := loadModel(*ckpt)
+	m, dir, err := loadModel(*ckpt)
 	if err != nil {
 		return err
 	}
-	tok, err := tokenizer.LoadWordPiece(*ckpt)
+	tok, err := tokenizer.LoadWordPiece(dir)
 	if err != nil {
 		return err
 	}

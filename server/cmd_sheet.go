@@ -67,11 +67,11 @@ func runSheet(args []string) error {
 			notes = append(notes, strings.TrimSuffix(filepath.Base(p), filepath.Ext(p)))
 		}
 	}
-	m, err := loadModel(*ckpt)
+	m, dir, err := loadModel(*ckpt)
 	if err != nil {
 		return err
 	}
-	tok, err := tokenizer.LoadBPE(*ckpt, tokenizer.OPTOptions())
+	tok, err := tokenizer.LoadBPE(dir, tokenizer.OPTOptions())
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ package blip2
 
 import (
 	"fmt"
+	"strings"
 
 	"blip2/model/config"
 	"blip2/model/nn"
@@ -70,9 +71,19 @@ func LoadResident(c *config.Blip2Config, src weights.Store, b nn.Backend) (*Mode
 	return load(m, src)
 }
 
+// TrainingOnly says whether a tensor name is one that training keeps
+// beside a model and inference never reads: the Q-Former's ITG head
+// (LAVIS's cls.predictions.*) and the ITC temperature. A converted model
+// carries them for fine-tuning; binding passes over them.
+func TrainingOnly(name string) bool {
+	return strings.HasPrefix(name, "cls.predictions.") || name == "temp"
+}
+
 func load(m *Model, src weights.Store) (*Model, error) {
-	lm := []weights.Ignore{{Pattern: "language_model.*", Reason: "bound by the language model's own pass below"}}
-	if err := weights.Bind(m, src, "", lm); err != nil {
+	ignore := []weights.Ignore{{Pattern: "language_model.*", Reason: "bound by the language model's own pass below"},
+		{Pattern: "cls.predictions.*", Reason: "the ITG head: training only (TrainingOnly)"},
+		{Pattern: "temp", Reason: "the ITC temperature: training only (TrainingOnly)"}}
+	if err := weights.Bind(m, src, "", ignore); err != nil {
 		return nil, err
 	}
 	hasLM := false

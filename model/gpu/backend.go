@@ -90,12 +90,8 @@ func weightParts(t nn.Tensor) []*Tensor {
 
 // ReleaseParams frees every uploaded weight.
 func (b *Backend) ReleaseParams() {
-	for p, t := range b.params {
-		for _, part := range weightParts(t) {
-			delete(b.owned, part.buf)
-			part.Release()
-		}
-		delete(b.params, p)
+	for p := range b.params {
+		b.Forget(p)
 	}
 }
 
@@ -192,3 +188,19 @@ func (b *Backend) MaxOver(x nn.Tensor) nn.Tensor {
 func (b *Backend) MeanOver(x nn.Tensor) nn.Tensor { return b.D.MeanRows(dev(x)) }
 
 func (b *Backend) Patches(img nn.Tensor, p int) nn.Tensor { return b.D.Im2Col(dev(img), p) }
+
+// Forget frees the uploads of ps, whose host values changed (a fine-tuned
+// model): the next use uploads them again.
+func (b *Backend) Forget(ps ...*weights.Param) {
+	for _, p := range ps {
+		t, ok := b.params[p]
+		if !ok {
+			continue
+		}
+		for _, part := range weightParts(t) {
+			delete(b.owned, part.buf)
+			part.Release()
+		}
+		delete(b.params, p)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"blip2/model/blip2"
 	"blip2/model/weights"
 )
 
@@ -77,12 +78,23 @@ func Convert(src weights.Store, configJSON []byte, mode, dir string, progress fu
 	}
 	m := &Manifest{Format: Format, Version: Version, Quant: mode, Config: json.RawMessage(configJSON)}
 	w := &shardWriter{dir: dir}
-	names := src.Names()
+	// Training-only tensors (the ITG head, temp) go last, in shards of
+	// their own: inference never fetches them, and the model's other
+	// shards stay what they are without them.
+	var names, extra []string
+	for _, n := range src.Names() {
+		if blip2.TrainingOnly(n) {
+			extra = append(extra, n)
+		} else {
+			names = append(names, n)
+		}
+	}
+	names = append(names, extra...)
 	unit := ""
 	for i, name := range names {
 		// Each image-encoder layer gets shards of its own, so a loader can
 		// upload it and drop its bytes before the next arrives.
-		if u := layerUnit(name); u != unit {
+		if u := shardUnit(name); u != unit {
 			if err := w.flush(); err != nil {
 				return nil, err
 			}
@@ -119,6 +131,15 @@ func Convert(src weights.Store, configJSON []byte, mode, dir string, progress fu
 		return nil, err
 	}
 	return m, os.WriteFile(filepath.Join(dir, "manifest.json"), js, 0o644)
+}
+
+// shardUnit is the group of tensors a tensor shares shards with: its
+// image-encoder layer, "training" for the training-only tensors, or "".
+func shardUnit(name string) string {
+	if blip2.TrainingOnly(name) {
+		return "training"
+	}
+	return layerUnit(name)
 }
 
 // layerUnit is the image-encoder layer a tensor belongs to

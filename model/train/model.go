@@ -2,8 +2,10 @@ package train
 
 import (
 	"fmt"
+	"math/rand/v2"
 
 	"blip2/model/blip2"
+	"blip2/model/blip2/synthetic"
 	"blip2/model/cpu"
 	"blip2/model/nn"
 	"blip2/model/weights"
@@ -51,6 +53,23 @@ func New(m *blip2.Model, head *ITGHead, temp float32) (*Model, error) {
 		return nil, fmt.Errorf("train: Q-Former activation %q", m.Config.QFormer.HiddenAct)
 	}
 	return &Model{Model: m, Head: head, Temp: weights.Param{Name: "temp", Shape: []int{1}, Data: []float32{temp}}, actOp: op}, nil
+}
+
+// NewRandomITGHead is a new ITG head with LAVIS's BERT initialisation:
+// N(0, 0.02²) matrices, LayerNorm 1 and 0, zero biases, drawn from seed
+// (bound from an in-memory store so its tensors carry their checkpoint
+// names).
+func NewRandomITGHead(h, v int, eps float64, seed uint64) (*ITGHead, error) {
+	st := synthetic.New(seed)
+	st.Linear("cls.predictions.transform.dense", h, h, true)
+	st.Norm("cls.predictions.transform.LayerNorm", h, true)
+	st.Add("cls.predictions.bias", v)
+	head := NewITGHead(h, v, eps)
+	if err := weights.Bind(head, st, "", nil); err != nil {
+		return nil, err
+	}
+	RandomInit(weights.Params(head), rand.New(rand.NewPCG(seed, 7)), 0.02, 0)
+	return head, nil
 }
 
 // LoadITGHead binds an itg_head.safetensors.

@@ -4,14 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"blip2/model/blip2"
-	"blip2/model/blip2/synthetic"
 	"blip2/model/train"
 	"blip2/model/weights"
 )
@@ -59,7 +57,7 @@ func LoadModel(dir string, seed uint64) (*train.Model, *State, error) {
 			return nil, nil, fmt.Errorf("%s: %w", itgHeadFile, err)
 		}
 	} else if errors.Is(err, os.ErrNotExist) {
-		if head, err = newHead(q.HiddenSize, q.VocabSize, q.LayerNormEps, seed); err != nil {
+		if head, err = train.NewRandomITGHead(q.HiddenSize, q.VocabSize, q.LayerNormEps, seed); err != nil {
 			return nil, nil, err
 		}
 	} else {
@@ -185,22 +183,6 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return out.Close()
-}
-
-// newHead is a new ITG head with LAVIS's BERT initialisation: N(0, 0.02²)
-// matrices, LayerNorm 1 and 0, zero biases (bound from an in-memory store
-// so its tensors carry their checkpoint names).
-func newHead(h, v int, eps float64, seed uint64) (*train.ITGHead, error) {
-	st := synthetic.New(seed)
-	st.Linear("cls.predictions.transform.dense", h, h, true)
-	st.Norm("cls.predictions.transform.LayerNorm", h, true)
-	st.Add("cls.predictions.bias", v)
-	head := train.NewITGHead(h, v, eps)
-	if err := weights.Bind(head, st, "", nil); err != nil {
-		return nil, err
-	}
-	train.RandomInit(weights.Params(head), rand.New(rand.NewPCG(seed, 7)), 0.02, 0)
-	return head, nil
 }
 
 // LoadDualHead binds dir's dual_encoder.safetensors for m, or returns nil

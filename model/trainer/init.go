@@ -152,7 +152,7 @@ func RandomModel(cfg *config.Blip2Config, seed uint64) (*train.Model, error) {
 	}
 	train.RandomInit(weights.Params(bm), rand.New(rand.NewPCG(seed, 5)), 0.02, 0)
 	q := cfg.QFormer
-	head, err := newHead(q.HiddenSize, q.VocabSize, q.LayerNormEps, seed)
+	head, err := train.NewRandomITGHead(q.HiddenSize, q.VocabSize, q.LayerNormEps, seed)
 	if err != nil {
 		return nil, err
 	}

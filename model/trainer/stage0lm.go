@@ -160,7 +160,6 @@ func writeBPE(dir string, lines []string, size int) error {
 }
 
 // OPT's specials at the ids the BPE trainer gives them.
-const optPad, optEOS = 1, 2
 
 // lmBatch encodes lines for the language model's own training.
 func lmBatch(tok *tokenizer.BPE, lines []string, n int) *train.Batch {
@@ -175,19 +174,7 @@ func lmBatch(tok *tokenizer.BPE, lines []string, n int) *train.Batch {
 // LMSequence is one corpus line as the language model learns it:
 // </s> text </s>, cut to n tokens and padded with <pad> (mask 0).
 func LMSequence(tok *tokenizer.BPE, line string, n int) (ids, mask []int) {
-	return padded(append(tok.Encode(line), optEOS), n)
-}
-
-// padded is seq cut to n tokens, then <pad> up to n, and its mask.
-func padded(seq []int, n int) (ids, mask []int) {
-	ids, mask = make([]int, n), make([]int, n)
-	for i := range ids {
-		ids[i] = optPad
-		if i < len(seq) {
-			ids[i], mask[i] = seq[i], 1
-		}
-	}
-	return ids, mask
+	return train.Padded(append(tok.Encode(line), train.OPTEOS), n)
 }
 
 // perplexity is exp of the mean next-token cross-entropy over lines.

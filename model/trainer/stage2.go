@@ -70,25 +70,6 @@ func RunStage2(ctx context.Context, d *gpu.Device, out string, o Options, resume
 	}, w)
 }
 
-// captionTarget is one stage-2 text: </s> prompt caption </s>, cut to n
-// tokens and padded, with labels −100 on the prompt and the padding.
-func captionTarget(tok *tokenizer.BPE, prompt []int, caption string, n int) (ids, mask, labels []int) {
-	text := caption // the language model saw lines start without a space
-	if len(prompt) > 0 {
-		text = " " + caption
-	}
-	seq := append(append(tok.Encode("")[:1:1], prompt...), tok.Encode(text)[1:]...)
-	ids, mask = padded(append(seq, optEOS), n)
-	labels = make([]int, n)
-	for i := range labels {
-		labels[i] = -100
-		if mask[i] == 1 && i > len(prompt) {
-			labels[i] = ids[i]
-		}
-	}
-	return ids, mask, labels
-}
-
 // stage2Targets returns the function that makes one caption's stage-2
 // row (ids, mask, labels) for the language model of dir.
 func stage2Targets(m *train.Model, dir, prompt string, n int) (func(caption string) (ids, mask, labels []int), error) {
@@ -116,7 +97,7 @@ func stage2Targets(m *train.Model, dir, prompt string, n int) (func(caption stri
 		return nil, fmt.Errorf("trainer: the language model's tokenizer has %d tokens, its embedding %d", lm.VocabSize(), m.OPT.Embed.Shape[0])
 	}
 	p := lm.Encode(prompt)[1:] // without the BOS Encode adds
-	return func(caption string) (ids, mask, labels []int) { return captionTarget(lm, p, caption, n) }, nil
+	return func(caption string) (ids, mask, labels []int) { return train.CaptionTarget(lm, p, caption, n) }, nil
 }
 
 // t5Target is one T5 stage-2 row: the encoder's text (the prompt with its

@@ -11,6 +11,7 @@ import (
 	"blip2/model/atomicfile"
 	"blip2/model/gpu"
 	"blip2/model/tokenizer"
+	"blip2/model/train"
 )
 
 // tinyLM is a tiny init under tmp and a language model trained on it for
@@ -68,7 +69,7 @@ func TestCaptionTarget(t *testing.T) {
 		t.Fatal(err)
 	}
 	prompt := tok.Encode("a picture of")[1:]
-	ids, mask, labels := captionTarget(tok, prompt, "red heart", 40)
+	ids, mask, labels := train.CaptionTarget(tok, prompt, "red heart", 40)
 	n := 1 + len(prompt)
 	if ids[0] != 2 || labels[0] != -100 || labels[n-1] != -100 || labels[n] != ids[n] || mask[n] != 1 {
 		t.Errorf("ids %v labels %v", ids, labels)

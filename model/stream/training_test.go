@@ -1,0 +1,74 @@
+package stream
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"blip2/model/blip2"
+	"blip2/model/weights"
+)
+
+// TestTrainingTensorsShipApart: the ITG head and temp of a trained folder
+// convert into shards of their own, after every other, which loading the
+// model never fetches; the shards the model reads are the ones a
+// conversion without them writes.
+func TestTrainingTensorsShipApart(t *testing.T) {
+	dir := golden("blip2-tiny-a")
+	cfgJSON, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, closer, err := weights.OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+	head, err := weights.Open(filepath.Join(dir, "train", "itg_head.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer head.Close()
+	withHead, err := weights.Merge(src, head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := Convert(src, cfgJSON, "int8", t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	m, err := Convert(withHead, cfgJSON, "int8", out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Shards) != len(plain.Shards)+1 {
+		t.Fatalf("%d shards, want the %d of the model and one for the head", len(m.Shards), len(plain.Shards))
+	}
+	for i, sh := range plain.Shards {
+		if m.Shards[i].SHA256 != sh.SHA256 {
+			t.Errorf("shard %d changed with the head beside it", i)
+		}
+	}
+	last := len(m.Shards) - 1
+	for _, tn := range m.Tensors {
+		for _, p := range tn.Parts {
+			if (p.Shard == last) != blip2.TrainingOnly(tn.Name) {
+				t.Errorf("%s is in shard %d of %d", tn.Name, p.Shard, len(m.Shards))
+			}
+		}
+	}
+	fetched := map[string]bool{}
+	s, err := OpenDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner := s.fetch
+	s.fetch = func(file string) ([]byte, error) { fetched[file] = true; return inner(file) }
+	if _, err := LoadModel(s); err != nil {
+		t.Fatal(err)
+	}
+	if fetched[m.Shards[last].File] {
+		t.Error("loading the model fetched the training shard")
+	}
+}
