@@ -10,14 +10,14 @@ export XDG_RUNTIME_DIR ?= /tmp
 
 DATA_DIR ?= /tmp/blip2-data
 
-.PHONY: demo serve test setup vet build build-wasm test-native test-browser test-demo bench bench-peer gallery data model model-data model-init model-stage0-vision model-stage0-lm model-stage1 model-stage2
+.PHONY: demo serve test setup vet build build-wasm test-native test-browser test-demo test-finetune bench bench-peer gallery data model model-data model-init model-stage0-vision model-stage0-lm model-stage1 model-stage2
 
 demo: setup build-wasm serve            ## run the demo at http://$(ADDR)/
 
 serve:
 	$(GO) run ./server serve -addr $(ADDR)
 
-test: setup vet build build-wasm test-native test-browser test-demo test-load test-workers   ## every test
+test: setup vet build build-wasm test-native test-browser test-demo test-finetune test-load test-workers   ## every test
 
 setup:
 	.ci/setup
@@ -61,6 +61,16 @@ test-demo:                              ## the demo page in headless Chromium, s
 	$(GO) build -o build/server ./server
 	build/server serve -addr 127.0.0.1:$(DEMO_PORT) & pid=$$!; trap 'kill $$pid' EXIT; \
 	export DEMO_BASE=http://127.0.0.1:$(DEMO_PORT)/ DEMO_EXPECT='$(DEMO_EXPECT)'; PERF=build/demo-perf.json node web/test/demo-test.mjs build/demo-captions.tsv build/demo.png 900
+
+# Fine-tuning in the page: pairs with a captions.tsv and bad ones, a stop
+# after the first step and back to base, a full run whose loss falls, and
+# the exported weights captioning natively exactly as in the page.
+FINETUNE_IMAGES ?= docs/model-card/outside/bootstrap-bicycle.png web/gallery/mdi-mail.png
+test-finetune:                          ## fine-tuning in the demo page, against `server caption -checkpoint` on its exported weights
+	mkdir -p build
+	$(GO) build -o build/server ./server
+	build/server caption $(FINETUNE_IMAGES) > build/finetune-base.tsv
+	node web/test/finetune-test.mjs build/finetune-base.tsv 900
 
 # The weight server under load, on a child server it starts on a free
 # loopback port: random byte ranges, every byte checked against the

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 
 	"blip2/model/blip2"
 	"blip2/model/config"
@@ -34,18 +33,35 @@ func ConfigHash(c *config.Blip2Config) string {
 // before it) as an exported file.
 func (t *Tuner) Export(w io.Writer) error {
 	var ts []weights.Tensor
-	for _, p := range sortedParams(t.params()) {
+	for _, p := range sortedParams(t.Params()) {
 		ts = append(ts, weights.Tensor{Name: p.Name, DType: weights.F32, Shape: p.Shape, Data: p.Data})
 	}
 	return weights.Write(w, ts, map[string]string{"format": "pt", MetaKind: "1", MetaConfig: ConfigHash(t.m.Config)})
 }
 
-// Load lays an exported file over m (and over head and temp, when given;
+// Update is an exported file read and checked against a model, not yet
+// applied.
+type Update struct {
+	params []*weights.Param
+	values [][]float32
+}
+
+// Params are the tensors the update changes.
+func (u *Update) Params() []*weights.Param { return u.params }
+
+// Apply writes the file's values into the model; its backends must then
+// Forget u.Params().
+func (u *Update) Apply() {
+	for i, p := range u.params {
+		copy(p.Data, u.values[i])
+	}
+}
+
+// Read checks an exported file against m (and head and temp, when given;
 // without them their tensors in the file are skipped: captions and search
-// do not use them). Every other name must be a tensor of m with the same
-// shape; nothing changes unless all of them are. It returns the tensors it
-// changed, whose device copies a backend must then Forget.
-func Load(m *blip2.Model, head *train.ITGHead, temp *weights.Param, f *weights.File) ([]*weights.Param, error) {
+// do not use them): every other name must be a tensor of m with the same
+// shape.
+func Read(m *blip2.Model, head *train.ITGHead, temp *weights.Param, f *weights.File) (*Update, error) {
 	if f.Metadata[MetaKind] == "" {
 		return nil, fmt.Errorf("finetune: not a fine-tuned weights file (no %q metadata)", MetaKind)
 	}
@@ -64,21 +80,17 @@ func Load(m *blip2.Model, head *train.ITGHead, temp *weights.Param, f *weights.F
 	if temp != nil {
 		byName[temp.Name] = temp
 	}
-	type update struct {
-		p *weights.Param
-		v []float32
-	}
-	var ups []update
+	u := &Update{}
 	for _, name := range f.Names() {
 		p, ok := byName[name]
 		if !ok {
-			if strings.HasPrefix(name, "cls.") || name == "temp" {
-				continue // training only
+			if blip2.TrainingOnly(name) {
+				continue
 			}
 			return nil, fmt.Errorf("finetune: %s is not a tensor of this model", name)
 		}
 		info, _ := f.Info(name)
-		if fmt.Sprint(info.Shape) != fmt.Sprint(p.Shape) && !(len(p.Shape) == 0 && len(info.Shape) == 1) {
+		if fmt.Sprint(info.Shape) != fmt.Sprint(p.Shape) {
 			return nil, fmt.Errorf("finetune: %s is %v in the file, %v in the model", name, info.Shape, p.Shape)
 		}
 		v, err := f.ReadF32(name)
@@ -86,16 +98,46 @@ func Load(m *blip2.Model, head *train.ITGHead, temp *weights.Param, f *weights.F
 			return nil, err
 		}
 		if len(v) != len(p.Data) {
-			return nil, fmt.Errorf("finetune: %s has %d values, the model %d", name, len(v), len(p.Data))
+			return nil, fmt.Errorf("finetune: %s has %d values, the model holds %d", name, len(v), len(p.Data))
 		}
-		ups = append(ups, update{p, v})
+		u.params, u.values = append(u.params, p), append(u.values, v)
 	}
-	var changed []*weights.Param
-	for _, u := range ups {
-		copy(u.p.Data, u.v)
-		changed = append(changed, u.p)
+	return u, nil
+}
+
+// Load is Read then Apply: it lays an exported file over m, or changes
+// nothing. It returns the tensors it changed, whose device copies a
+// backend must then Forget.
+func Load(m *blip2.Model, head *train.ITGHead, temp *weights.Param, f *weights.File) ([]*weights.Param, error) {
+	u, err := Read(m, head, temp, f)
+	if err != nil {
+		return nil, err
 	}
-	return changed, nil
+	u.Apply()
+	return u.Params(), nil
+}
+
+// Base keeps weights as they were before any change, to go back to.
+type Base map[*weights.Param][]float32
+
+// Keep saves the values of the tensors of ps not saved yet.
+func (b Base) Keep(ps ...*weights.Param) {
+	for _, p := range ps {
+		if _, ok := b[p]; !ok {
+			b[p] = append([]float32(nil), p.Data...)
+		}
+	}
+}
+
+// Restore writes every saved value back and returns the tensors, whose
+// device copies a backend must then Forget.
+func (b Base) Restore() []*weights.Param {
+	var ps []*weights.Param
+	for p, v := range b {
+		copy(p.Data, v)
+		ps = append(ps, p)
+	}
+	return ps
 }
 
 // DefaultTemp is LAVIS's initial ITC temperature, for a model that does

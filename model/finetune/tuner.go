@@ -47,7 +47,7 @@ type Tuner struct {
 	Skipped     []Skipped
 
 	s    *train.GPUStepper
-	base map[*weights.Param][]float32
+	base Base
 	step int
 }
 
@@ -80,16 +80,14 @@ func New(m *blip2.Model, head *train.ITGHead, temp float32, be *gpu.Backend, qto
 	all, skipped := t.check(pairs)
 	t.Skipped = skipped
 	if len(all) < 2 {
-		return nil, fmt.Errorf("finetune: %d usable pairs (%d skipped); at least 2 are needed", len(all), len(skipped))
+		return nil, &TooFewPairs{Usable: len(all), Skipped: skipped}
 	}
 	t.train, t.held = split(all, o.Seed)
 	if err := t.features(all); err != nil {
 		return nil, err
 	}
-	t.base = map[*weights.Param][]float32{}
-	for _, p := range t.params() {
-		t.base[p] = append([]float32(nil), p.Data...)
-	}
+	t.base = Base{}
+	t.base.Keep(t.Params()...)
 	opt := train.NewAdamW(train.Schedule{Peak: o.LR, Min: o.LR / 10, WarmupStart: o.LR / 10, Warmup: min(5, o.Steps), Total: 2 * o.Steps})
 	opt.MaxNorm = 1
 	if t.s, err = train.NewGPU(tm, be.D, opt); err != nil {
@@ -98,14 +96,26 @@ func New(m *blip2.Model, head *train.ITGHead, temp float32, be *gpu.Backend, qto
 	return t, nil
 }
 
+// TooFewPairs is New's error when fewer than two pairs are usable (ITC
+// and ITM need another pair to contrast with); Skipped says why the rest
+// were left out.
+type TooFewPairs struct {
+	Usable  int
+	Skipped []Skipped
+}
+
+func (e *TooFewPairs) Error() string {
+	return fmt.Sprintf("%d usable pairs (%d skipped); at least 2 are needed", e.Usable, len(e.Skipped))
+}
+
 // Counts are the pairs in training and held out.
 func (t *Tuner) Counts() (trained, held int) { return len(t.train), len(t.held) }
 
 // Steps is how many steps have run.
 func (t *Tuner) Steps() int { return t.step }
 
-// params are what a session trains: stage 1's and stage 2's.
-func (t *Tuner) params() []*weights.Param {
+// Params are what a session trains: stage 1's and stage 2's tensors.
+func (t *Tuner) Params() []*weights.Param {
 	seen := map[*weights.Param]bool{}
 	var out []*weights.Param
 	for _, p := range append(t.m.Stage1Params(), t.m.Stage2Params()...) {
@@ -174,7 +184,7 @@ func (t *Tuner) Apply() error {
 	if err := t.s.Sync(); err != nil {
 		return err
 	}
-	t.be.Forget(t.params()...)
+	t.be.Forget(t.Params()...)
 	return nil
 }
 
@@ -183,7 +193,7 @@ func (t *Tuner) Reset() {
 	for p, v := range t.base {
 		copy(p.Data, v)
 	}
-	t.be.Forget(t.params()...)
+	t.be.Forget(t.Params()...)
 }
 
 // Close releases the session's device memory (the model keeps whichever

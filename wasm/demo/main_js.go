@@ -5,7 +5,8 @@
 // the page's main thread never waits on the GPU: it posts each picked
 // image and each search to the worker and shows what comes back. The
 // worker streams the default model (or the one the URL's ?model= names)
-// and runs model/app, the code `server caption` and `server search` run.
+// and runs model/app, the code `server caption` and `server search` run,
+// and model/finetune, the training step `server train` runs.
 // The data-testid values are the contract web/test/demo-test.mjs relies on.
 package main
 
@@ -31,6 +32,7 @@ func main() {
 		return
 	}
 	picked := map[string]string{} // a picked image's id: its thumbnail
+	tune := newTunePanel(byTestID, func(msg map[string]any) { worker.Call("postMessage", msg) })
 	worker.Set("onmessage", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		// Only DOM work here: nothing in a JS callback may wait.
 		d := args[0].Get("data")
@@ -51,6 +53,12 @@ func main() {
 			}
 		case "results":
 			ui.showResults(d.Get("hits"), picked, d.Get("note").String())
+		case "finetune":
+			tune.onStatus(d)
+		case "finetune-step":
+			tune.onStep(d)
+		case "finetune-file":
+			download(d)
 		}
 		return nil
 	}))

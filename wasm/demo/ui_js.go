@@ -19,9 +19,13 @@ type ui struct {
 	heat                                    *heatmap
 }
 
+// byTestID is the page's element with that data-testid.
+func byTestID(id string) dom.Element {
+	return dom.GetWindow().Document().QuerySelector(`[data-testid="` + id + `"]`)
+}
+
 func newUI() *ui {
-	doc := dom.GetWindow().Document()
-	by := func(id string) dom.Element { return doc.QuerySelector(`[data-testid="` + id + `"]`) }
+	by := byTestID
 	return &ui{
 		status: by("status"), adapter: by("adapter"), model: by("model"), caption: by("caption"), timing: by("timing"),
 		input: by("image-input").(*dom.HTMLInputElement), promptInput: by("prompt-input").(*dom.HTMLInputElement),

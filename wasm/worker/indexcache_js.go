@@ -26,13 +26,14 @@ type indexHeader struct {
 	SHA256                   string
 }
 
-// indexKey names the cached index of a model (its manifest's bytes) and a
-// gallery (its folder, gallery.json's bytes, and how many of its images).
-func indexKey(galleryBase string, manifest, gallery []byte, n int) string {
+// indexKey names the cached index of a model (its manifest's bytes, and
+// the sha256 of fine-tuned weights over it, if any) and a gallery (its
+// folder, gallery.json's bytes, and how many of its images).
+func indexKey(galleryBase string, manifest, gallery []byte, n int, tuned string) string {
 	h := sha256.New()
 	h.Write(manifest)
 	h.Write(gallery)
-	fmt.Fprint(h, n)
+	fmt.Fprint(h, n, tuned)
 	return galleryBase + "index-cache/" + hex.EncodeToString(h.Sum(nil))[:32]
 }
 

@@ -44,12 +44,20 @@ func main() {
 	// indexing in batches, captions, searches. The handler only copies
 	// each request out.
 	work := make(chan func(), 64)
-	// A callback never waits on a full queue: it hands the job to a
-	// goroutine that does.
-	enqueue := func(job func()) { go func() { work <- job }() }
+	// A callback never waits on a full queue: it hands the jobs to a
+	// goroutine that does, in order.
+	enqueue := func(jobs ...func()) {
+		go func() {
+			for _, j := range jobs {
+				work <- j
+			}
+		}()
+	}
+	one := func(job func()) { enqueue(job) }
 	var (
 		c      *app.Captioner
 		srch   *search
+		tune   *tuning
 		latest atomic.Pointer[pick]
 	)
 	js.Global().Set("onmessage", js.FuncOf(func(_ js.Value, args []js.Value) any {
@@ -79,6 +87,16 @@ func main() {
 					srch.run(text)
 				}
 			})
+		case "finetune-stop":
+			// Taken at once, not queued: the running session ends after
+			// the step in progress.
+			if tune != nil {
+				tune.stop.Store(true)
+			}
+		default:
+			if job := tuneJob(d, &tune, one); job != nil {
+				enqueue(job)
+			}
 		}
 		return nil
 	}))
@@ -91,10 +109,13 @@ func main() {
 			return
 		}
 		searchStatus("indexing", "Indexing the gallery…")
-		s, err := newSearch(c, jsutil.Query("model"), jsutil.Query("gallery-base"))
+		s, err := newSearch(c, jsutil.Query("model"), jsutil.Query("gallery-base"), jsutil.Query("gallery"), enqueue)
+		if err == nil {
+			tune, err = newTuning(c, s, jsutil.Query("model"))
+		}
 		var jobs []func()
 		if err == nil {
-			jobs, err = s.galleryJobs(jsutil.Query("gallery"))
+			jobs, err = s.galleryJobs()
 		}
 		if err != nil {
 			searchStatus("error", "Search is unavailable: "+err.Error())
@@ -102,11 +123,17 @@ func main() {
 			srch = s
 		}
 		status("ready", "Ready: pick an image to caption it.")
-		go func() {
-			for _, j := range jobs {
-				work <- j
+		if tune != nil {
+			// Weights tuned on an earlier visit come back first: the
+			// gallery is then indexed with them.
+			if file, ok := loadTuned(tune.key); ok {
+				tune.importFile(file, true)
+				if tune.file != nil {
+					return
+				}
 			}
-		}()
+		}
+		enqueue(jobs...)
 	}
 	for job := range work {
 		job()

@@ -30,6 +30,13 @@ type search struct {
 	indexed bool   // the whole gallery is in
 	base    string // the model's folder, whose manifest keys the cached index
 	gallery string // the gallery's folder, with gallery.json
+	limit   string // how many gallery images (?gallery), all when not a number
+	tuned   string // the fine-tuned weights over the model, "" for none; keys the cached index too
+	// picked are the images the person picked, by id, to index again
+	// when the weights change.
+	picked   map[string][]float32
+	pickedIn []string
+	enqueue  func(jobs ...func()) // queues jobs on the worker's loop, in order
 }
 
 func searchStatus(state, text string) {
@@ -38,7 +45,7 @@ func searchStatus(state, text string) {
 
 // newSearch builds the index's tokenizer (the Q-Former's vocab.txt beside
 // the model) around a captioner's model and device.
-func newSearch(c *app.Captioner, base, gallery string) (*search, error) {
+func newSearch(c *app.Captioner, base, gallery, limit string, enqueue func(jobs ...func())) (*search, error) {
 	raw, err := jsutil.Fetch(base + "vocab.txt")
 	if err != nil {
 		return nil, fmt.Errorf("the Q-Former's vocabulary: %w", err)
@@ -51,13 +58,15 @@ func newSearch(c *app.Captioner, base, gallery string) (*search, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &search{index: &app.Index{Model: c.Model, Backend: c.Backend, Tok: tok, Rerank: 16}, srcOf: map[string]string{}, base: base, gallery: gallery}, nil
+	return &search{index: &app.Index{Model: c.Model, Backend: c.Backend, Tok: tok, Rerank: 16}, srcOf: map[string]string{}, base: base, gallery: gallery,
+		limit: limit, picked: map[string][]float32{}, enqueue: enqueue}, nil
 }
 
 // galleryJobs lists the bundled gallery (as many as limit asks, all when
 // it is not a number) and returns one job per batch of images, so
 // captions can run between them.
-func (s *search) galleryJobs(limit string) ([]func(), error) {
+func (s *search) galleryJobs() ([]func(), error) {
+	limit := s.limit
 	raw, err := jsutil.Fetch(s.gallery + "gallery.json")
 	if err != nil {
 		return nil, fmt.Errorf("the gallery: %w", err)
@@ -78,7 +87,7 @@ func (s *search) galleryJobs(limit string) ([]func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	key := indexKey(s.gallery, manifest, raw, len(items))
+	key := indexKey(s.gallery, manifest, raw, len(items), s.tuned)
 	for _, it := range items {
 		s.srcOf[it.ID] = s.gallery + it.File
 	}
@@ -135,6 +144,10 @@ func (s *search) addPicked(id string, px []float32) {
 	if err := s.index.Add([]string{id}, [][]float32{px}); err != nil {
 		return
 	}
+	if _, ok := s.picked[id]; !ok {
+		s.pickedIn = append(s.pickedIn, id)
+	}
+	s.picked[id] = px
 	s.added++
 	if s.indexed {
 		searchStatus("ready", fmt.Sprintf("%d images indexed on the GPU (%d you picked): type a text and press Enter.", s.index.Len(), s.added))
@@ -160,4 +173,24 @@ func (s *search) run(text string) {
 		list[i] = map[string]any{"id": h.ID, "src": s.srcOf[h.ID], "itc": h.ITC, "itm": h.ITM}
 	}
 	post(map[string]any{"type": "results", "hits": list, "note": note})
+}
+
+// reindex empties the index and queues the jobs that encode the gallery
+// and the picked images again, with the weights the model has now (tuned
+// names them).
+func (s *search) reindex(tuned string) {
+	s.index.Free()
+	s.indexed, s.added, s.tuned = false, 0, tuned
+	searchStatus("indexing", "Indexing the gallery again with the new weights…")
+	jobs, err := s.galleryJobs()
+	if err != nil {
+		searchStatus("error", "Search is unavailable: "+err.Error())
+		return
+	}
+	ids := append([]string(nil), s.pickedIn...)
+	s.enqueue(append(jobs, func() {
+		for _, id := range ids {
+			s.addPicked(id, s.picked[id])
+		}
+	})...)
 }
