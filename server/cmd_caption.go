@@ -37,7 +37,12 @@ func runCaption(args []string) error {
 	if fs.NArg() == 0 {
 		return fmt.Errorf("usage: caption [-checkpoint DIR] [-beams N] [-prompt S] IMAGE...")
 	}
-	m, dir, err := loadModel(*ckpt)
+	b, done, err := openBackend(*device)
+	if err != nil {
+		return err
+	}
+	defer done()
+	m, dir, err := loadModel(*ckpt, b)
 	if err != nil {
 		return err
 	}
@@ -55,11 +60,6 @@ func runCaption(args []string) error {
 	if err != nil {
 		return err
 	}
-	b, done, err := openBackend(*device)
-	if err != nil {
-		return err
-	}
-	defer done()
 	c := &app.Captioner{Model: m, Backend: b, Tok: tok, Options: o}
 	for _, path := range fs.Args() {
 		data, err := os.ReadFile(path)

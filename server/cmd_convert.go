@@ -24,7 +24,9 @@ func runConvert(args []string) error {
 	fs := flag.NewFlagSet("convert", flag.ContinueOnError)
 	from := fs.String("from", "", "Hugging Face BLIP-2 folder")
 	to := fs.String("to", "", "output folder, published atomically: a link to a versioned folder beside it, switched in one rename")
-	quant := fs.String("quant", "int8", "f32, f16, int8 or int4")
+	quant := fs.String("quant", "int8", "f32, f16, int8 or int4: the image encoder's mode, and the others' default (int8/int4 keep the Q-Former f32 and the language model f16)")
+	qformer := fs.String("qformer", "", "the Q-Former's mode, if not -quant's default: f32, f16, int8 or int4")
+	lm := fs.String("lm", "", "the language model's mode, if not -quant's default: f32, f16, int8 or int4 (its Linear weights packed like the image encoder's)")
 	check := fs.String("check", "", "inputs.safetensors of a reference set: report the end-to-end drift against the unconverted model (host reference; small models only)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -52,7 +54,14 @@ func runConvert(args []string) error {
 	var m *stream.Manifest
 	err = stream.Publish(*to, func(dir string) error {
 		var err error
-		m, err = stream.Convert(src, cfgJSON, *quant, dir, func(done, total int, name string) {
+		plan := stream.PlanFor(*quant)
+		if *qformer != "" {
+			plan.QFormer = *qformer
+		}
+		if *lm != "" {
+			plan.LM = *lm
+		}
+		m, err = stream.ConvertPlan(src, cfgJSON, plan, dir, func(done, total int, name string) {
 			fmt.Fprintf(os.Stderr, "\r[%d/%d] %-70.70s", done, total, name)
 		})
 		fmt.Fprintln(os.Stderr)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"blip2/model/blip2"
+	"blip2/model/config"
 	"blip2/model/cpu"
 	"blip2/model/finetune"
 	"blip2/model/gpu"
@@ -88,11 +89,14 @@ func readImage(path string, size int) ([]float32, error) {
 // model uses unless told otherwise.
 const defaultModel = "web/models/default"
 
-// loadModel binds the model a -checkpoint names: a folder (loadCheckpoint,
-// with a clear word when the shipped model is not there), or a fine-tuned
+// loadModel binds the model a -checkpoint names for backend b: a folder
+// (with a clear word when the shipped model is not there), or a fine-tuned
 // weights file the demo page exported (.safetensors), laid over the
-// shipped model. dir is the folder that holds the tokenizers.
-func loadModel(ckpt string) (m *blip2.Model, dir string, err error) {
+// shipped model. dir is the folder that holds the tokenizers. On a GPU
+// backend the image encoder's and the language model's layers go to the
+// device as they are bound and keep no host copy (blip2.LoadResident), so
+// a large model never sits whole in host memory, widened or not.
+func loadModel(ckpt string, b nn.Backend) (m *blip2.Model, dir string, err error) {
 	tuned := ""
 	if strings.HasSuffix(ckpt, ".safetensors") {
 		tuned, ckpt = ckpt, defaultModel
@@ -100,7 +104,12 @@ func loadModel(ckpt string) (m *blip2.Model, dir string, err error) {
 	if _, err := os.Stat(ckpt); err != nil && ckpt == defaultModel {
 		return nil, "", fmt.Errorf("no model at %s: run from the repository root, build it with `make model`, or pass -checkpoint DIR", defaultModel)
 	}
-	if m, err = loadCheckpoint(ckpt); err != nil || tuned == "" {
+	if g, ok := b.(*gpu.Backend); ok {
+		m, err = loadResident(ckpt, g)
+	} else {
+		m, err = loadCheckpoint(ckpt)
+	}
+	if err != nil || tuned == "" {
 		return m, ckpt, err
 	}
 	f, err := weights.Open(tuned)
@@ -115,7 +124,7 @@ func loadModel(ckpt string) (m *blip2.Model, dir string, err error) {
 }
 
 // loadCheckpoint binds a Hugging Face BLIP-2 folder, or a converted one
-// (manifest.json).
+// (manifest.json), on the host.
 func loadCheckpoint(dir string) (*blip2.Model, error) {
 	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err == nil {
 		s, err := stream.OpenDir(dir)
@@ -126,6 +135,30 @@ func loadCheckpoint(dir string) (*blip2.Model, error) {
 		return stream.LoadModel(s)
 	}
 	return blip2.LoadDir(dir)
+}
+
+// loadResident is loadCheckpoint with the image encoder's and the language
+// model's layers resident on b.
+func loadResident(dir string, b *gpu.Backend) (*blip2.Model, error) {
+	parts := blip2.ResidentVision | blip2.ResidentLM
+	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err == nil {
+		s, err := stream.OpenDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		defer s.Release()
+		return stream.LoadResident(s, b, parts)
+	}
+	cfg, err := config.LoadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	src, closer, err := weights.OpenDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer closer.Close()
+	return blip2.LoadResident(cfg, src, b, parts)
 }
 
 // openBackend opens the named backend and returns a function that closes it.

@@ -39,7 +39,12 @@ func runSearch(args []string) error {
 	if err != nil || *gallery == "" {
 		return fmt.Errorf("usage: search [-checkpoint DIR] -gallery DIR (-query TEXT | -queries FILE) [-k N] [-rerank M] [-json]%s", errSuffix(err))
 	}
-	m, dir, err := loadModel(*ckpt)
+	b, done, err := openBackend(*device)
+	if err != nil {
+		return err
+	}
+	defer done()
+	m, dir, err := loadModel(*ckpt, b)
 	if err != nil {
 		return err
 	}
@@ -51,11 +56,6 @@ func runSearch(args []string) error {
 	if err != nil {
 		return err
 	}
-	b, done, err := openBackend(*device)
-	if err != nil {
-		return err
-	}
-	defer done()
 	x := &app.Index{Model: m, Backend: b, Tok: tok, Rerank: *rerank}
 	defer x.Free()
 	if err := encodeGallery(x, paths); err != nil {

@@ -67,7 +67,12 @@ func runSheet(args []string) error {
 			notes = append(notes, strings.TrimSuffix(filepath.Base(p), filepath.Ext(p)))
 		}
 	}
-	m, dir, err := loadModel(*ckpt)
+	b, done, err := openBackend(*device)
+	if err != nil {
+		return err
+	}
+	defer done()
+	m, dir, err := loadModel(*ckpt, b)
 	if err != nil {
 		return err
 	}
@@ -85,11 +90,6 @@ func runSheet(args []string) error {
 			return fmt.Errorf("%s: %w", f, err)
 		}
 	}
-	b, done, err := openBackend(*device)
-	if err != nil {
-		return err
-	}
-	defer done()
 	size := m.Config.Vision.ImageSize
 	pixels := func(i int) ([]float32, error) { return readImage(files[i], size) }
 	caps, err := eval.Caption(b, m, len(files), pixels, func(ids []int) string { return tok.Decode(ids, true) }, o, os.Stderr)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"blip2/model/cpu"
 	"blip2/model/finetune"
 	"blip2/model/weights"
 )
@@ -16,7 +17,7 @@ import (
 // refuses one tuned from a model of other shapes, naming the file.
 func TestCheckpointTakesATunedFile(t *testing.T) {
 	t.Chdir("..")
-	base, _, err := loadModel(defaultModel)
+	base, _, err := loadModel(defaultModel, cpu.New())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +34,7 @@ func TestCheckpointTakesATunedFile(t *testing.T) {
 		}
 		return path
 	}
-	m, dir, err := loadModel(write("tuned.safetensors", finetune.ConfigHash(base.Config)))
+	m, dir, err := loadModel(write("tuned.safetensors", finetune.ConfigHash(base.Config)), cpu.New())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +45,7 @@ func TestCheckpointTakesATunedFile(t *testing.T) {
 		t.Errorf("language_projection.bias %v…, want the file's %v…", got[:2], shifted[:2])
 	}
 	other := write("other.safetensors", "0123")
-	if _, _, err := loadModel(other); err == nil || !strings.Contains(err.Error(), "other.safetensors") || !strings.Contains(err.Error(), "another configuration") {
+	if _, _, err := loadModel(other, cpu.New()); err == nil || !strings.Contains(err.Error(), "other.safetensors") || !strings.Contains(err.Error(), "another configuration") {
 		t.Errorf("a file of another model: %v", err)
 	}
 }

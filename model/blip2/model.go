@@ -57,18 +57,68 @@ func Load(c *config.Blip2Config, src weights.Store) (*Model, error) {
 	return load(New(c), src)
 }
 
-// LoadResident is Load with each image-encoder layer uploaded to b as
-// soon as it is bound, and its host copy dropped: the frozen encoder is
-// never whole in memory, which a browser tab needs for a large one (a
-// stream.Store that drops read shards does the same for the bytes). The
-// model then runs on b only; b must keep its weights on the device (a GPU
-// backend, not the pure-Go one, which reads the host copies).
-func LoadResident(c *config.Blip2Config, src weights.Store, b nn.Backend) (*Model, error) {
+// Resident names the parts of a model LoadResident keeps on the device
+// only.
+type Resident int
+
+const (
+	// ResidentVision: the image encoder's layers.
+	ResidentVision Resident = 1 << iota
+	// ResidentLM: the language model's layers (OPT decoder layers, T5
+	// blocks; T5's relative position table stays on the host, which reads
+	// it). A model whose language model is resident cannot be fine-tuned
+	// through its captions (stage 2 reads the host copies).
+	ResidentLM
+)
+
+// LoadResident is Load with each layer of the parts named uploaded to b as
+// soon as it is bound, and its host copy dropped: those layers are never
+// whole in memory, which a browser tab needs for a large model, and a
+// native run for a bounded one (a stream.Store that drops read shards does
+// the same for the bytes). The model then runs on b only; b must keep its
+// weights on the device (a GPU backend, not the pure-Go one, which reads
+// the host copies).
+func LoadResident(c *config.Blip2Config, src weights.Store, b nn.Backend, parts Resident) (*Model, error) {
 	m := New(c)
-	for i := range m.Vision.Layers {
-		m.Vision.Layers[i].resident = b
+	if parts&ResidentVision != 0 {
+		for i := range m.Vision.Layers {
+			m.Vision.Layers[i].resident = b
+		}
+	}
+	if parts&ResidentLM != 0 {
+		switch {
+		case m.OPT != nil:
+			for i := range m.OPT.Layers {
+				m.OPT.Layers[i].resident = b
+			}
+		case m.T5 != nil:
+			for i := range m.T5.Encoder.Blocks {
+				m.T5.Encoder.Blocks[i].resident = b
+			}
+			for i := range m.T5.Decoder.Blocks {
+				m.T5.Decoder.Blocks[i].resident = b
+			}
+		}
 	}
 	return load(m, src)
+}
+
+// upload sends ps to the device of a resident layer and drops their host
+// copies (floats and packed codes); with no device it does nothing.
+func upload(b nn.Backend, ps []*weights.Param) error {
+	if b == nil {
+		return nil
+	}
+	for _, p := range ps {
+		b.Param(p)
+	}
+	if err := b.Err(); err != nil {
+		return err
+	}
+	for _, p := range ps {
+		p.Data, p.Q = nil, nil
+	}
+	return nil
 }
 
 // TrainingOnly says whether a tensor name is one that training keeps

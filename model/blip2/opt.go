@@ -19,7 +19,12 @@ type OPTLayer struct {
 	FC1       nn.Linear    `w:"fc1"`
 	FC2       nn.Linear    `w:"fc2"`
 	FinalNorm nn.LayerNorm `w:"final_layer_norm"`
+	resident  nn.Backend   // LoadResident's device, or nil
 }
+
+// AfterBind uploads a resident layer (LoadResident) and drops its host
+// copy.
+func (l *OPTLayer) AfterBind() error { return upload(l.resident, weights.Params(l)) }
 
 // OPT is OPTForCausalLM's decoder with its tied LM head.
 type OPT struct {

@@ -3,6 +3,7 @@ package blip2
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"blip2/model/config"
 	"blip2/model/nn"
@@ -71,6 +72,22 @@ type T5EncoderBlock struct {
 	SelfNorm nn.RMSNorm  `w:"layer.0.layer_norm"`
 	FF       T5FF        `w:"layer.1.DenseReluDense"`
 	FFNorm   nn.RMSNorm  `w:"layer.1.layer_norm"`
+	resident nn.Backend  // LoadResident's device, or nil
+}
+
+// AfterBind uploads a resident block (LoadResident) and drops its host
+// copy, all but the relative position table, which the host reads.
+func (b *T5EncoderBlock) AfterBind() error { return upload(b.resident, deviceParams(b)) }
+
+// deviceParams are a T5 block's tensors but its relative position table.
+func deviceParams(block any) []*weights.Param {
+	var out []*weights.Param
+	for _, p := range weights.Params(block) {
+		if !strings.HasSuffix(p.Name, "relative_attention_bias.weight") {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // T5DecoderBlock adds cross-attention to the encoder output.
@@ -81,7 +98,12 @@ type T5DecoderBlock struct {
 	CrossNorm nn.RMSNorm  `w:"layer.1.layer_norm"`
 	FF        T5FF        `w:"layer.2.DenseReluDense"`
 	FFNorm    nn.RMSNorm  `w:"layer.2.layer_norm"`
+	resident  nn.Backend  // LoadResident's device, or nil
 }
+
+// AfterBind uploads a resident block (LoadResident) and drops its host
+// copy, all but the relative position table.
+func (b *T5DecoderBlock) AfterBind() error { return upload(b.resident, deviceParams(b)) }
 
 // T5 is T5ForConditionalGeneration.
 type T5 struct {

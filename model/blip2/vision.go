@@ -127,14 +127,11 @@ func (l *VisionLayer) AfterBind() error {
 	if l.resident == nil {
 		return nil
 	}
-	for _, p := range l.params() {
-		l.resident.Param(p)
-	}
-	if err := l.resident.Err(); err != nil {
+	if err := upload(l.resident, l.params()); err != nil {
 		return err
 	}
-	for _, p := range append(l.params(), &a.QKV, a.QKVBias, a.QBias, a.VBias) {
-		if p != nil {
+	for _, p := range []*weights.Param{&a.QKV, a.QKVBias, a.QBias, a.VBias} {
+		if p != nil { // the fused forms the split views came from
 			p.Data, p.Q = nil, nil
 		}
 	}

@@ -16,10 +16,12 @@ type HeldOut struct {
 	Rank, Of                 int
 }
 
-// Evaluate captions the held-out images with c and ranks each among every
-// usable image of the session (ITC similarity) for its caption. It runs the
-// model as it is now: before Apply, the base.
-func (t *Tuner) Evaluate(c *app.Captioner) ([]HeldOut, error) {
+// Evaluate captions the held-out images with c and ranks each, by ITC
+// similarity to its caption, among every usable image of the session and
+// others (preprocessed images from outside it, such as the page's
+// gallery, so that a concept learned shows as its images rising above
+// the rest). It runs the model as it is now: before Apply, the base.
+func (t *Tuner) Evaluate(c *app.Captioner, others [][]float32) ([]HeldOut, error) {
 	all := append(append([]*example(nil), t.train...), t.held...)
 	x := &app.Index{Model: t.m.Model, Backend: c.Backend, Tok: t.qtok}
 	defer x.Free()
@@ -27,6 +29,9 @@ func (t *Tuner) Evaluate(c *app.Captioner) ([]HeldOut, error) {
 	ids, px := make([]string, len(all)), make([][]float32, len(all))
 	for i, e := range all {
 		ids[i], px[i] = strconv.Itoa(i), e.pixels
+	}
+	for i, o := range others {
+		ids, px = append(ids, "other-"+strconv.Itoa(i)), append(px, o)
 	}
 	if err := x.Add(ids, px); err != nil {
 		return nil, err
@@ -37,11 +42,11 @@ func (t *Tuner) Evaluate(c *app.Captioner) ([]HeldOut, error) {
 		if err != nil {
 			return nil, err
 		}
-		hits, _, err := x.Search(e.Caption, len(all))
+		hits, _, err := x.Search(e.Caption, len(ids))
 		if err != nil {
 			return nil, err
 		}
-		h := HeldOut{Name: e.Name, Caption: e.Caption, Generated: text, Of: len(all)}
+		h := HeldOut{Name: e.Name, Caption: e.Caption, Generated: text, Of: len(ids)}
 		self := ids[len(t.train)+j]
 		for r, hit := range hits {
 			if hit.ID == self {

@@ -26,6 +26,15 @@ const shipped = "../../web/models/default"
 // session loads the shipped model resident on the test device, as the
 // page's worker does, and the sample's first n pairs plus three bad ones.
 func session(t *testing.T, n int, o Options) (*Tuner, *app.Captioner) {
+	pairs := append(samplePairs(t, n),
+		Pair{Name: "notes.txt", Image: []byte("not an image"), Caption: "a note"},
+		Pair{Name: "blank.png", Image: samplePairs(t, 1)[0].Image, Caption: "  "},
+		Pair{Name: "long.png", Image: samplePairs(t, 1)[0].Image, Caption: strings.Repeat("word ", 40)})
+	return sessionPairs(t, pairs, o)
+}
+
+// sessionPairs is session on the pairs given.
+func sessionPairs(t *testing.T, pairs []Pair, o Options) (*Tuner, *app.Captioner) {
 	d := gputest.Open(t)
 	be := gpu.NewBackend(d)
 	t.Cleanup(be.ReleaseParams)
@@ -34,7 +43,7 @@ func session(t *testing.T, n int, o Options) (*Tuner, *app.Captioner) {
 		t.Fatal(err)
 	}
 	defer s.Release()
-	m, err := stream.LoadResident(s, be)
+	m, err := stream.LoadResident(s, be, blip2.ResidentVision)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,10 +59,6 @@ func session(t *testing.T, n int, o Options) (*Tuner, *app.Captioner) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pairs := append(samplePairs(t, n),
-		Pair{Name: "notes.txt", Image: []byte("not an image"), Caption: "a note"},
-		Pair{Name: "blank.png", Image: samplePairs(t, 1)[0].Image, Caption: "  "},
-		Pair{Name: "long.png", Image: samplePairs(t, 1)[0].Image, Caption: strings.Repeat("word ", 40)})
 	tu, err := New(m, head, temp, be, qtok, lmtok, pairs, o)
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +106,7 @@ func TestFineTuneLearnsAndExports(t *testing.T) {
 	if tr, held := tu.Counts(); tr != 10 || held != 2 {
 		t.Fatalf("%d training and %d held-out pairs, want 10 and 2", tr, held)
 	}
-	before, err := tu.Evaluate(c)
+	before, err := tu.Evaluate(c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,13 +125,13 @@ func TestFineTuneLearnsAndExports(t *testing.T) {
 	if last.ITC+last.ITG >= first.ITC+first.ITG || last.LM >= first.LM {
 		t.Errorf("losses did not fall: stage 1 %.4f → %.4f, stage 2 %.4f → %.4f", first.ITC+first.ITG, last.ITC+last.ITG, first.LM, last.LM)
 	}
-	if again, err := tu.Evaluate(c); err != nil || !slices.Equal(again, before) {
+	if again, err := tu.Evaluate(c, nil); err != nil || !slices.Equal(again, before) {
 		t.Errorf("before Apply the model changed: %v, want %v (%v)", again, before, err)
 	}
 	if err := tu.Apply(); err != nil {
 		t.Fatal(err)
 	}
-	after, err := tu.Evaluate(c)
+	after, err := tu.Evaluate(c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +142,7 @@ func TestFineTuneLearnsAndExports(t *testing.T) {
 		t.Fatal(err)
 	}
 	tu.Reset()
-	if again, err := tu.Evaluate(c); err != nil || !slices.Equal(again, before) {
+	if again, err := tu.Evaluate(c, nil); err != nil || !slices.Equal(again, before) {
 		t.Errorf("Reset did not give the base model back: %v, want %v (%v)", again, before, err)
 	}
 	f, err := weights.NewFile(bytes.NewReader(file.Bytes()), int64(file.Len()))
@@ -149,7 +154,7 @@ func TestFineTuneLearnsAndExports(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Backend.(*gpu.Backend).Forget(changed...)
-	if got, err := tu.Evaluate(c); err != nil || !slices.Equal(got, after) {
+	if got, err := tu.Evaluate(c, nil); err != nil || !slices.Equal(got, after) {
 		t.Errorf("the exported weights give %v, the tuned model %v (%v)", got, after, err)
 	}
 }

@@ -63,13 +63,19 @@ func (w *shardWriter) add(b []byte, rows int) (Part, error) {
 }
 
 // Convert writes a checkpoint in the streaming format under dir: every
-// float tensor of src, stored per mode (f32, f16, int8, int4; see
-// storedDType). configJSON is the Hugging Face config.json, kept verbatim.
-// progress, if not nil, is called after each tensor.
+// float tensor of src, stored per mode (f32, f16, int8, int4; PlanFor).
+// configJSON is the Hugging Face config.json, kept verbatim. progress, if
+// not nil, is called after each tensor.
 func Convert(src weights.Store, configJSON []byte, mode, dir string, progress func(done, total int, name string)) (*Manifest, error) {
-	if !valid(mode) {
-		return nil, fmt.Errorf("stream: unknown mode %q (want one of %v)", mode, Modes)
+	return ConvertPlan(src, configJSON, PlanFor(mode), dir, progress)
+}
+
+// ConvertPlan is Convert with each part of the model stored as plan says.
+func ConvertPlan(src weights.Store, configJSON []byte, plan Plan, dir string, progress func(done, total int, name string)) (*Manifest, error) {
+	if err := plan.valid(); err != nil {
+		return nil, err
 	}
+	mode := plan.Vision
 	if !json.Valid(configJSON) {
 		return nil, fmt.Errorf("stream: config.json is not valid JSON")
 	}
@@ -77,6 +83,9 @@ func Convert(src weights.Store, configJSON []byte, mode, dir string, progress fu
 		return nil, err
 	}
 	m := &Manifest{Format: Format, Version: Version, Quant: mode, Config: json.RawMessage(configJSON)}
+	if plan != PlanFor(mode) {
+		m.Plan = &plan
+	}
 	w := &shardWriter{dir: dir}
 	// Training-only tensors (the ITG head, temp) go last, in shards of
 	// their own: inference never fetches them, and the model's other
@@ -112,7 +121,7 @@ func Convert(src weights.Store, configJSON []byte, mode, dir string, progress fu
 		if len(shape) == 0 {
 			shape = []int{1} // a scalar stored as one row
 		}
-		t := Tensor{Name: name, Shape: shape, DType: storedDType(name, shape, mode)}
+		t := Tensor{Name: name, Shape: shape, DType: storedDType(name, shape, plan)}
 		t.Group = t.group()
 		if err := t.write(w, data); err != nil {
 			return nil, err

@@ -15,12 +15,13 @@ import (
 // integer tensors (generated ids) are unchanged.
 type Drift struct {
 	Cosine       map[string]float64
+	MaxAbs       map[string]float64 // max |converted − original| of every float tensor
 	IDsUnchanged bool
 }
 
 func (d Drift) String() string {
-	return fmt.Sprintf("qformer_query_output cosine %.6f, language_projection_output cosine %.6f, generated ids unchanged: %v",
-		d.Cosine["qformer_query_output"], d.Cosine["language_projection_output"], d.IDsUnchanged)
+	return fmt.Sprintf("qformer_query_output cosine %.6f, language_projection_output cosine %.6f, lm_logits cosine %.6f (max |Δ| %.3g), generated ids unchanged: %v",
+		d.Cosine["qformer_query_output"], d.Cosine["language_projection_output"], d.Cosine["lm_logits"], d.MaxAbs["lm_logits"], d.IDsUnchanged)
 }
 
 // MeasureDrift runs both models on the same inputs and backend.
@@ -33,7 +34,7 @@ func MeasureDrift(b nn.Backend, base, conv *blip2.Model, in *blip2.Inputs) (Drif
 	if err != nil {
 		return Drift{}, err
 	}
-	d := Drift{Cosine: map[string]float64{}, IDsUnchanged: true}
+	d := Drift{Cosine: map[string]float64{}, MaxAbs: map[string]float64{}, IDsUnchanged: true}
 	for i, w := range want {
 		g := got[i]
 		switch wv := w.Data.(type) {
@@ -41,6 +42,9 @@ func MeasureDrift(b nn.Backend, base, conv *blip2.Model, in *blip2.Inputs) (Drif
 			gv := g.Data.([]float32)
 			if len(gv) == len(wv) {
 				d.Cosine[w.Name] = Cosine(wv, gv)
+				for j := range wv {
+					d.MaxAbs[w.Name] = math.Max(d.MaxAbs[w.Name], math.Abs(float64(gv[j])-float64(wv[j])))
+				}
 			} else {
 				d.Cosine[w.Name] = math.NaN()
 			}
@@ -79,13 +83,13 @@ func equalInts(a, b []int64) bool {
 // manifest.
 func LoadModel(s *Store) (*blip2.Model, error) { return bind(s, blip2.Load) }
 
-// LoadResident binds a converted model with its image encoder uploaded to
-// b layer by layer as the layers' shards arrive (blip2.LoadResident), each
-// shard dropped once read: the encoder is never whole in memory.
-func LoadResident(s *Store, b nn.Backend) (*blip2.Model, error) {
+// LoadResident binds a converted model with the layers of parts uploaded
+// to b layer by layer as their shards arrive (blip2.LoadResident), each
+// shard dropped once read: those layers are never whole in memory.
+func LoadResident(s *Store, b nn.Backend, parts blip2.Resident) (*blip2.Model, error) {
 	s.DropRead = true
 	return bind(s, func(c *config.Blip2Config, src weights.Store) (*blip2.Model, error) {
-		return blip2.LoadResident(c, src, b)
+		return blip2.LoadResident(c, src, b, parts)
 	})
 }
 

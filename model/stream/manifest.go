@@ -34,9 +34,11 @@ const (
 
 // Manifest is manifest.json.
 type Manifest struct {
-	Format  string          `json:"format"`
-	Version int             `json:"version"`
-	Quant   string          `json:"quant"` // f32, f16, int8 or int4: what Convert was asked for
+	Format  string `json:"format"`
+	Version int    `json:"version"`
+	Quant   string `json:"quant"` // f32, f16, int8 or int4: what Convert was asked for
+	// Plan is each part's mode, when it is not PlanFor(Quant).
+	Plan    *Plan           `json:"plan,omitempty"`
 	Config  json.RawMessage `json:"config"`
 	Shards  []Shard         `json:"shards"`
 	Tensors []Tensor        `json:"tensors"`

@@ -96,35 +96,66 @@ func relError(w, v []float32) float64 {
 	return math.Sqrt(num / den)
 }
 
-// storedDType picks how a tensor is stored for a conversion mode. In the
-// int8 and int4 modes the frozen image encoder's Linear weights are
-// quantized, where the kernel's packing fits K (a multiple of 4 for int8, of
-// 32 for int4), and the frozen language model is stored in f16: on the
-// reference sets, int8 in the language model flipped a greedy choice whose
-// logit margin was 0.019, while f16 changed none. Embeddings, norms, biases
-// and the trainable Q-Former stay f32 (f16 in f16 mode).
-func storedDType(name string, shape []int, mode string) string {
-	float := "f32"
-	if mode == "f16" {
-		float = "f16"
+// Plan is how each part of a model is stored: the frozen image encoder,
+// the Q-Former and the frozen language model, each f32, f16, int8 or int4.
+// In the int modes a part's Linear weights are quantized where the kernel's
+// packing fits K (a multiple of 4 for int8, of 32 for int4) and its other
+// tensors keep a float: f32 for the image encoder and the Q-Former, f16 for
+// the language model. The embeddings, projections and heads outside the
+// three parts follow the Q-Former's float.
+type Plan struct {
+	Vision  string `json:"vision"`
+	QFormer string `json:"qformer"`
+	LM      string `json:"language_model"`
+}
+
+// PlanFor is the plan of a conversion mode: f32 and f16 store everything
+// so; int8 and int4 quantize the image encoder, keep the trainable
+// Q-Former f32 and the language model f16 (on the reference sets int8 in
+// the language model flipped a greedy choice whose logit margin was
+// 0.019, while f16 changed none; it stays an option, -lm).
+func PlanFor(mode string) Plan {
+	switch mode {
+	case "int8", "int4":
+		return Plan{Vision: mode, QFormer: "f32", LM: "f16"}
 	}
-	if mode != "int8" && mode != "int4" {
-		return float
+	return Plan{Vision: mode, QFormer: mode, LM: mode}
+}
+
+func (p Plan) valid() error {
+	for _, m := range []string{p.Vision, p.QFormer, p.LM} {
+		if !valid(m) {
+			return fmt.Errorf("stream: unknown mode %q (want one of %v)", m, Modes)
+		}
 	}
-	if strings.HasPrefix(name, "language_model.") {
-		return "f16"
-	}
-	frozen := strings.HasPrefix(name, "vision_model.encoder.")
-	linear := len(shape) == 2 && strings.HasSuffix(name, ".weight") && !strings.Contains(name, "embed") &&
-		!strings.Contains(name, "shared") && !strings.Contains(name, "relative_attention_bias")
-	if !frozen || !linear {
+	return nil
+}
+
+// storedDType picks how a tensor is stored under a plan.
+func storedDType(name string, shape []int, p Plan) string {
+	mode, float := p.QFormer, "f32"
+	switch {
+	case strings.HasPrefix(name, "vision_model.encoder."):
+		mode = p.Vision
+	case strings.HasPrefix(name, "language_model."):
+		mode, float = p.LM, "f16"
+	case strings.HasPrefix(name, "qformer.encoder."):
+	default: // embeddings, projections, heads: the Q-Former's float
+		if mode == "f16" {
+			return "f16"
+		}
 		return "f32"
 	}
-	if mode == "int8" && shape[1]%4 == 0 {
-		return "q8"
+	if mode == "f32" || mode == "f16" {
+		return mode
 	}
-	if mode == "int4" && shape[1]%q4Group == 0 {
+	linear := len(shape) == 2 && strings.HasSuffix(name, ".weight") && !strings.Contains(name, "embed") &&
+		!strings.Contains(name, "shared") && !strings.Contains(name, "relative_attention_bias") && !strings.Contains(name, "lm_head")
+	switch {
+	case linear && mode == "int8" && shape[1]%4 == 0:
+		return "q8"
+	case linear && mode == "int4" && shape[1]%q4Group == 0:
 		return "q4"
 	}
-	return "f32"
+	return float
 }

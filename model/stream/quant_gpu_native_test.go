@@ -3,8 +3,10 @@
 package stream
 
 import (
+	"fmt"
 	"testing"
 
+	"blip2/model/blip2"
 	"blip2/model/cpu"
 	"blip2/model/gpu"
 	"blip2/model/gpu/gputest"
@@ -33,28 +35,55 @@ func TestQuantizedWeightsRunPackedOnTheGPU(t *testing.T) {
 	}
 }
 
-// TestResidentEncoderStreamsToTheGPU: a model loaded resident uploads each
-// encoder layer as it is bound and keeps no host copy of it (the bytes,
-// the dequantized floats or the codes), and computes exactly what the same
-// model loaded whole computes on the same device.
-func TestResidentEncoderStreamsToTheGPU(t *testing.T) {
+// TestResidentLayersStreamToTheGPU: a model loaded resident uploads each
+// layer of the parts named as it is bound and keeps no host copy of it
+// (the bytes, the dequantized floats or the codes), and computes exactly
+// what the same model loaded whole computes on the same device: the image
+// encoder alone (the page, which fine-tunes through the language model),
+// and with the language model too, OPT and T5, its language model packed
+// int8 as well.
+func TestResidentLayersStreamToTheGPU(t *testing.T) {
 	d := gputest.Open(t)
-	_, conv, s, in := convertSet(t, "blip2-tiny-a", "int8")
-	b := gpu.NewBackend(d)
-	defer b.ReleaseParams()
-	m, err := LoadResident(NewStore(s.M, s.fetch), b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, l := range m.Vision.Layers {
-		for _, p := range []*weights.Param{&l.SelfAttn.QKV, &l.MLP.FC1.Weight, &l.MLP.FC2.Bias, &l.LayerNorm1.Weight} {
-			if p.Data != nil || p.Q != nil {
-				t.Errorf("layer %d: %s still has a host copy", i, p.Name)
+	for _, c := range []struct {
+		set   string
+		plan  Plan
+		parts blip2.Resident
+	}{
+		{"blip2-tiny-a", PlanFor("int8"), blip2.ResidentVision},
+		{"blip2-tiny-a", Plan{Vision: "int8", QFormer: "f32", LM: "int8"}, blip2.ResidentVision | blip2.ResidentLM},
+		{"blip2-tiny-a2", PlanFor("int8"), blip2.ResidentVision | blip2.ResidentLM},
+	} {
+		name := fmt.Sprintf("%s %+v %d", c.set, c.plan, c.parts)
+		_, conv, s, in := convertSetPlan(t, c.set, c.plan)
+		b := gpu.NewBackend(d)
+		m, err := LoadResident(NewStore(s.M, s.fetch), b, c.parts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kept []*weights.Param
+		for _, l := range m.Vision.Layers {
+			kept = append(kept, &l.SelfAttn.QKV, &l.MLP.FC1.Weight, &l.MLP.FC2.Bias, &l.LayerNorm1.Weight)
+		}
+		if c.parts&blip2.ResidentLM != 0 {
+			if m.OPT != nil {
+				for i := range m.OPT.Layers {
+					kept = append(kept, weights.Params(&m.OPT.Layers[i])...)
+				}
+			} else {
+				for i := range m.T5.Decoder.Blocks {
+					kept = append(kept, &m.T5.Decoder.Blocks[i].FF.WO.Weight, &m.T5.Decoder.Blocks[i].CrossAttn.Q.Weight)
+				}
 			}
 		}
+		for _, p := range kept {
+			if p.Data != nil || p.Q != nil {
+				t.Errorf("%s: %s still has a host copy", name, p.Name)
+			}
+		}
+		if c.parts&blip2.ResidentLM == 0 && m.OPT != nil && m.OPT.Layers[0].FC1.Weight.Data == nil {
+			t.Errorf("%s: the language model went resident too", name)
+		}
+		compareOutputs(t, name, m, b, conv, b, in, 0)
+		b.ReleaseParams()
 	}
-	if b.ParamBytes() == 0 {
-		t.Error("no weight bytes counted on the device after a resident load")
-	}
-	compareOutputs(t, "resident", m, b, conv, b, in, 0)
 }

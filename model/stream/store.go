@@ -31,40 +31,52 @@ type Store struct {
 	// (a browser cache must check them itself, to evict a bad entry), so
 	// the store does not hash them a second time.
 	Checked bool
-	// DropRead forgets an image-encoder layer's shard as soon as each
-	// tensor in it has been read (ReadF32, and ReadQuant for packed ones),
-	// so a loader that binds layer by layer holds one layer's shard at a
-	// time. Other shards stay until Release (a tied language-model head
-	// reads its embedding twice); a tensor read again fetches its shard
-	// again.
+	// DropRead forgets a shard as soon as each tensor in it has been read
+	// as often as a model binds it (ReadF32, and ReadQuant for packed ones;
+	// twice for a language model's token embedding when its head is tied
+	// to it), so a loader that binds layer by layer holds a layer's shards
+	// at a time. A tensor read more often fetches its shard again.
 	DropRead bool
 	byName   map[string]*Tensor
 	names    []string
-	reads    map[int]int     // distinct reads an encoder-layer shard has left; absent for other shards
-	seen     map[string]bool // "f"/"q" + tensor name, for the reads already counted
-	held     int64           // bytes of shards held now
+	reads    map[int]int    // reads a shard has left before it can go
+	expect   map[string]int // "f"/"q" + tensor name: the reads a model makes
+	seen     map[string]int // the reads made so far, by the same keys
+	held     int64          // bytes of shards held now
 	maxHeld  int64
+}
+
+// tiedHeads are the token embeddings a tied language-model head reads
+// again (blip2's lm_head tags fall back to them) when the checkpoint has
+// no head of its own.
+var tiedHeads = map[string]string{
+	"language_model.model.decoder.embed_tokens.weight": "language_model.lm_head.weight",
+	"language_model.shared.weight":                     "language_model.lm_head.weight",
 }
 
 // NewStore reads a model through fetch.
 func NewStore(m *Manifest, fetch Fetcher) *Store {
-	s := &Store{M: m, fetch: fetch, shards: map[int][]byte{}, failed: map[int]error{}, byName: map[string]*Tensor{}, reads: map[int]int{}, seen: map[string]bool{}}
-	other := map[int]bool{}
+	s := &Store{M: m, fetch: fetch, shards: map[int][]byte{}, failed: map[int]error{}, byName: map[string]*Tensor{},
+		reads: map[int]int{}, expect: map[string]int{}, seen: map[string]int{}}
+	for i := range m.Tensors {
+		s.byName[m.Tensors[i].Name] = &m.Tensors[i]
+	}
 	for i := range m.Tensors {
 		t := &m.Tensors[i]
-		s.byName[t.Name] = t
 		s.names = append(s.names, t.Name)
-		for _, sh := range t.shards() {
-			other[sh] = other[sh] || layerUnit(t.Name) == ""
-			s.reads[sh]++
-			if t.packed() {
-				s.reads[sh]++ // ReadQuant reads it too
-			}
+		n := 1
+		if head, tied := tiedHeads[t.Name]; tied && s.byName[head] == nil {
+			n = 2
 		}
-	}
-	for sh := range other {
-		if other[sh] {
-			delete(s.reads, sh)
+		kinds := []string{"f"}
+		if t.packed() {
+			kinds = append(kinds, "q") // ReadQuant reads it too
+		}
+		for _, k := range kinds {
+			s.expect[k+t.Name] = n
+			for _, sh := range t.shards() {
+				s.reads[sh] += n
+			}
 		}
 	}
 	sort.Strings(s.names)
@@ -115,20 +127,17 @@ func (s *Store) shard(i int) ([]byte, error) {
 	return b, nil
 }
 
-// read counts the first read of t's values (kind "f") or codes ("q"),
-// and drops the encoder-layer shards it has read in full, under DropRead.
+// read counts a read of t's values (kind "f") or codes ("q"), up to the
+// reads a model makes, and drops the shards read in full, under DropRead.
 func (s *Store) read(kind string, t *Tensor) {
-	if s.seen[kind+t.Name] {
+	key := kind + t.Name
+	s.seen[key]++
+	if s.seen[key] > s.expect[key] {
 		return
 	}
-	s.seen[kind+t.Name] = true
 	for _, i := range t.shards() {
-		left, ok := s.reads[i]
-		if !ok {
-			continue
-		}
-		s.reads[i] = left - 1
-		if b, held := s.shards[i]; held && s.DropRead && left <= 1 {
+		s.reads[i]--
+		if b, held := s.shards[i]; held && s.DropRead && s.reads[i] <= 0 {
 			s.held -= int64(len(b))
 			delete(s.shards, i)
 		}

@@ -16,9 +16,9 @@ import (
 
 func golden(set string) string { return filepath.Join("..", "..", "testdata", "golden", set) }
 
-// convertSet converts a reference checkpoint and returns the original and
-// converted models and the set's inputs.
-func convertSet(t *testing.T, set, mode string) (*blip2.Model, *blip2.Model, *Store, *blip2.Inputs) {
+// openSet opens a reference set's config.json and weights (closed when
+// the test ends).
+func openSet(t *testing.T, set string) ([]byte, weights.Store) {
 	t.Helper()
 	dir := golden(set)
 	cfgJSON, err := os.ReadFile(filepath.Join(dir, "config.json"))
@@ -29,9 +29,24 @@ func convertSet(t *testing.T, set, mode string) (*blip2.Model, *blip2.Model, *St
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closer.Close()
+	t.Cleanup(func() { closer.Close() })
+	return cfgJSON, src
+}
+
+// convertSet converts a reference checkpoint and returns the original and
+// converted models and the set's inputs.
+func convertSet(t *testing.T, set, mode string) (*blip2.Model, *blip2.Model, *Store, *blip2.Inputs) {
+	t.Helper()
+	return convertSetPlan(t, set, PlanFor(mode))
+}
+
+// convertSetPlan is convertSet with each part stored as plan says.
+func convertSetPlan(t *testing.T, set string, plan Plan) (*blip2.Model, *blip2.Model, *Store, *blip2.Inputs) {
+	t.Helper()
+	dir := golden(set)
+	cfgJSON, src := openSet(t, set)
 	out := t.TempDir()
-	if _, err := Convert(src, cfgJSON, mode, out, nil); err != nil {
+	if _, err := ConvertPlan(src, cfgJSON, plan, out, nil); err != nil {
 		t.Fatal(err)
 	}
 	s, err := OpenDir(out)

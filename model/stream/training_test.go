@@ -1,7 +1,6 @@
 package stream
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -14,17 +13,8 @@ import (
 // model never fetches; the shards the model reads are the ones a
 // conversion without them writes.
 func TestTrainingTensorsShipApart(t *testing.T) {
-	dir := golden("blip2-tiny-a")
-	cfgJSON, err := os.ReadFile(filepath.Join(dir, "config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, closer, err := weights.OpenDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closer.Close()
-	head, err := weights.Open(filepath.Join(dir, "train", "itg_head.safetensors"))
+	cfgJSON, src := openSet(t, "blip2-tiny-a")
+	head, err := weights.Open(filepath.Join(golden("blip2-tiny-a"), "train", "itg_head.safetensors"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,3 +54,27 @@ func (o *AdamW) SetSteps(n int) { o.step = n }
 
 // Temp is the learnable ITC temperature after the last update.
 func (s *GPUStepper) Temp() float32 { return s.temp }
+
+// DeviceBytes is what the stepper holds on the device between steps: the
+// trained weights, their AdamW moments, cached features and the frozen
+// weights its forward passes uploaded (a step's activations and
+// gradients come and go within the step).
+func (s *GPUStepper) DeviceBytes() int64 {
+	var n int64
+	add := func(t *gpu.Tensor) {
+		if t != nil {
+			n += 4 * int64(t.Len())
+		}
+	}
+	for _, t := range s.weights {
+		add(t)
+	}
+	for _, mv := range s.moments {
+		add(mv[0])
+		add(mv[1])
+	}
+	for _, t := range s.feats {
+		add(t)
+	}
+	return n + s.be.ParamBytes()
+}

@@ -62,7 +62,7 @@ func Captioner(base string, backend nn.Backend, status func(string)) (*app.Capti
 	if _, onGPU := backend.(*gpu.Backend); onGPU {
 		// Each encoder layer goes to the GPU as its shard arrives, and
 		// neither the shard nor the layer stays in the wasm heap.
-		model, err = stream.LoadResident(s, backend)
+		model, err = stream.LoadResident(s, backend, blip2.ResidentVision) // the LM stays on the host for fine-tuning
 	} else {
 		model, err = stream.LoadModel(s) // the pure-Go kernels read host weights
 	}

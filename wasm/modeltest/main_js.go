@@ -59,16 +59,7 @@ func main() {
 }
 
 func runSet(d *gpu.Device, set string, say testpage.Say) error {
-	base := "../testdata/golden/" + set + "/"
-	cfgJSON, err := jsutil.Fetch(base + "config.json")
-	if err != nil {
-		return err
-	}
-	cfg, err := config.Parse(cfgJSON)
-	if err != nil {
-		return err
-	}
-	files, err := fetchSafetensors(base, "model.safetensors", "inputs.safetensors", "outputs.safetensors")
+	cfg, files, err := fetchSet(set, "model.safetensors", "inputs.safetensors", "outputs.safetensors")
 	if err != nil {
 		return err
 	}
@@ -151,6 +142,21 @@ func runStream(d *gpu.Device, say testpage.Say) error {
 }
 
 // fetchSafetensors fetches and opens safetensors files under a base URL.
+// fetchSet fetches a reference set's config.json and the named files.
+func fetchSet(set string, names ...string) (*config.Blip2Config, map[string]*weights.File, error) {
+	base := "../testdata/golden/" + set + "/"
+	cfgJSON, err := jsutil.Fetch(base + "config.json")
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := config.Parse(cfgJSON)
+	if err != nil {
+		return nil, nil, err
+	}
+	files, err := fetchSafetensors(base, names...)
+	return cfg, files, err
+}
+
 func fetchSafetensors(base string, names ...string) (map[string]*weights.File, error) {
 	files := map[string]*weights.File{}
 	for _, name := range names {

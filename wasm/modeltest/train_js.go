@@ -6,10 +6,8 @@ import (
 	"fmt"
 
 	"blip2/model/blip2"
-	"blip2/model/config"
 	"blip2/model/gpu"
 	"blip2/model/train"
-	"blip2/wasm/jsutil"
 	"blip2/wasm/testpage"
 )
 
@@ -18,16 +16,7 @@ import (
 // gradient of every trained tensor, on WebGPU, against PyTorch's within the
 // tolerances the native suites use (train.Tolerance).
 func runTrain(d *gpu.Device, set string, say testpage.Say) error {
-	base := "../testdata/golden/" + set + "/"
-	cfgJSON, err := jsutil.Fetch(base + "config.json")
-	if err != nil {
-		return err
-	}
-	cfg, err := config.Parse(cfgJSON)
-	if err != nil {
-		return err
-	}
-	files, err := fetchSafetensors(base, "model.safetensors", "train/itg_head.safetensors",
+	cfg, files, err := fetchSet(set, "model.safetensors", "train/itg_head.safetensors",
 		"train/train_inputs.safetensors", "train/train_outputs.safetensors")
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync/atomic"
 	"syscall/js"
 
@@ -40,8 +41,13 @@ type tuning struct {
 	file []byte // the weights applied over the base, as exported; nil for none
 
 	before      []finetune.HeldOut
+	others      [][]float32 // gallery images the held-out pairs are ranked against
 	first, last float32
 }
+
+// rankAgainst is how many gallery images the held-out pairs are ranked
+// against, besides the session's own.
+const rankAgainst = 48
 
 func tuneStatus(state, text string, extra map[string]any) {
 	msg := map[string]any{"type": "finetune", "state": state, "text": text}
@@ -96,7 +102,10 @@ func (tn *tuning) start(pairs []finetune.Pair, steps int, enqueue func(func())) 
 	tn.before = nil
 	if held > 0 {
 		tuneStatus("running", fmt.Sprintf("Captioning the %d held-out images with the base model…", held), nil)
-		if tn.before, err = t.Evaluate(tn.c); err != nil {
+		if tn.others == nil && tn.srch != nil {
+			tn.others = tn.srch.galleryPixels(rankAgainst)
+		}
+		if tn.before, err = t.Evaluate(tn.c, tn.others); err != nil {
 			tn.fail(err)
 			return
 		}
@@ -134,6 +143,7 @@ func (tn *tuning) step(total int, enqueue func(func())) {
 func (tn *tuning) finish() {
 	t := tn.t
 	tn.t = nil
+	memory := t.DeviceBytes()
 	defer t.Close()
 	if t.Steps() == 0 {
 		tuneStatus("idle", "Stopped before the first step: the model is unchanged.", map[string]any{"steps": 0})
@@ -154,12 +164,15 @@ func (tn *tuning) finish() {
 	var after []finetune.HeldOut
 	if len(tn.before) > 0 {
 		var err error
-		if after, err = t.Evaluate(tn.c); err != nil {
+		if after, err = t.Evaluate(tn.c, tn.others); err != nil {
 			tn.fail(err)
 			return
 		}
 	}
-	tuneStatus("done", fmt.Sprintf("Tuned in %d steps: captions and search use the tuned weights now.", t.Steps()),
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms) // the wasm memory only grows: Sys is its peak
+	tuneStatus("done", fmt.Sprintf("Tuned in %d steps: captions and search use the tuned weights now. Training held %.1f MB on the GPU besides the model; wasm memory %.1f MB.",
+		t.Steps(), float64(memory)/1e6, float64(ms.Sys)/1e6),
 		map[string]any{"steps": t.Steps(), "lossFirst": tn.first, "lossLast": tn.last, "before": heldOut(tn.before), "after": heldOut(after)})
 }
 

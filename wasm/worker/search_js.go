@@ -194,3 +194,23 @@ func (s *search) reindex(tuned string) {
 		}
 	})...)
 }
+
+// galleryPixels decodes the first n gallery images (those that decode):
+// the images fine-tuning ranks its held-out pairs against.
+func (s *search) galleryPixels(n int) [][]float32 {
+	raw, err := jsutil.Fetch(s.gallery + "gallery.json")
+	var items []galleryItem
+	if err != nil || json.Unmarshal(raw, &items) != nil {
+		return nil
+	}
+	size := s.index.Model.Config.Vision.ImageSize
+	var out [][]float32
+	for _, it := range items[:min(n, len(items))] {
+		if data, err := jsutil.Fetch(s.gallery + it.File); err == nil {
+			if px, err := image.Preprocess(data, size); err == nil {
+				out = append(out, px)
+			}
+		}
+	}
+	return out
+}
