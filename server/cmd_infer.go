@@ -93,9 +93,10 @@ const defaultModel = "web/models/default"
 // (with a clear word when the shipped model is not there), or a fine-tuned
 // weights file the demo page exported (.safetensors), laid over the
 // shipped model. dir is the folder that holds the tokenizers. On a GPU
-// backend the image encoder's and the language model's layers go to the
-// device as they are bound and keep no host copy (blip2.LoadResident), so
-// a large model never sits whole in host memory, widened or not.
+// backend the layers of the image encoder, the Q-Former and the language
+// model go to the device as they are bound and keep no host copy
+// (blip2.LoadResident), so a large model never sits whole in host memory,
+// widened or not.
 func loadModel(ckpt string, b nn.Backend) (m *blip2.Model, dir string, err error) {
 	tuned := ""
 	if strings.HasSuffix(ckpt, ".safetensors") {
@@ -137,10 +138,10 @@ func loadCheckpoint(dir string) (*blip2.Model, error) {
 	return blip2.LoadDir(dir)
 }
 
-// loadResident is loadCheckpoint with the image encoder's and the language
-// model's layers resident on b.
+// loadResident is loadCheckpoint with the layers of the image encoder, the
+// Q-Former and the language model resident on b.
 func loadResident(dir string, b *gpu.Backend) (*blip2.Model, error) {
-	parts := blip2.ResidentVision | blip2.ResidentLM
+	parts := blip2.ResidentVision | blip2.ResidentQFormer | blip2.ResidentLM
 	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err == nil {
 		s, err := stream.OpenDir(dir)
 		if err != nil {

@@ -7,6 +7,7 @@ package blip2
 
 import (
 	"fmt"
+	"runtime/debug"
 	"strings"
 
 	"blip2/model/config"
@@ -69,6 +70,9 @@ const (
 	// it). A model whose language model is resident cannot be fine-tuned
 	// through its captions (stage 2 reads the host copies).
 	ResidentLM
+	// ResidentQFormer: the Q-Former's layers (then it cannot be
+	// fine-tuned at all).
+	ResidentQFormer
 )
 
 // LoadResident is Load with each layer of the parts named uploaded to b as
@@ -83,6 +87,11 @@ func LoadResident(c *config.Blip2Config, src weights.Store, b nn.Backend, parts 
 	if parts&ResidentVision != 0 {
 		for i := range m.Vision.Layers {
 			m.Vision.Layers[i].resident = b
+		}
+	}
+	if parts&ResidentQFormer != 0 {
+		for i := range m.QFormer.Layers {
+			m.QFormer.Layers[i].resident = b
 		}
 	}
 	if parts&ResidentLM != 0 {
@@ -103,6 +112,12 @@ func LoadResident(c *config.Blip2Config, src weights.Store, b nn.Backend, parts 
 	return load(m, src)
 }
 
+// settler is a backend that can wait for its uploads to land, releasing
+// what it staged them in (a GPU backend: one staging copy per write until
+// the queue next completes work, which a load without a forward pass
+// would otherwise accumulate for the whole model).
+type settler interface{ Settle() error }
+
 // upload sends ps to the device of a resident layer and drops their host
 // copies (floats and packed codes); with no device it does nothing.
 func upload(b nn.Backend, ps []*weights.Param) error {
@@ -112,12 +127,21 @@ func upload(b nn.Backend, ps []*weights.Param) error {
 	for _, p := range ps {
 		b.Param(p)
 	}
+	if s, ok := b.(settler); ok {
+		if err := s.Settle(); err != nil {
+			return err
+		}
+	}
 	if err := b.Err(); err != nil {
 		return err
 	}
 	for _, p := range ps {
 		p.Data, p.Q = nil, nil
 	}
+	// The layer was widened to f32 on its way here (a few hundred MB for a
+	// large model) and is garbage now: hand it back to the system before
+	// the next layer arrives, or dropped layers pile up until the GC runs.
+	debug.FreeOSMemory()
 	return nil
 }
 

@@ -28,15 +28,17 @@ func (l *OPTLayer) AfterBind() error { return upload(l.resident, weights.Params(
 
 // OPT is OPTForCausalLM's decoder with its tied LM head.
 type OPT struct {
-	Embed      weights.Param    `w:"model.decoder.embed_tokens.weight"`
+	Embed weights.Param `w:"model.decoder.embed_tokens.weight"`
+	// The LM head is tied to the token embedding; save_pretrained drops
+	// the copy, so fall back to embed_tokens. It binds right after the
+	// embedding, so a store that drops what has been read can let the
+	// embedding's shards go at once.
+	LMHead     weights.Param    `w:"lm_head.weight,alt:model.decoder.embed_tokens.weight"`
 	Positions  weights.Param    `w:"model.decoder.embed_positions.weight"`
 	ProjectIn  *nn.LinearNoBias `w:"model.decoder.project_in,optional"`
 	ProjectOut *nn.LinearNoBias `w:"model.decoder.project_out,optional"`
 	Layers     []OPTLayer       `w:"model.decoder.layers"`
 	FinalNorm  *nn.LayerNorm    `w:"model.decoder.final_layer_norm,optional"`
-	// The LM head is tied to the token embedding; save_pretrained drops
-	// the copy, so fall back to embed_tokens.
-	LMHead weights.Param `w:"lm_head.weight,alt:model.decoder.embed_tokens.weight"`
 
 	cfg config.OPTConfig
 }
@@ -85,7 +87,25 @@ func (m *OPT) afterBind() error {
 	if !m.cfg.DoLayerNormBefore {
 		return fmt.Errorf("OPT: do_layer_norm_before=false (OPT-350m's post-LN layout) is not supported")
 	}
+	shareTied(&m.LMHead, &m.Embed)
 	return nil
+}
+
+// shareTied makes a tied head (bound from its embedding's tensor) share
+// the embedding's host values, so a large vocabulary is held once; the
+// forward uses the embedding's Param for it (head), so it is uploaded once.
+func shareTied(head, embed *weights.Param) {
+	if head.Name == embed.Name {
+		head.Data, head.Q = embed.Data, embed.Q
+	}
+}
+
+// head is the LM head's weight: the embedding itself when they are tied.
+func (m *OPT) head() *weights.Param {
+	if m.LMHead.Name == m.Embed.Name {
+		return &m.Embed
+	}
+	return &m.LMHead
 }
 
 // EmbedTokens looks up token ids (B, T) → (B, T, word_embed_proj_dim).
@@ -182,7 +202,7 @@ func (m *OPT) Forward(b nn.Backend, x nn.Tensor, mask [][]int, cache *KVCache) (
 	if m.ProjectOut != nil {
 		out = m.ProjectOut.Forward(b, last)
 	}
-	logits = b.Linear(out, b.Param(&m.LMHead), nil)
+	logits = b.Linear(out, b.Param(m.head()), nil)
 	if cache != nil {
 		cache.Mask = full
 	}

@@ -52,7 +52,12 @@ type QFormerLayer struct {
 	TextUp   *nn.Linear    `w:"intermediate.dense,optional"`
 	TextDown *nn.Linear    `w:"output.dense,optional"`
 	TextNorm *nn.LayerNorm `w:"output.LayerNorm,optional"`
+	resident nn.Backend    // LoadResident's device, or nil
 }
+
+// AfterBind uploads a resident layer (LoadResident) and drops its host
+// copy.
+func (l *QFormerLayer) AfterBind() error { return upload(l.resident, weights.Params(l)) }
 
 func (l *QFormerLayer) ffn(b nn.Backend, up, down *nn.Linear, norm *nn.LayerNorm, x nn.Tensor, act string) nn.Tensor {
 	u := up.Forward(b, x)

@@ -107,7 +107,10 @@ func (b *T5DecoderBlock) AfterBind() error { return upload(b.resident, devicePar
 
 // T5 is T5ForConditionalGeneration.
 type T5 struct {
-	Shared  weights.Param `w:"shared.weight"`
+	Shared weights.Param `w:"shared.weight"`
+	// Untied in Flan-T5; a tied checkpoint stores only shared.weight. It
+	// binds right after it (see OPT.LMHead).
+	LMHead  weights.Param `w:"lm_head.weight,alt:shared.weight"`
 	Encoder struct {
 		Blocks    []T5EncoderBlock `w:"block"`
 		FinalNorm nn.RMSNorm       `w:"final_layer_norm"`
@@ -116,8 +119,6 @@ type T5 struct {
 		Blocks    []T5DecoderBlock `w:"block"`
 		FinalNorm nn.RMSNorm       `w:"final_layer_norm"`
 	} `w:"decoder"`
-	// Untied in Flan-T5; a tied checkpoint stores only shared.weight.
-	LMHead weights.Param `w:"lm_head.weight,alt:shared.weight"`
 
 	cfg config.T5Config
 }
@@ -147,7 +148,16 @@ func newT5(c config.T5Config) *T5 {
 	return m
 }
 
+// head is the LM head's weight: the shared embedding when they are tied.
+func (m *T5) head() *weights.Param {
+	if m.LMHead.Name == m.Shared.Name {
+		return &m.Shared
+	}
+	return &m.LMHead
+}
+
 func (m *T5) afterBind() error {
+	shareTied(&m.LMHead, &m.Shared)
 	check := func(where string, i int, a *T5Attention, ff *T5FF) error {
 		if (a.RelBias != nil) != (i == 0) {
 			return fmt.Errorf("T5 %s: relative_attention_bias must be in block 0 only (block %d)", where, i)

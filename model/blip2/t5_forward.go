@@ -129,7 +129,7 @@ func (m *T5) Decode(b nn.Backend, ids [][]int, enc nn.Tensor, encMask, decMask [
 		out = b.Mul(last, st)
 		b.Free(st)
 	}
-	logits = b.Linear(out, b.Param(&m.LMHead), nil)
+	logits = b.Linear(out, b.Param(m.head()), nil)
 	if out != last {
 		b.Free(out)
 	}

@@ -1,6 +1,8 @@
 package gpu
 
 import (
+	"context"
+
 	"github.com/gogpu/wgpu"
 
 	"blip2/model/cpu"
@@ -63,6 +65,10 @@ func (b *Backend) Param(p *weights.Param) nn.Tensor {
 	b.owned[t.buf] = true
 	return t
 }
+
+// Settle waits until every upload so far has landed, so the staging
+// memory of the writes is released before more are made.
+func (b *Backend) Settle() error { return b.D.Wait(context.Background()) }
 
 // ParamBytes is what the uploaded weights take on the device.
 func (b *Backend) ParamBytes() int64 {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"blip2/model/blip2"
@@ -91,7 +92,7 @@ func ConvertPlan(src weights.Store, configJSON []byte, plan Plan, dir string, pr
 	// their own: inference never fetches them, and the model's other
 	// shards stay what they are without them.
 	var names, extra []string
-	for _, n := range src.Names() {
+	for _, n := range naturalOrder(src.Names()) {
 		if blip2.TrainingOnly(n) {
 			extra = append(extra, n)
 		} else {
@@ -209,4 +210,45 @@ func valid(mode string) bool {
 		}
 	}
 	return false
+}
+
+// naturalOrder sorts names with their numbers compared as numbers
+// ("layers.2" before "layers.10"): the order a model binds its layers in,
+// so that shards are read through one after another and a store that
+// drops what it has read holds few at a time.
+func naturalOrder(names []string) []string {
+	out := append([]string(nil), names...)
+	sort.SliceStable(out, func(i, j int) bool { return naturalLess(out[i], out[j]) })
+	return out
+}
+
+func naturalLess(a, b string) bool {
+	for a != "" && b != "" {
+		da, db := digits(a), digits(b)
+		if da > 0 && db > 0 {
+			na, nb := strings.TrimLeft(a[:da], "0"), strings.TrimLeft(b[:db], "0")
+			if len(na) != len(nb) {
+				return len(na) < len(nb)
+			}
+			if na != nb {
+				return na < nb
+			}
+			a, b = a[da:], b[db:]
+			continue
+		}
+		if a[0] != b[0] {
+			return a[0] < b[0]
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) < len(b)
+}
+
+// digits is the length of the run of ASCII digits s starts with.
+func digits(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
 }

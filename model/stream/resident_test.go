@@ -54,3 +54,26 @@ func TestEncoderLayersStreamOneAtATime(t *testing.T) {
 	t.Logf("held at most %d shard bytes at once: %d outside the encoder layers, %d layers of up to %d", drop.MaxHeld(), rest, len(layerBytes), biggest)
 	compareOutputs(t, "dropping read shards", m, cpu.New(), conv, cpu.New(), in, 0)
 }
+
+// TestTiedHeadIsHeldOnce: a language-model head tied to its embedding
+// (no lm_head.weight in the checkpoint) shares the embedding's values, read
+// and widened once, and a store that drops what it has read fetches every
+// shard once all the same.
+func TestTiedHeadIsHeldOnce(t *testing.T) {
+	_, _, s, _ := convertSet(t, "blip2-tiny-a", "int8")
+	fetched := map[string]int{}
+	drop := NewStore(s.M, func(file string) ([]byte, error) { fetched[file]++; return s.fetch(file) })
+	drop.DropRead = true
+	m, err := LoadModel(drop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.OPT.LMHead.Name != m.OPT.Embed.Name || &m.OPT.LMHead.Data[0] != &m.OPT.Embed.Data[0] {
+		t.Errorf("the tied head %s holds its own copy of %s", m.OPT.LMHead.Name, m.OPT.Embed.Name)
+	}
+	for file, n := range fetched {
+		if n != 1 {
+			t.Errorf("%s fetched %d times", file, n)
+		}
+	}
+}

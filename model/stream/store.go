@@ -39,10 +39,11 @@ type Store struct {
 	DropRead bool
 	byName   map[string]*Tensor
 	names    []string
-	reads    map[int]int    // reads a shard has left before it can go
-	expect   map[string]int // "f"/"q" + tensor name: the reads a model makes
-	seen     map[string]int // the reads made so far, by the same keys
-	held     int64          // bytes of shards held now
+	reads    map[int]int          // reads a shard has left before it can go
+	expect   map[string]int       // "f"/"q" + tensor name: the reads a model makes
+	seen     map[string]int       // the reads made so far, by the same keys
+	tied     map[string][]float32 // a tied embedding's values, until its head reads them
+	held     int64                // bytes of shards held now
 	maxHeld  int64
 }
 
@@ -57,7 +58,7 @@ var tiedHeads = map[string]string{
 // NewStore reads a model through fetch.
 func NewStore(m *Manifest, fetch Fetcher) *Store {
 	s := &Store{M: m, fetch: fetch, shards: map[int][]byte{}, failed: map[int]error{}, byName: map[string]*Tensor{},
-		reads: map[int]int{}, expect: map[string]int{}, seen: map[string]int{}}
+		reads: map[int]int{}, expect: map[string]int{}, seen: map[string]int{}, tied: map[string][]float32{}}
 	for i := range m.Tensors {
 		s.byName[m.Tensors[i].Name] = &m.Tensors[i]
 	}
@@ -184,11 +185,18 @@ func (s *Store) Err() error {
 	return nil
 }
 
-// ReadF32 assembles a tensor from its parts, dequantized.
+// ReadF32 assembles a tensor from its parts, dequantized. A tied
+// embedding's second read (its head's) returns the first read's values,
+// not a copy: a large vocabulary is widened once.
 func (s *Store) ReadF32(name string) ([]float32, error) {
 	t, ok := s.byName[name]
 	if !ok {
 		return nil, fmt.Errorf("stream: no tensor %q", name)
+	}
+	if v, ok := s.tied[name]; ok {
+		delete(s.tied, name)
+		s.read("f", t)
+		return v, nil
 	}
 	cols := 1
 	for _, d := range t.Shape[1:] {
@@ -205,6 +213,9 @@ func (s *Store) ReadF32(name string) ([]float32, error) {
 			return nil, fmt.Errorf("stream: %s: %w", name, err)
 		}
 		out = append(out, v...)
+	}
+	if s.expect["f"+name] == 2 && s.seen["f"+name] == 0 {
+		s.tied[name] = out
 	}
 	s.read("f", t)
 	return out, nil

@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -60,5 +61,13 @@ func TestTrainingTensorsShipApart(t *testing.T) {
 	}
 	if fetched[m.Shards[last].File] {
 		t.Error("loading the model fetched the training shard")
+	}
+}
+
+func TestNaturalOrder(t *testing.T) {
+	got := naturalOrder([]string{"l.10.w", "l.2.w", "l.1.w", "l.1.b", "l.02x", "a", "l.10", "l.9.w"})
+	want := []string{"a", "l.1.b", "l.1.w", "l.2.w", "l.02x", "l.9.w", "l.10", "l.10.w"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("%v, want %v", got, want)
 	}
 }
