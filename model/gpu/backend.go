@@ -66,6 +66,10 @@ func (b *Backend) Param(p *weights.Param) nn.Tensor {
 	return t
 }
 
+// Limits are the largest storage binding a weight is split to (ChunkBytes)
+// and the adapter's largest buffer.
+func (b *Backend) Limits() (binding, buffer uint64) { return b.ChunkBytes, b.D.Info.MaxBufferSize }
+
 // Settle waits until every upload so far has landed, so the staging
 // memory of the writes is released before more are made.
 func (b *Backend) Settle() error { return b.D.Wait(context.Background()) }

@@ -83,10 +83,23 @@ func equalInts(a, b []int64) bool {
 // manifest.
 func LoadModel(s *Store) (*blip2.Model, error) { return bind(s, blip2.Load) }
 
+// limited is a backend with an adapter's limits: the largest storage
+// binding and buffer (a GPU backend).
+type limited interface {
+	Limits() (binding, buffer uint64)
+}
+
 // LoadResident binds a converted model with the layers of parts uploaded
 // to b layer by layer as their shards arrive (blip2.LoadResident), each
-// shard dropped once read: those layers are never whole in memory.
+// shard dropped once read: those layers are never whole in memory. A model
+// that cannot fit the backend's limits is refused first (CheckLimits).
 func LoadResident(s *Store, b nn.Backend, parts blip2.Resident) (*blip2.Model, error) {
+	if l, ok := b.(limited); ok {
+		binding, buffer := l.Limits()
+		if err := CheckLimits(s.M, binding, buffer); err != nil {
+			return nil, err
+		}
+	}
 	s.DropRead = true
 	return bind(s, func(c *config.Blip2Config, src weights.Store) (*blip2.Model, error) {
 		return blip2.LoadResident(c, src, b, parts)

@@ -4,6 +4,7 @@ package stream
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"blip2/model/blip2"
@@ -85,5 +86,31 @@ func TestResidentLayersStreamToTheGPU(t *testing.T) {
 		}
 		compareOutputs(t, name, m, b, conv, b, in, 0)
 		b.ReleaseParams()
+	}
+}
+
+// TestTooLargeForTheAdapterIsRefusedFirst: a model with a weight past the
+// adapter's limits is refused before anything is uploaded, and the error
+// names the weight, the limit and by how much.
+func TestTooLargeForTheAdapterIsRefusedFirst(t *testing.T) {
+	_, _, s, _ := convertSet(t, "blip2-tiny-a", "int8")
+	d := gputest.Open(t)
+	b := gpu.NewBackend(d)
+	defer b.ReleaseParams()
+	b.ChunkBytes = 100 // bytes: one row of every 2-D weight of the tiny model is larger
+	_, err := LoadResident(NewStore(s.M, s.fetch), b, blip2.ResidentVision)
+	if err == nil {
+		t.Fatal("a model past the binding limit loaded")
+	}
+	for _, want := range []string{"does not fit this adapter", "language_model.model.decoder.embed_tokens.weight [96 40]: one of its rows, in f32, needs 160 bytes; the adapter's maxStorageBufferBindingSize is 100 bytes (60 bytes over)", "more"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q: %v", want, err)
+		}
+	}
+	if b.ParamBytes() != 0 {
+		t.Errorf("%d bytes were uploaded before the refusal", b.ParamBytes())
+	}
+	if err := CheckLimits(s.M, 1<<27, 1<<28); err != nil {
+		t.Errorf("the tiny model does not fit WebGPU's default limits: %v", err)
 	}
 }
