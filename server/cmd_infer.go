@@ -106,7 +106,11 @@ func loadModel(ckpt string, b nn.Backend) (m *blip2.Model, dir string, err error
 		return nil, "", fmt.Errorf("no model at %s: run from the repository root, build it with `make model`, or pass -checkpoint DIR", defaultModel)
 	}
 	if g, ok := b.(*gpu.Backend); ok {
-		m, err = loadResident(ckpt, g)
+		parts := blip2.ResidentVision | blip2.ResidentQFormer | blip2.ResidentLM
+		if tuned != "" {
+			parts &^= blip2.ResidentQFormer // the file is laid over its host values
+		}
+		m, err = loadResident(ckpt, g, parts)
 	} else {
 		m, err = loadCheckpoint(ckpt)
 	}
@@ -138,10 +142,8 @@ func loadCheckpoint(dir string) (*blip2.Model, error) {
 	return blip2.LoadDir(dir)
 }
 
-// loadResident is loadCheckpoint with the layers of the image encoder, the
-// Q-Former and the language model resident on b.
-func loadResident(dir string, b *gpu.Backend) (*blip2.Model, error) {
-	parts := blip2.ResidentVision | blip2.ResidentQFormer | blip2.ResidentLM
+// loadResident is loadCheckpoint with the layers of parts resident on b.
+func loadResident(dir string, b *gpu.Backend, parts blip2.Resident) (*blip2.Model, error) {
 	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err == nil {
 		s, err := stream.OpenDir(dir)
 		if err != nil {

@@ -9,6 +9,8 @@ import (
 
 	"blip2/model/cpu"
 	"blip2/model/finetune"
+	"blip2/model/gpu"
+	"blip2/model/gpu/gputest"
 	"blip2/model/weights"
 )
 
@@ -47,5 +49,39 @@ func TestCheckpointTakesATunedFile(t *testing.T) {
 	other := write("other.safetensors", "0123")
 	if _, _, err := loadModel(other, cpu.New()); err == nil || !strings.Contains(err.Error(), "other.safetensors") || !strings.Contains(err.Error(), "another configuration") {
 		t.Errorf("a file of another model: %v", err)
+	}
+}
+
+// TestTunedFileOverAResidentModel: on the GPU, where the shipped model's
+// layers are bound straight to the device, a tuned file is still laid over
+// the Q-Former (which then stays on the host until it is used).
+func TestTunedFileOverAResidentModel(t *testing.T) {
+	t.Chdir("..")
+	d := gputest.Open(t)
+	b := gpu.NewBackend(d)
+	defer b.ReleaseParams()
+	host, _, err := loadModel(defaultModel, cpu.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := &host.QFormer.Layers[0].Attention.Key.Bias
+	shifted := make([]float32, len(key.Data))
+	for i, v := range key.Data {
+		shifted[i] = v + 1
+	}
+	path := filepath.Join(t.TempDir(), "tuned.safetensors")
+	ts := []weights.Tensor{{Name: key.Name, DType: weights.F32, Shape: key.Shape, Data: shifted}}
+	if err := weights.WriteFile(path, ts, map[string]string{finetune.MetaKind: "1", finetune.MetaConfig: finetune.ConfigHash(host.Config)}); err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := loadModel(path, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.QFormer.Layers[0].Attention.Key.Bias.Data; len(got) == 0 || got[0] != shifted[0] {
+		t.Errorf("the tuned key bias did not land: %v", got)
+	}
+	if m.OPT.Layers[0].FC1.Weight.Data != nil {
+		t.Error("the language model was not bound resident")
 	}
 }

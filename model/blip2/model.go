@@ -109,7 +109,29 @@ func LoadResident(c *config.Blip2Config, src weights.Store, b nn.Backend, parts 
 			}
 		}
 	}
-	return load(m, src)
+	m, err := load(m, src)
+	if err == nil && parts&ResidentLM != 0 {
+		m.dropPackedTables()
+	}
+	return m, err
+}
+
+// dropPackedTables drops the host floats of a resident language model's
+// packed token tables: its rows are gathered from the codes, which stay.
+func (m *Model) dropPackedTables() {
+	var tables []*weights.Param
+	switch {
+	case m.OPT != nil:
+		tables = []*weights.Param{&m.OPT.Embed, &m.OPT.LMHead}
+	case m.T5 != nil:
+		tables = []*weights.Param{&m.T5.Shared, &m.T5.LMHead}
+	}
+	for _, p := range tables {
+		if p.Q != nil {
+			p.Data = nil
+		}
+	}
+	debug.FreeOSMemory()
 }
 
 // settler is a backend that can wait for its uploads to land, releasing

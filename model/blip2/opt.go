@@ -28,17 +28,20 @@ func (l *OPTLayer) AfterBind() error { return upload(l.resident, weights.Params(
 
 // OPT is OPTForCausalLM's decoder with its tied LM head.
 type OPT struct {
-	Embed weights.Param `w:"model.decoder.embed_tokens.weight"`
-	// The LM head is tied to the token embedding; save_pretrained drops
-	// the copy, so fall back to embed_tokens. It binds right after the
-	// embedding, so a store that drops what has been read can let the
-	// embedding's shards go at once.
-	LMHead     weights.Param    `w:"lm_head.weight,alt:model.decoder.embed_tokens.weight"`
 	Positions  weights.Param    `w:"model.decoder.embed_positions.weight"`
 	ProjectIn  *nn.LinearNoBias `w:"model.decoder.project_in,optional"`
 	ProjectOut *nn.LinearNoBias `w:"model.decoder.project_out,optional"`
 	Layers     []OPTLayer       `w:"model.decoder.layers"`
 	FinalNorm  *nn.LayerNorm    `w:"model.decoder.final_layer_norm,optional"`
+	// The token table binds last (fields bind in order): when the layers
+	// go to the device as they are bound, its widened floats then never
+	// sit beside a layer's.
+	Embed weights.Param `w:"model.decoder.embed_tokens.weight"`
+	// The LM head is tied to the token embedding; save_pretrained drops
+	// the copy, so fall back to embed_tokens. It binds right after the
+	// embedding, so a store that drops what has been read can let the
+	// embedding's shards go at once.
+	LMHead weights.Param `w:"lm_head.weight,alt:model.decoder.embed_tokens.weight"`
 
 	cfg config.OPTConfig
 }

@@ -107,10 +107,6 @@ func (b *T5DecoderBlock) AfterBind() error { return upload(b.resident, devicePar
 
 // T5 is T5ForConditionalGeneration.
 type T5 struct {
-	Shared weights.Param `w:"shared.weight"`
-	// Untied in Flan-T5; a tied checkpoint stores only shared.weight. It
-	// binds right after it (see OPT.LMHead).
-	LMHead  weights.Param `w:"lm_head.weight,alt:shared.weight"`
 	Encoder struct {
 		Blocks    []T5EncoderBlock `w:"block"`
 		FinalNorm nn.RMSNorm       `w:"final_layer_norm"`
@@ -119,6 +115,10 @@ type T5 struct {
 		Blocks    []T5DecoderBlock `w:"block"`
 		FinalNorm nn.RMSNorm       `w:"final_layer_norm"`
 	} `w:"decoder"`
+	// The token table and head bind last (see OPT.Embed). The head is
+	// untied in Flan-T5; a tied checkpoint stores only shared.weight.
+	Shared weights.Param `w:"shared.weight"`
+	LMHead weights.Param `w:"lm_head.weight,alt:shared.weight"`
 
 	cfg config.T5Config
 }

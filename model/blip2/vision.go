@@ -26,7 +26,8 @@ type VisionAttention struct {
 // split derives the three projections from whichever bias layout was bound.
 func (a *VisionAttention) split(hidden int) error {
 	w := a.QKV.Data
-	if len(w) != 3*hidden*hidden {
+	packedOnly := w == nil && a.QKV.Q != nil // a resident load reads the codes only
+	if len(w) != 3*hidden*hidden && !packedOnly {
 		return fmt.Errorf("%s: want %d values, have %d", a.QKV.Name, 3*hidden*hidden, len(w))
 	}
 	bias := make([]float32, 3*hidden)
@@ -44,8 +45,11 @@ func (a *VisionAttention) split(hidden int) error {
 	var err error
 	part := func(i int, name string) nn.Linear {
 		l := nn.Linear{
-			Weight: weights.Param{Name: a.QKV.Name + "[" + name + "]", Shape: []int{hidden, hidden}, Data: w[i*hidden*hidden : (i+1)*hidden*hidden]},
+			Weight: weights.Param{Name: a.QKV.Name + "[" + name + "]", Shape: []int{hidden, hidden}},
 			Bias:   weights.Param{Name: a.QKV.Name + "[" + name + " bias]", Shape: []int{hidden}, Data: bias[i*hidden : (i+1)*hidden]},
+		}
+		if !packedOnly {
+			l.Weight.Data = w[i*hidden*hidden : (i+1)*hidden*hidden]
 		}
 		if a.QKV.Q != nil && err == nil { // a quantized checkpoint: split the packed rows too
 			l.Weight.Q, err = a.QKV.Q.Rows(i*hidden, (i+1)*hidden, hidden)

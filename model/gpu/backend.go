@@ -149,8 +149,11 @@ func (b *Backend) Add(a, c nn.Tensor) nn.Tensor { return b.D.Add(dev(a), dev(c))
 func (b *Backend) Mul(a, c nn.Tensor) nn.Tensor { return b.D.Mul(dev(a), dev(c)) }
 
 func (b *Backend) Embed(table nn.Tensor, ids []int) nn.Tensor {
-	if c, ok := table.(*rowChunks); ok {
-		return b.embedHost(c, ids)
+	switch t := table.(type) {
+	case *rowChunks:
+		return b.embedHost(t, ids)
+	case *quantWeight:
+		return b.embedQuant(t, ids)
 	}
 	t := dev(table)
 	u := make([]uint32, len(ids))

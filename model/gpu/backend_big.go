@@ -73,9 +73,10 @@ func (b *Backend) linearChunks(x *Tensor, w *rowChunks, bias *Tensor) nn.Tensor 
 // quantWeight is a Linear weight kept packed on the device (int8 or int4
 // codes and their scales) and multiplied by the quantized kernels.
 type quantWeight struct {
-	dtype         string // q8 or q4; the host codes are not kept
+	dtype         string // q8 or q4
 	codes, scales *Tensor
 	shape         []int
+	p             *weights.Param // its host codes, if the model keeps them, serve Embed
 }
 
 func (w *quantWeight) Shape() []int { return append([]int(nil), w.shape...) }
@@ -87,7 +88,7 @@ func (b *Backend) uploadQuant(p *weights.Param) *quantWeight {
 	if p.Q.DType == "q4" {
 		per = 8
 	}
-	w := &quantWeight{dtype: p.Q.DType, shape: p.Shape,
+	w := &quantWeight{dtype: p.Q.DType, shape: p.Shape, p: p,
 		codes:  b.D.UploadU32(p.Q.Codes, n, k/per),
 		scales: b.D.Upload(p.Q.Scales, n, k/p.Q.Group)}
 	if p.Q.DType == "q8" {
@@ -103,4 +104,35 @@ func (b *Backend) linearQuant(x *Tensor, w *quantWeight, bias *Tensor) nn.Tensor
 		return b.D.LinearQ4(x, w.codes, w.scales, bias)
 	}
 	return b.D.LinearQ8(x, w.codes, w.scales, bias)
+}
+
+// embedQuant gathers rows of a packed table from its host codes,
+// dequantized, and uploads them: a language model's token table packed
+// int8 is a fourth of its f32 size on the host and on the device (the head
+// multiplies by the codes on the device).
+func (b *Backend) embedQuant(w *quantWeight, ids []int) nn.Tensor {
+	n, k := w.shape[0], w.shape[1]
+	q := w.p.Q
+	if q == nil {
+		b.D.failf("embed: %s keeps no host codes to gather from", w.p.Name)
+		return b.D.Scratch(len(ids), k)
+	}
+	out := make([]float32, 0, len(ids)*k)
+	for i, id := range ids {
+		if id < 0 || id >= n {
+			b.D.failf("embed: id %d at position %d is outside a table of %d rows", id, i, n)
+			return b.D.Scratch(len(ids), k)
+		}
+		row, err := q.Rows(id, id+1, k)
+		if err != nil {
+			b.D.failf("embed: %v", err)
+			return b.D.Scratch(len(ids), k)
+		}
+		if q.DType == "q4" {
+			out = append(out, cpu.DequantizeQ4(row.Codes, row.Scales, 1, k)...)
+		} else {
+			out = append(out, cpu.DequantizeQ8(row.Codes, row.Scales, 1, k)...)
+		}
+	}
+	return b.D.Upload(out, len(ids), k)
 }

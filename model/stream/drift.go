@@ -101,6 +101,10 @@ func LoadResident(s *Store, b nn.Backend, parts blip2.Resident) (*blip2.Model, e
 		}
 	}
 	s.DropRead = true
+	// With the language model resident nothing reads a packed weight's
+	// floats (the page, which keeps its language model on the host to
+	// fine-tune it, keeps them).
+	s.PackedOnly = parts&blip2.ResidentLM != 0
 	return bind(s, func(c *config.Blip2Config, src weights.Store) (*blip2.Model, error) {
 		return blip2.LoadResident(c, src, b, parts)
 	})

@@ -151,6 +151,10 @@ func storedDType(name string, shape []int, p Plan) string {
 	}
 	linear := len(shape) == 2 && strings.HasSuffix(name, ".weight") && !strings.Contains(name, "embed") &&
 		!strings.Contains(name, "shared") && !strings.Contains(name, "relative_attention_bias") && !strings.Contains(name, "lm_head")
+	// A language model's token table is its head too (a Linear, per row a
+	// channel); packed, its rows are gathered from the codes.
+	linear = linear || len(shape) == 2 && (strings.HasSuffix(name, "embed_tokens.weight") ||
+		strings.HasSuffix(name, "shared.weight") || strings.HasSuffix(name, "lm_head.weight"))
 	switch {
 	case linear && mode == "int8" && shape[1]%4 == 0:
 		return "q8"

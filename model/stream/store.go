@@ -37,14 +37,18 @@ type Store struct {
 	// to it), so a loader that binds layer by layer holds a layer's shards
 	// at a time. A tensor read more often fetches its shard again.
 	DropRead bool
-	byName   map[string]*Tensor
-	names    []string
-	reads    map[int]int          // reads a shard has left before it can go
-	expect   map[string]int       // "f"/"q" + tensor name: the reads a model makes
-	seen     map[string]int       // the reads made so far, by the same keys
-	tied     map[string][]float32 // a tied embedding's values, until its head reads them
-	held     int64                // bytes of shards held now
-	maxHeld  int64
+	// PackedOnly makes ReadF32 return no floats for a packed tensor: for
+	// a loader whose backend multiplies by the codes (ReadQuant) and never
+	// reads the floats, so a packed layer is never widened on the host.
+	PackedOnly bool
+	byName     map[string]*Tensor
+	names      []string
+	reads      map[int]int          // reads a shard has left before it can go
+	expect     map[string]int       // "f"/"q" + tensor name: the reads a model makes
+	seen       map[string]int       // the reads made so far, by the same keys
+	tied       map[string][]float32 // a tied embedding's values, until its head reads them
+	held       int64                // bytes of shards held now
+	maxHeld    int64
 }
 
 // tiedHeads are the token embeddings a tied language-model head reads
@@ -197,6 +201,10 @@ func (s *Store) ReadF32(name string) ([]float32, error) {
 		delete(s.tied, name)
 		s.read("f", t)
 		return v, nil
+	}
+	if s.PackedOnly && t.packed() {
+		s.read("f", t)
+		return nil, nil
 	}
 	cols := 1
 	for _, d := range t.Shape[1:] {
