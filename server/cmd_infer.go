@@ -161,6 +161,10 @@ func loadResident(dir string, b *gpu.Backend, parts blip2.Resident) (*blip2.Mode
 		return nil, err
 	}
 	defer closer.Close()
+	binding, buffer := b.Limits()
+	if err := stream.CheckStoreLimits(src, binding, buffer); err != nil {
+		return nil, err
+	}
 	return blip2.LoadResident(cfg, src, b, parts)
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"blip2/model/blip2"
+	"blip2/model/weights"
 )
 
 // CheckLimits says, before anything is uploaded, whether every weight of a
@@ -61,6 +62,17 @@ func CheckLimits(m *Manifest, binding, maxBuffer uint64) error {
 }
 
 // mib writes a size in MiB, or in bytes when it is under one.
+// CheckStoreLimits is CheckLimits for a model read as it is (a Hugging
+// Face folder): every float weight widened to f32.
+func CheckStoreLimits(src weights.Store, binding, maxBuffer uint64) error {
+	m := &Manifest{}
+	for _, n := range src.Names() {
+		info, _ := src.Info(n)
+		m.Tensors = append(m.Tensors, Tensor{Name: n, Shape: info.Shape, DType: "f32"})
+	}
+	return CheckLimits(m, binding, maxBuffer)
+}
+
 func mib(n uint64) string {
 	if n < 1<<20 {
 		return fmt.Sprintf("%d bytes", n)

@@ -114,3 +114,16 @@ func TestTooLargeForTheAdapterIsRefusedFirst(t *testing.T) {
 		t.Errorf("the tiny model does not fit WebGPU's default limits: %v", err)
 	}
 }
+
+// TestCheckStoreLimits: a Hugging Face folder is checked as it will be
+// stored, every float weight in f32.
+func TestCheckStoreLimits(t *testing.T) {
+	_, src := openSet(t, "blip2-tiny-a")
+	if err := CheckStoreLimits(src, 1<<27, 1<<28); err != nil {
+		t.Errorf("the tiny model does not fit WebGPU's default limits: %v", err)
+	}
+	err := CheckStoreLimits(src, 100, 1<<28)
+	if err == nil || !strings.Contains(err.Error(), "language_model.model.decoder.embed_tokens.weight [96 40]: one of its rows, in f32, needs 160 bytes") {
+		t.Errorf("a 100-byte binding limit: %v", err)
+	}
+}
