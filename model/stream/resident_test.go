@@ -3,6 +3,7 @@ package stream
 import (
 	"testing"
 
+	"blip2/model/blip2"
 	"blip2/model/cpu"
 )
 
@@ -36,13 +37,7 @@ func TestEncoderLayersStreamOneAtATime(t *testing.T) {
 		t.Fatalf("%d encoder layers have shards of their own, want %d", len(layerBytes), want)
 	}
 
-	fetched := map[string]int{}
-	drop := NewStore(s.M, func(file string) ([]byte, error) { fetched[file]++; return s.fetch(file) })
-	drop.DropRead = true
-	m, err := LoadModel(drop)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, drop, fetched := loadDropping(t, s)
 	if held := drop.MaxHeld(); held > rest+biggest {
 		t.Errorf("held %d shard bytes at once; the model outside the encoder layers is %d and the largest layer %d", held, rest, biggest)
 	}
@@ -61,13 +56,7 @@ func TestEncoderLayersStreamOneAtATime(t *testing.T) {
 // shard once all the same.
 func TestTiedHeadIsHeldOnce(t *testing.T) {
 	_, _, s, _ := convertSet(t, "blip2-tiny-a", "int8")
-	fetched := map[string]int{}
-	drop := NewStore(s.M, func(file string) ([]byte, error) { fetched[file]++; return s.fetch(file) })
-	drop.DropRead = true
-	m, err := LoadModel(drop)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, _, fetched := loadDropping(t, s)
 	if m.OPT.LMHead.Name != m.OPT.Embed.Name || &m.OPT.LMHead.Data[0] != &m.OPT.Embed.Data[0] {
 		t.Errorf("the tied head %s holds its own copy of %s", m.OPT.LMHead.Name, m.OPT.Embed.Name)
 	}
@@ -76,4 +65,18 @@ func TestTiedHeadIsHeldOnce(t *testing.T) {
 			t.Errorf("%s fetched %d times", file, n)
 		}
 	}
+}
+
+// loadDropping loads s's model through a store that drops what it has
+// read, counting each shard's fetches.
+func loadDropping(t *testing.T, s *Store) (*blip2.Model, *Store, map[string]int) {
+	t.Helper()
+	fetched := map[string]int{}
+	drop := NewStore(s.M, func(file string) ([]byte, error) { fetched[file]++; return s.fetch(file) })
+	drop.DropRead = true
+	m, err := LoadModel(drop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, drop, fetched
 }

@@ -45,10 +45,28 @@ const fusedMaxDim = 128
 // useComposite forces the composite path (tests of the fallback).
 var useComposite = false
 
-// composite says whether attention over heads of headDim takes the
+// composite says whether attention over heads of headDim must take the
 // composite path (scores, softmax, P·V) instead of the fused kernels.
 func composite(headDim int) bool {
 	return useComposite || gpu.PaddedHeadDim(headDim) > fusedMaxDim
+}
+
+// compositeFor says whether this call takes the composite path: where it
+// must, and on CPU-class adapters (lavapipe, SwiftShader) for every mask
+// but the causal one. There the fused kernels load k and v lane by lane
+// (docs/kernels-attention.md) and the composite's products run on the
+// matmul kernels: the 256-wide reference stage-1 step took 10.4 s instead
+// of 12.0, its ITM pairs and cross-attention gaining most; a causal mask
+// lets the fused kernels skip half the keys, and the language model's own
+// step was 16% slower composite (docs/profile).
+// A full additive bias (T5's positions) keeps the fused kernels: the
+// composite takes key padding only.
+func (s *GPUStepper) compositeFor(headDim int, spec *attnSpec) bool {
+	if composite(headDim) {
+		return true
+	}
+	keyPadding := spec.bias == nil || spec.bias.Dim(1) == 1 && spec.bias.Dim(2) == 1
+	return s.d.Info.Class == "cpu" && spec.mode != cpu.MaskCausal && keyPadding
 }
 
 // GPUAttentionPath says which attention the device step runs for a head
@@ -85,15 +103,22 @@ func (s *GPUStepper) attention(q, k, v *gpu.Tensor, spec *attnSpec, heads int, s
 	a := &gpuAttn{q: q, k: k, v: v, heads: heads, dim: q.Dim(2) / heads, scale: scale}
 	d := s.d
 	pd := gpu.PaddedHeadDim(a.dim)
-	if composite(a.dim) {
-		var mask *gpu.Tensor
-		if spec.mode != cpu.MaskNone || spec.keys != nil {
-			B, Tq, Tk := q.Dim(0), q.Dim(1), k.Dim(1)
-			mask = s.upload(attnMask(spec.mode, Tq, Tk, spec.nq, spec.keys, B), B, Tq, Tk)
+	if s.compositeFor(a.dim, spec) {
+		var mask, owned *gpu.Tensor
+		B, Tq, Tk := q.Dim(0), q.Dim(1), k.Dim(1)
+		switch {
+		case spec.mode == cpu.MaskNone && spec.keys == nil && spec.bias != nil:
+			// Key padding alone, already on the device (ITM's pairs, gathered
+			// by the drawn negatives): softmax broadcasts a (B, 1, Tk) mask
+			// over heads and query rows.
+			mask = spec.bias.Reshape(B, 1, Tk)
+		case spec.mode != cpu.MaskNone || spec.keys != nil:
+			owned = s.upload(attnMask(spec.mode, Tq, Tk, spec.nq, spec.keys, B), B, Tq, Tk)
+			mask = owned
 		}
 		sc := d.HeadsQK(q, k, heads)
 		a.p = s.keep(d.Softmax(sc, scale, mask))
-		release(sc, mask)
+		release(sc, owned)
 		return s.keep(d.HeadsPV(a.p, v, heads)), a
 	}
 	a.opts = gpu.AttentionOpts{Mode: spec.mode, NQ: spec.nq, Scale: scale, Bias: spec.bias}

@@ -11,8 +11,8 @@ import (
 // draws the hard negatives from the ITC logits on the device), and every
 // per-pair tensor is gathered by them: the images' features, the texts'
 // embeddings and their key-padding bias. Nothing is read back in the middle
-// of the step, except on the composite attention path, whose mask is built
-// on the host from the drawn texts.
+// of the step, on either attention path (the composite one takes the
+// gathered bias as its softmax mask).
 
 // gpuITM is ITM's saved forward.
 type gpuITM struct {
@@ -58,18 +58,6 @@ func readNegatives(img, txt *gpu.Tensor) (negImage, negText []int, err error) {
 // pair's text tokens as keys.
 func (s *GPUStepper) itmAttnSpec(txt *gpu.Tensor, mask [][]int, Q int) (*attnSpec, error) {
 	keys := onesThen(Q, mask) // (B, Q+T)
-	if qf := s.m.Config.QFormer; composite(qf.HiddenSize / qf.NumAttentionHeads) {
-		// The composite path's mask is built on the host.
-		tx, err := txt.ReadU32()
-		if err != nil {
-			return nil, err
-		}
-		pairKeys := make([][]int, len(tx))
-		for p, i := range tx {
-			pairKeys[p] = keys[i]
-		}
-		return s.newAttnSpec(cpu.MaskNone, Q, pairKeys), nil
-	}
 	L := len(keys[0])
 	bias := s.keep(s.d.Embedding(txt, s.upload(keyBias(keys), len(keys), L), 0))
 	return &attnSpec{mode: cpu.MaskNone, nq: Q, bias: bias.Reshape(txt.Len(), 1, 1, L)}, nil
