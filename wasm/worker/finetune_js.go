@@ -17,7 +17,6 @@ import (
 	"blip2/model/gpu"
 	"blip2/model/tokenizer"
 	"blip2/model/train"
-	"blip2/model/weights"
 	"blip2/wasm/jsutil"
 	"blip2/wasm/modelload"
 )
@@ -205,64 +204,6 @@ func (tn *tuning) reindex() {
 		tuned = hex.EncodeToString(sum[:])
 	}
 	tn.srch.reindex(tuned)
-}
-
-// importFile lays an exported file over the model (from the page, or kept
-// from an earlier visit when kept is true).
-func (tn *tuning) importFile(data []byte, kept bool) {
-	if tn.t != nil {
-		tuneStatus("error", "Stop the running session first.", nil)
-		return
-	}
-	f, err := weights.NewFile(bytes.NewReader(data), int64(len(data)))
-	var u *finetune.Update
-	if err == nil {
-		u, err = finetune.Read(tn.c.Model, nil, nil, f)
-	}
-	if err != nil {
-		if kept { // kept for another model: forget it
-			dropTuned(tn.key)
-			return
-		}
-		tuneStatus("error", "Not imported: "+err.Error(), nil)
-		return
-	}
-	tn.base.Keep(u.Params()...)
-	u.Apply()
-	if be, ok := tn.c.Backend.(*gpu.Backend); ok {
-		be.Forget(u.Params()...)
-	}
-	tn.applied(data)
-	what := "Imported"
-	if kept {
-		what = "Restored from this browser's storage:"
-	}
-	tuneStatus("done", what+" fine-tuned weights; captions and search use them.", map[string]any{"steps": 0, "imported": true})
-}
-
-// reset goes back to the base model.
-func (tn *tuning) reset() {
-	if tn.t != nil {
-		tuneStatus("error", "Stop the running session first.", nil)
-		return
-	}
-	ps := tn.base.Restore()
-	if be, ok := tn.c.Backend.(*gpu.Backend); ok {
-		be.Forget(ps...)
-	}
-	tn.base, tn.file = finetune.Base{}, nil
-	dropTuned(tn.key)
-	tn.reindex()
-	tuneStatus("idle", "Back to the base model.", map[string]any{"steps": 0})
-}
-
-// export sends the weights the model has now as a safetensors file.
-func (tn *tuning) export() {
-	if tn.file == nil {
-		tuneStatus("error", "Nothing to export: the model has its base weights.", nil)
-		return
-	}
-	post(map[string]any{"type": "finetune-file", "bytes": jsutil.BytesToJS(tn.file), "name": "blip2-finetuned.safetensors"})
 }
 
 func skippedList(ss []finetune.Skipped) []any {
