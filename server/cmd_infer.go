@@ -152,20 +152,13 @@ func loadResident(dir string, b *gpu.Backend, parts blip2.Resident) (*blip2.Mode
 		defer s.Release()
 		return stream.LoadResident(s, b, parts)
 	}
-	cfg, err := config.LoadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	src, closer, err := weights.OpenDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	defer closer.Close()
-	binding, buffer := b.Limits()
-	if err := stream.CheckStoreLimits(src, binding, buffer); err != nil {
-		return nil, err
-	}
-	return blip2.LoadResident(cfg, src, b, parts)
+	return blip2.LoadDirWith(dir, func(cfg *config.Blip2Config, src weights.Store) (*blip2.Model, error) {
+		binding, buffer := b.Limits()
+		if err := stream.CheckStoreLimits(src, binding, buffer); err != nil {
+			return nil, err
+		}
+		return blip2.LoadResident(cfg, src, b, parts)
+	})
 }
 
 // openBackend opens the named backend and returns a function that closes it.

@@ -7,7 +7,11 @@ import (
 
 // LoadDir binds a Hugging Face BLIP-2 folder: config.json and
 // model.safetensors, or its shards with model.safetensors.index.json.
-func LoadDir(dir string) (*Model, error) {
+func LoadDir(dir string) (*Model, error) { return LoadDirWith(dir, Load) }
+
+// LoadDirWith is LoadDir binding through load (LoadResident, or a check
+// before it).
+func LoadDirWith(dir string, load func(*config.Blip2Config, weights.Store) (*Model, error)) (*Model, error) {
 	cfg, err := config.LoadDir(dir)
 	if err != nil {
 		return nil, err
@@ -17,5 +21,5 @@ func LoadDir(dir string) (*Model, error) {
 		return nil, err
 	}
 	defer closer.Close()
-	return Load(cfg, store)
+	return load(cfg, store)
 }

@@ -169,6 +169,25 @@ func (m *VisionModel) Embed(b nn.Backend, pixels nn.Tensor) nn.Tensor {
 	return out
 }
 
+// Features is the last hidden state before post_layernorm (BLIP-2's
+// ln_vision, which stage 1 trains): what training over a frozen encoder
+// computes once per image. Every other tensor of the pass is freed.
+func (m *VisionModel) Features(b nn.Backend, pixels nn.Tensor) nn.Tensor {
+	hidden, last := m.Forward(b, pixels)
+	n := len(hidden) - 1
+	b.Free(append(hidden[:n:n], last)...)
+	return hidden[n]
+}
+
+// ReadFeatures is Features of host pixels (N, 3, S, S), read back.
+func (m *VisionModel) ReadFeatures(b nn.Backend, pixels []float32, shape ...int) ([]float32, error) {
+	in := b.Upload(pixels, shape...)
+	f := m.Features(b, in)
+	out, err := b.Read(f)
+	b.Free(f, in)
+	return out, err
+}
+
 // Forward returns every hidden state (embeddings and each layer's output,
 // before post_layernorm) and the last hidden state after it.
 func (m *VisionModel) Forward(b nn.Backend, pixels nn.Tensor) (hidden []nn.Tensor, last nn.Tensor) {

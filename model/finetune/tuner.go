@@ -141,10 +141,7 @@ func (t *Tuner) features(all []*example) error {
 		for _, e := range all[lo:hi] {
 			px = append(px, e.pixels...)
 		}
-		in := t.be.Upload(px, hi-lo, 3, S, S)
-		hidden, last := t.m.Vision.Forward(t.be, in)
-		out, err := t.be.Read(hidden[len(hidden)-1])
-		t.be.Free(append(hidden, last, in)...)
+		out, err := t.m.Vision.ReadFeatures(t.be, px, hi-lo, 3, S, S)
 		if err != nil {
 			return fmt.Errorf("finetune: image features: %w", err)
 		}

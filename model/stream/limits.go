@@ -61,7 +61,6 @@ func CheckLimits(m *Manifest, binding, maxBuffer uint64) error {
 	return fmt.Errorf("stream: the model does not fit this adapter:\n  %s%s", strings.Join(bad, "\n  "), more)
 }
 
-// mib writes a size in MiB, or in bytes when it is under one.
 // CheckStoreLimits is CheckLimits for a model read as it is (a Hugging
 // Face folder): every float weight widened to f32.
 func CheckStoreLimits(src weights.Store, binding, maxBuffer uint64) error {
@@ -73,6 +72,7 @@ func CheckStoreLimits(src weights.Store, binding, maxBuffer uint64) error {
 	return CheckLimits(m, binding, maxBuffer)
 }
 
+// mib writes a size in MiB, or in bytes when it is under one.
 func mib(n uint64) string {
 	if n < 1<<20 {
 		return fmt.Sprintf("%d bytes", n)

@@ -90,12 +90,7 @@ func (s *GPUStepper) stage1(b *Batch, parts int, update bool) (*Stage1Result, er
 		s.abort()
 		return nil, err
 	}
-	spec, err := s.itmAttnSpec(pairTxt, b.Mask, m.Config.NumQueryTokens)
-	if err != nil {
-		s.abort()
-		return nil, err
-	}
-	itm := s.itmForward(v, b.IDs, pairImg, pairTxt, spec)
+	itm := s.itmForward(v, b.IDs, pairImg, pairTxt, s.itmAttnSpec(pairTxt, b.Mask, m.Config.NumQueryTokens))
 	itg := s.itgForward(v, b.IDs, b.Mask, b.DecID)
 	s.keepOut("i2t", itc.logits)
 	s.keepOut("itm", itm.logits)

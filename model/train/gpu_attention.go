@@ -58,9 +58,9 @@ func composite(headDim int) bool {
 // matmul kernels: the 256-wide reference stage-1 step took 10.4 s instead
 // of 12.0, its ITM pairs and cross-attention gaining most; a causal mask
 // lets the fused kernels skip half the keys, and the language model's own
-// step was 16% slower composite (docs/profile).
-// A full additive bias (T5's positions) keeps the fused kernels: the
-// composite takes key padding only.
+// step was 16% slower composite (docs/profile). A full additive bias
+// (T5's positions) keeps the fused kernels: the composite takes key
+// padding only.
 func (s *GPUStepper) compositeFor(headDim int, spec *attnSpec) bool {
 	if composite(headDim) {
 		return true

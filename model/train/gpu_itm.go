@@ -56,11 +56,11 @@ func readNegatives(img, txt *gpu.Tensor) (negImage, negText []int, err error) {
 
 // itmAttnSpec is the joint pass's attention spec: every query and the
 // pair's text tokens as keys.
-func (s *GPUStepper) itmAttnSpec(txt *gpu.Tensor, mask [][]int, Q int) (*attnSpec, error) {
+func (s *GPUStepper) itmAttnSpec(txt *gpu.Tensor, mask [][]int, Q int) *attnSpec {
 	keys := onesThen(Q, mask) // (B, Q+T)
 	L := len(keys[0])
 	bias := s.keep(s.d.Embedding(txt, s.upload(keyBias(keys), len(keys), L), 0))
-	return &attnSpec{mode: cpu.MaskNone, nq: Q, bias: bias.Reshape(txt.Len(), 1, 1, L)}, nil
+	return &attnSpec{mode: cpu.MaskNone, nq: Q, bias: bias.Reshape(txt.Len(), 1, 1, L)}
 }
 
 // itmForward runs the joint bi-directional pass over the pairs and writes

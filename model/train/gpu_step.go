@@ -107,14 +107,8 @@ func (s *GPUStepper) features(b *Batch) *gpu.Tensor {
 		return s.upload(b.Features, b.PixelShape[0], len(b.Features)/(b.PixelShape[0]*s.m.Config.Vision.HiddenSize), s.m.Config.Vision.HiddenSize)
 	}
 	px := s.be.Upload(b.Pixels, b.PixelShape...)
-	hidden, last := s.m.Vision.Forward(s.be, px)
+	pre := s.m.Vision.Features(s.be, px).(*gpu.Tensor)
 	s.be.Free(px)
-	n := len(hidden) - 1
-	pre := hidden[n].(*gpu.Tensor)
-	for _, h := range hidden[:n] {
-		s.be.Free(h)
-	}
-	s.be.Free(last)
 	if b.CacheFeatures {
 		s.feats[b] = pre
 	} else {

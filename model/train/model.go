@@ -102,11 +102,7 @@ func (m *Model) vision(pixels []float32, shape []int) ([]float32, *visionSave, e
 
 // vitFeatures is the frozen ViT's last hidden state before ln_vision.
 func (m *Model) vitFeatures(pixels []float32, shape []int) ([]float32, error) {
-	b := cpu.New()
-	hidden, last := m.Vision.Forward(b, b.Upload(pixels, shape...))
-	pre, err := b.Read(hidden[len(hidden)-1])
-	b.Free(append(hidden, last)...)
-	return pre, err
+	return m.Vision.ReadFeatures(cpu.New(), pixels, shape...)
 }
 
 // batchVision is vision with the batch's feature cache.

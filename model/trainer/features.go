@@ -89,10 +89,7 @@ func ComputeFeatures(d *gpu.Device, m *blip2.Model, dataDir string, pairs []Pair
 			}
 			px = append(px, x...)
 		}
-		in := be.Upload(px, hi-lo, 3, S, S)
-		hidden, last := m.Vision.Forward(be, in)
-		out, err := be.Read(hidden[len(hidden)-1])
-		be.Free(append(hidden, last, in)...)
+		out, err := m.Vision.ReadFeatures(be, px, hi-lo, 3, S, S)
 		if err != nil {
 			return nil, fmt.Errorf("trainer: image features of pairs %d..%d: %w", lo, hi-1, err)
 		}
