@@ -11,6 +11,7 @@ import (
 
 	"blip2/model/atomicfile"
 	"blip2/model/blip2/synthetic"
+	"blip2/model/stream"
 	"blip2/model/weights"
 )
 
@@ -26,6 +27,8 @@ func runSynth(args []string) error {
 	reduced := fs.Bool("reduced", false, "the same structure at toy widths and depths (real vocabularies), for tests")
 	seed := fs.Uint64("seed", 1, "seed of the random weights")
 	shard := fs.Int64("max-shard", 5_000_000_000, "bytes per safetensors shard at most (save_pretrained's \"5GB\")")
+	quant := fs.String("quant", "", "write the streaming format in this mode instead (as `convert -quant` of the folder would; -out is published atomically)")
+	lm := fs.String("lm", "", "with -quant: the language model's mode (convert's -lm)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -55,10 +58,13 @@ func runSynth(args []string) error {
 	if err != nil {
 		return err
 	}
+	total := store.Params("")
+	if *quant != "" {
+		return synthStream(p.Name, store, cfg, toks, *quant, *lm, *out)
+	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	total := store.Params("")
 	fmt.Printf("%s: %.3f B parameters, %.2f GB as %s, into %s\n", p.Name, float64(total)/1e9, float64(total)*float64(dt.Size())/1e9, dt, *out)
 	start, last := time.Now(), time.Time{}
 	err = weights.WriteSharded(*out, store, dt, *shard, func(done, n int) {
@@ -76,5 +82,42 @@ func runSynth(args []string) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// synthStream converts the random weights as they are drawn, with no
+// Hugging Face folder in between: what a test of a full-size converted
+// model needs, without 7 GB of f16 on disk first.
+func synthStream(name string, store weights.Store, cfg []byte, toks map[string][]byte, quant, lm, out string) error {
+	plan := stream.PlanFor(quant)
+	if lm != "" {
+		plan.LM = lm
+	}
+	start := time.Now()
+	var m *stream.Manifest
+	err := stream.Publish(out, func(dir string) error {
+		var err error
+		last := time.Time{}
+		m, err = stream.ConvertPlan(store, cfg, plan, dir, func(done, total int, _ string) {
+			if time.Since(last) > 5*time.Second || done == total {
+				last = time.Now()
+				fmt.Printf("%d/%d tensors, %.0f s\n", done, total, time.Since(start).Seconds())
+			}
+		})
+		if err != nil {
+			return err
+		}
+		for file, b := range toks {
+			if err := os.WriteFile(filepath.Join(dir, file), b, 0o644); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s: ", name)
+	report(m)
 	return nil
 }

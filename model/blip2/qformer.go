@@ -110,44 +110,52 @@ type QFormerInput struct {
 // Forward returns the hidden states: the embedding LayerNorm output and
 // each layer's output.
 func (q *QFormer) Forward(b nn.Backend, in QFormerInput) []nn.Tensor {
-	h := q.cfg.HiddenSize
-	heads := q.cfg.NumAttentionHeads
-	scale := float32(1 / math.Sqrt(float64(h/heads)))
-	self := nn.Attn{Heads: heads, Scale: scale, Mode: in.Mode, NQ: in.NQ, Bias: in.KeyMask}
 	x := q.Norm.Forward(b, in.Embeds)
 	hidden := []nn.Tensor{x}
 	for i := range q.Layers {
-		l := &q.Layers[i]
-		a := l.Attention.Forward(b, x, x, self) // (B, nq+T, h)
-		_, t, _ := nn.Dims(a)
-		var out nn.Tensor
-		if in.NQ > 0 {
-			hq := b.Rows(a, 0, in.NQ)
-			if l.CrossAttention != nil && in.Image != nil {
-				if in.OnCross != nil {
-					in.OnCross(i, l.CrossAttention, hq)
-				}
-				c := l.CrossAttention.Forward(b, hq, in.Image, nn.Attn{Heads: heads, Scale: scale})
-				b.Free(hq)
-				hq = c
-			}
-			oq := l.ffn(b, &l.QueryUp, &l.QueryDown, &l.QueryNorm, hq, q.cfg.HiddenAct)
-			b.Free(hq)
-			out = oq
-			if t > in.NQ {
-				ht := b.Rows(a, in.NQ, t-in.NQ)
-				ot := l.ffn(b, l.TextUp, l.TextDown, l.TextNorm, ht, q.cfg.HiddenAct)
-				out = b.Concat(oq, ot)
-				b.Free(ht, ot, oq)
-			}
-		} else {
-			out = l.ffn(b, l.TextUp, l.TextDown, l.TextNorm, a, q.cfg.HiddenAct)
-		}
-		b.Free(a)
-		x = out
+		x = q.Layer(b, i, x, in)
 		hidden = append(hidden, x)
 	}
 	return hidden
+}
+
+// Layer is layer i over x (B, nq+T, h), the previous layer's output (or
+// the embedding LayerNorm's): self-attention over every position under
+// in's mask, cross-attention from the query rows to in.Image where the
+// layer has it, then the query and text feed-forwards. x stays the
+// caller's.
+func (q *QFormer) Layer(b nn.Backend, i int, x nn.Tensor, in QFormerInput) nn.Tensor {
+	heads := q.cfg.NumAttentionHeads
+	scale := float32(1 / math.Sqrt(float64(q.cfg.HiddenSize/heads)))
+	self := nn.Attn{Heads: heads, Scale: scale, Mode: in.Mode, NQ: in.NQ, Bias: in.KeyMask}
+	l := &q.Layers[i]
+	a := l.Attention.Forward(b, x, x, self) // (B, nq+T, h)
+	_, t, _ := nn.Dims(a)
+	var out nn.Tensor
+	if in.NQ > 0 {
+		hq := b.Rows(a, 0, in.NQ)
+		if l.CrossAttention != nil && in.Image != nil {
+			if in.OnCross != nil {
+				in.OnCross(i, l.CrossAttention, hq)
+			}
+			c := l.CrossAttention.Forward(b, hq, in.Image, nn.Attn{Heads: heads, Scale: scale})
+			b.Free(hq)
+			hq = c
+		}
+		oq := l.ffn(b, &l.QueryUp, &l.QueryDown, &l.QueryNorm, hq, q.cfg.HiddenAct)
+		b.Free(hq)
+		out = oq
+		if t > in.NQ {
+			ht := b.Rows(a, in.NQ, t-in.NQ)
+			ot := l.ffn(b, l.TextUp, l.TextDown, l.TextNorm, ht, q.cfg.HiddenAct)
+			out = b.Concat(oq, ot)
+			b.Free(ht, ot, oq)
+		}
+	} else {
+		out = l.ffn(b, l.TextUp, l.TextDown, l.TextNorm, a, q.cfg.HiddenAct)
+	}
+	b.Free(a)
+	return out
 }
 
 // TextEmbeddings is the retrieval model's Q-Former text embedding: word +

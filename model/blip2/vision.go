@@ -193,28 +193,32 @@ func (m *VisionModel) ReadFeatures(b nn.Backend, pixels []float32, shape ...int)
 func (m *VisionModel) Forward(b nn.Backend, pixels nn.Tensor) (hidden []nn.Tensor, last nn.Tensor) {
 	x := m.Embed(b, pixels)
 	hidden = append(hidden, x)
-	heads := m.cfg.NumAttentionHeads
-	scale := float32(1 / math.Sqrt(float64(m.cfg.HiddenSize/heads)))
-	act := m.cfg.HiddenAct
 	for i := range m.Layers {
-		l := &m.Layers[i]
-		// self-attention, pre-LN
-		n := l.LayerNorm1.Forward(b, x)
-		q, k, v := l.SelfAttn.q.Forward(b, n), l.SelfAttn.k.Forward(b, n), l.SelfAttn.v.Forward(b, n)
-		ctx := b.Attention(q, k, v, nn.Attn{Heads: heads, Scale: scale})
-		proj := l.SelfAttn.Projection.Forward(b, ctx)
-		x1 := b.Add(x, proj)
-		b.Free(n, q, k, v, ctx, proj)
-		// feed-forward, pre-LN
-		n2 := l.LayerNorm2.Forward(b, x1)
-		f1 := l.MLP.FC1.Forward(b, n2)
-		a := b.Act(f1, act)
-		f2 := l.MLP.FC2.Forward(b, a)
-		x = b.Add(x1, f2)
-		b.Free(x1, n2, f1, a, f2)
+		x = m.Layer(b, i, x)
 		hidden = append(hidden, x)
 	}
 	return hidden, m.Post.Forward(b, x)
+}
+
+// Layer is encoder layer i over x (B, T, h): a pre-LN self-attention and
+// feed-forward, each added back to its input. x stays the caller's.
+func (m *VisionModel) Layer(b nn.Backend, i int, x nn.Tensor) nn.Tensor {
+	heads := m.cfg.NumAttentionHeads
+	scale := float32(1 / math.Sqrt(float64(m.cfg.HiddenSize/heads)))
+	l := &m.Layers[i]
+	n := l.LayerNorm1.Forward(b, x)
+	q, k, v := l.SelfAttn.q.Forward(b, n), l.SelfAttn.k.Forward(b, n), l.SelfAttn.v.Forward(b, n)
+	ctx := b.Attention(q, k, v, nn.Attn{Heads: heads, Scale: scale})
+	proj := l.SelfAttn.Projection.Forward(b, ctx)
+	x1 := b.Add(x, proj)
+	b.Free(n, q, k, v, ctx, proj)
+	n2 := l.LayerNorm2.Forward(b, x1)
+	f1 := l.MLP.FC1.Forward(b, n2)
+	a := b.Act(f1, m.cfg.HiddenAct)
+	f2 := l.MLP.FC2.Forward(b, a)
+	out := b.Add(x1, f2)
+	b.Free(x1, n2, f1, a, f2)
+	return out
 }
 
 // Projections are the q, k and v projections split from the fused qkv.

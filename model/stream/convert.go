@@ -100,11 +100,12 @@ func ConvertPlan(src weights.Store, configJSON []byte, plan Plan, dir string, pr
 		}
 	}
 	names = append(names, extra...)
+	units := layerUnits(src, names, plan)
 	unit := ""
 	for i, name := range names {
-		// Each image-encoder layer gets shards of its own, so a loader can
-		// upload it and drop its bytes before the next arrives.
-		if u := shardUnit(name); u != unit {
+		// A layer big enough to matter gets shards of its own, so that a
+		// loader can upload it and drop its bytes before the next arrives.
+		if u := units[name]; u != unit {
 			if err := w.flush(); err != nil {
 				return nil, err
 			}
@@ -143,25 +144,53 @@ func ConvertPlan(src weights.Store, configJSON []byte, plan Plan, dir string, pr
 	return m, os.WriteFile(filepath.Join(dir, "manifest.json"), js, 0o644)
 }
 
-// shardUnit is the group of tensors a tensor shares shards with: its
-// image-encoder layer, "training" for the training-only tensors, or "".
-func shardUnit(name string) string {
-	if blip2.TrainingOnly(name) {
-		return "training"
+// ownShardsFrom is the stored size from which a Q-Former or
+// language-model layer gets shards of its own: at an eighth of a shard,
+// splitting bounds what a loader holds; below it, packing small layers
+// together keeps the number of files (and requests) down. Image-encoder
+// layers always have their own (the page uploads them one at a time).
+var ownShardsFrom int64 = MaxShardBytes / 8 // a variable for tests
+
+// layerUnits maps each tensor to the group it shares shards with: its
+// layer ("vision_model.encoder.layers.3") where that layer gets shards
+// of its own, "training" for the training-only tensors, or "".
+func layerUnits(src weights.Store, names []string, plan Plan) map[string]string {
+	size := map[string]int64{}
+	for _, n := range names {
+		info, _ := src.Info(n)
+		t := Tensor{Name: n, Shape: info.Shape, DType: storedDType(n, info.Shape, plan)}
+		if len(t.Shape) == 0 {
+			t.Shape = []int{1}
+		}
+		if row, err := t.bytesPerRow(); err == nil {
+			size[layerUnit(n)] += row * int64(t.Shape[0])
+		}
 	}
-	return layerUnit(name)
+	units := map[string]string{}
+	for _, n := range names {
+		switch u := layerUnit(n); {
+		case blip2.TrainingOnly(n):
+			units[n] = "training"
+		case strings.HasPrefix(u, visionLayers) || u != "" && size[u] >= ownShardsFrom:
+			units[n] = u
+		}
+	}
+	return units
 }
 
-// layerUnit is the image-encoder layer a tensor belongs to
-// ("vision_model.encoder.layers.3"), or "" for every other tensor.
+const visionLayers = "vision_model.encoder.layers."
+
+// layerUnit is the transformer layer a tensor belongs to (an image-encoder
+// layer, a Q-Former layer, an OPT decoder layer, a T5 block), or "".
 func layerUnit(name string) string {
-	const layers = "vision_model.encoder.layers."
-	rest, ok := strings.CutPrefix(name, layers)
-	if !ok {
-		return ""
+	for _, prefix := range []string{visionLayers, "qformer.encoder.layer.", "language_model.model.decoder.layers.",
+		"language_model.encoder.block.", "language_model.decoder.block."} {
+		if rest, ok := strings.CutPrefix(name, prefix); ok {
+			n, _, _ := strings.Cut(rest, ".")
+			return prefix + n
+		}
 	}
-	n, _, _ := strings.Cut(rest, ".")
-	return layers + n
+	return ""
 }
 
 // write splits the tensor into parts of whole rows that fit a shard and

@@ -127,3 +127,37 @@ func TestCheckStoreLimits(t *testing.T) {
 		t.Errorf("a 100-byte binding limit: %v", err)
 	}
 }
+
+// TestProbeOnTheGPUAgreesWithTheHost: the probe of a model loaded with
+// every layer resident on the device (what the full-size browser check
+// runs) agrees with the host's probe of the same converted weights, OPT
+// with its language model packed int4 and T5.
+func TestProbeOnTheGPUAgreesWithTheHost(t *testing.T) {
+	d := gputest.Open(t)
+	for set, plan := range map[string]Plan{
+		"blip2-tiny-a":  {Vision: "int4", QFormer: "f32", LM: "int4"},
+		"blip2-tiny-a2": PlanFor("int8"),
+	} {
+		_, conv, s, _ := convertSetPlan(t, set, plan)
+		want, _ := probeFile(t, conv)
+		b := gpu.NewBackend(d)
+		m, err := LoadResident(NewStore(s.M, s.fetch), b, blip2.ResidentVision|blip2.ResidentQFormer|blip2.ResidentLM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := m.Probe(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		agree, err := CompareProbe(got, want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range agree {
+			if !a.OK() {
+				t.Errorf("%s: %v", set, a)
+			}
+		}
+		b.ReleaseParams()
+	}
+}

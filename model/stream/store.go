@@ -149,6 +149,9 @@ func (s *Store) read(kind string, t *Tensor) {
 	}
 }
 
+// Held is the shard bytes the store holds now.
+func (s *Store) Held() int64 { return s.held }
+
 // MaxHeld is the most shard bytes the store has held at once.
 func (s *Store) MaxHeld() int64 { return s.maxHeld }
 
@@ -248,6 +251,14 @@ func (s *Store) ReadQuant(name string) (*weights.Quantized, error) {
 		perWord = 8
 	}
 	q := &weights.Quantized{DType: t.DType, Group: t.Group}
+	// Sized once: grown by appending, a token table's codes (64 MB for
+	// OPT-2.7B at int4) would leave several times that in garbage.
+	var nCodes, nWords int
+	for _, p := range t.Parts {
+		nCodes += p.Rows * k / perWord
+		nWords += int(p.Bytes / 4)
+	}
+	q.Codes, q.Scales = make([]uint32, 0, nCodes), make([]float32, 0, nWords-nCodes)
 	for _, p := range t.Parts {
 		b, err := s.shard(p.Shard)
 		if err != nil {
