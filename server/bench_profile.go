@@ -99,8 +99,8 @@ func family(kernel string) string {
 
 // printStepProfile writes a stage's figures for a person to read.
 func printStepProfile(w io.Writer, r *trainBench) {
-	fmt.Fprintf(w, "\n%s, batch %d, text %d: %.2f s/step, %.2f samples/s, %d dispatches/step; first step %.1f s (pipelines included); host recording %.3f s, waiting on readbacks %.2f s per step\n",
-		r.Stage, r.Batch, r.TextLen, r.StepSeconds, r.SamplesPerSec, r.Dispatches, r.FirstStep, r.Record, r.Wait)
+	fmt.Fprintf(w, "\n%s, batch %d, text %d: %.2f s/step, %.2f samples/s, %d dispatches/step; first step %.1f s (pipelines included: %d precompiled in %.1f s); host recording %.3f s, waiting on readbacks %.2f s per step\n",
+		r.Stage, r.Batch, r.TextLen, r.StepSeconds, r.SamplesPerSec, r.Dispatches, r.FirstStep, r.Precompiled, r.Precompile, r.Record, r.Wait)
 	p := r.Profile
 	if p == nil {
 		return

@@ -38,8 +38,12 @@ type trainBench struct {
 	Config     map[string]any `json:"config"`
 	Batch      int            `json:"batch"`
 	TextLen    int            `json:"text_len"`
-	// FirstStep includes compiling every pipeline the step uses.
+	// FirstStep includes compiling every pipeline the step uses:
+	// Precompile of them ahead of it (train.GPUStepper.Precompile, where
+	// the adapter compiles at first dispatch), the rest at first use.
 	FirstStep     float64 `json:"first_step_s"`
+	Precompile    float64 `json:"precompile_s"`
+	Precompiled   int     `json:"precompiled_kernels"`
 	Steps         int     `json:"steps"`
 	StepSeconds   float64 `json:"s_per_step"`
 	SamplesPerSec float64 `json:"samples_per_s"`
@@ -134,6 +138,11 @@ func benchStage(d *gpu.Device, cfg *config.Blip2Config, stage string, o trainBen
 	defer s.Close()
 	r := &trainBench{Kind: "train_step", Stage: stage, Batch: B, TextLen: T, Config: benchSizes(cfg, params)}
 	t0 := time.Now()
+	pc, kernels, err := s.Precompile(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	r.Precompile, r.Precompiled = pc.Seconds(), kernels
 	if _, err := step(s); err != nil {
 		return nil, err
 	}
