@@ -26,7 +26,8 @@ func process(logits []float32, generated []int, step, eos int, o GenerateOptions
 	return l
 }
 
-func argmax(v []float32) int {
+// Argmax is the index of the largest value (the first of equals).
+func Argmax(v []float32) int {
 	best := 0
 	for i, x := range v {
 		if x > v[best] {
@@ -62,7 +63,7 @@ func sampleOrGreedy(st stepper, batch, start, eos, pad int, o GenerateOptions) (
 				if o.Sample {
 					next[i] = nucleus(l, o.TopP, o.Temperature, rng)
 				} else {
-					next[i] = argmax(l)
+					next[i] = Argmax(l)
 				}
 				done[i] = next[i] == eos
 			}

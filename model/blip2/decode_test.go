@@ -90,7 +90,7 @@ func TestBeamSearchWithEveryBeamIsExhaustive(t *testing.T) {
 			t.Fatal(err)
 		}
 		lp2 := logSoftmax(second[0])
-		j := argmax(second[0])
+		j := Argmax(second[0])
 		if v := lp1[tok] + lp2[j]; v > best {
 			best, bestSeq = v, []int{tok, j}
 		}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"blip2/model/blip2"
 	"blip2/model/weights"
 )
 
@@ -67,19 +68,9 @@ func CompareProbe(got []weights.Tensor, want weights.Store) ([]Agreement, error)
 			a.Cosine = 0
 		}
 		if strings.HasSuffix(name, "logits") {
-			a.TopGot, a.TopWant = top(v), top(w)
+			a.TopGot, a.TopWant = blip2.Argmax(v), blip2.Argmax(w)
 		}
 		out = append(out, a)
 	}
 	return out, nil
-}
-
-func top(v []float32) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
 }
