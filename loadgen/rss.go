@@ -128,13 +128,23 @@ func (s *rssSampler) endLoad() RSS {
 
 // readVmRSS is the VmRSS line of /proc/PID/status, in KiB.
 func readVmRSS(pid int) (int64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	kib, err := StatusKiB(pid, "VmRSS")
 	if err != nil {
 		return 0, fmt.Errorf("server RSS: %w", err)
 	}
+	return kib, nil
+}
+
+// StatusKiB is a memory line of /proc/PID/status (Linux), such as VmRSS or
+// VmHWM (the peak), in KiB.
+func StatusKiB(pid int, field string) (int64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
-		rest, ok := bytes.CutPrefix(sc.Bytes(), []byte("VmRSS:"))
+		rest, ok := bytes.CutPrefix(sc.Bytes(), []byte(field+":"))
 		if !ok {
 			continue
 		}
@@ -144,5 +154,5 @@ func readVmRSS(pid int) (int64, error) {
 		}
 		return strconv.ParseInt(string(f[0]), 10, 64)
 	}
-	return 0, fmt.Errorf("server RSS: no VmRSS line in /proc/%d/status", pid)
+	return 0, fmt.Errorf("no %s line in /proc/%d/status", field, pid)
 }

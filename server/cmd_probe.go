@@ -6,10 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
+	"blip2/loadgen"
 	"blip2/model/gpu"
 	"blip2/model/stream"
 	"blip2/model/weights"
@@ -93,15 +92,6 @@ func probeNames(ts []weights.Tensor) string {
 // peakRSS is this process's peak resident set in bytes (Linux's VmHWM;
 // 0 where /proc has none).
 func peakRSS() float64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
-			return kb * 1024
-		}
-	}
-	return 0
+	kib, _ := loadgen.StatusKiB(os.Getpid(), "VmHWM")
+	return float64(kib) * 1024
 }

@@ -88,10 +88,7 @@ func (m *Model) ReferenceOutputs(b nn.Backend, in *Inputs) ([]weights.Tensor, er
 	}
 	b.Free(qh...)
 	b.Free(img)
-	if o.err != nil {
-		return nil, o.err
-	}
-	return o.out, b.Err()
+	return o.done(b)
 }
 
 func (m *Model) retrievalOutputs(b nn.Backend, o *outputs, img, z nn.Tensor, in *Inputs) {

@@ -25,8 +25,6 @@ func (d *Device) Warm(ctx context.Context, names []string) (map[string]time.Dura
 	for i := range params {
 		params[i] = 1
 	}
-	buf := d.Zeros(1024)
-	defer buf.Release()
 	for _, name := range names {
 		k, err := shaders.Get(name)
 		if err != nil {

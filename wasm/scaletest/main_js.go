@@ -63,8 +63,10 @@ func run(say testpage.Say) error {
 		return err
 	}
 	var total int64
+	byFile := map[string]stream.Shard{}
 	for _, sh := range m.Shards {
 		total += sh.Bytes
+		byFile[sh.File] = sh
 	}
 	say("model %s: %d tensors in %d shards, %s", base, len(m.Tensors), len(m.Shards), mb(total))
 	var fetched int64
@@ -78,10 +80,10 @@ func run(say testpage.Say) error {
 		}
 		t1 := time.Now()
 		fetchTime += t1.Sub(t0)
-		for _, sh := range m.Shards {
-			if sh.File == file {
-				err = stream.CheckShard(b, sh)
-			}
+		if sh, ok := byFile[file]; ok {
+			err = stream.CheckShard(b, sh)
+		} else {
+			err = fmt.Errorf("not in the manifest")
 		}
 		checkTime += time.Since(t1)
 		if err != nil {
