@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"blip2/model/blip2"
 	"blip2/model/config"
 	"blip2/model/cpu"
 	"blip2/model/stream"
@@ -161,7 +162,7 @@ func withTrainingTensors(src weights.Store, dir string) (weights.Store, error) {
 	for _, part := range []struct {
 		file string
 		keep func(string) bool
-	}{{"itg_head.safetensors", weights.Prefixed("cls")}, {"train_state.safetensors", func(n string) bool { return n == "temp" }}} {
+	}{{"itg_head.safetensors", weights.Prefixed("cls")}, {blip2.TrainStateFile, func(n string) bool { return n == "temp" }}} {
 		f, err := weights.Open(filepath.Join(dir, part.file))
 		if errors.Is(err, os.ErrNotExist) {
 			continue

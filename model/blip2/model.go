@@ -31,6 +31,9 @@ type Model struct {
 	// The language model binds separately under "language_model".
 	OPT *OPT
 	T5  *T5
+	// Temp is the ITC temperature the checkpoint was trained with ("temp"),
+	// 0 when it carries none; re-ranking reads it (RerankScore).
+	Temp float32
 
 	Config *config.Blip2Config
 }
@@ -169,17 +172,20 @@ func upload(b nn.Backend, ps []*weights.Param) error {
 
 // TrainingOnly says whether a tensor name is one that training keeps
 // beside a model and inference never reads: the Q-Former's ITG head
-// (LAVIS's cls.predictions.*) and the ITC temperature. A converted model
-// carries them for fine-tuning; binding passes over them.
+// (LAVIS's cls.predictions.*). A converted model carries it for
+// fine-tuning; binding passes over it.
 func TrainingOnly(name string) bool {
-	return strings.HasPrefix(name, "cls.predictions.") || name == "temp"
+	return strings.HasPrefix(name, "cls.predictions.")
 }
 
 func load(m *Model, src weights.Store) (*Model, error) {
 	ignore := []weights.Ignore{{Pattern: "language_model.*", Reason: "bound by the language model's own pass below"},
 		{Pattern: "cls.predictions.*", Reason: "the ITG head: training only (TrainingOnly)"},
-		{Pattern: "temp", Reason: "the ITC temperature: training only (TrainingOnly)"}}
+		{Pattern: "temp", Reason: "the ITC temperature: read by readTemp"}}
 	if err := weights.Bind(m, src, "", ignore); err != nil {
+		return nil, err
+	}
+	if err := readTemp(m, src); err != nil {
 		return nil, err
 	}
 	hasLM := false

@@ -66,15 +66,15 @@ type Hit struct {
 	Index int
 	ITC   float32 // max over queries of the cosine similarity
 	ITM   float32 // match probability, for re-ranked hits; -1 otherwise
-	// Score is what the order follows: ITC, and for re-ranked hits ITM's
-	// match logit plus ITC (LAVIS's compute_sim_matrix).
+	// Score is what the order follows: ITC, and for re-ranked hits
+	// RerankScore (ITM's log-odds of a match plus ITC's logit).
 	Score float32
 }
 
 // Search ranks the gallery for one tokenized text (ids and mask without
 // padding are fine): every image by ITC, then the best rerank of them again
-// by ITM's match logit plus ITC, LAVIS's score, which is what the final
-// order follows.
+// by RerankScore (ITM's log-odds plus ITC's logit), which is what the
+// final order follows.
 func (m *Model) Search(b nn.Backend, g *Gallery, ids, mask []int, rerank int) ([]Hit, error) {
 	return m.SearchTimed(b, g, ids, mask, rerank, nil)
 }
@@ -128,7 +128,7 @@ func (m *Model) SearchTimed(b nn.Backend, g *Gallery, ids, mask []int, rerank in
 	}
 	for i := 0; i < k; i++ {
 		hits[i].ITM = float32(1 / (1 + math.Exp(float64(l[2*i]-l[2*i+1])))) // softmax(…)[1]
-		hits[i].Score = l[2*i+1] + hits[i].ITC
+		hits[i].Score = m.RerankScore(hits[i].ITC, l[2*i], l[2*i+1])
 	}
 	sort.SliceStable(hits[:k], func(a, c int) bool { return hits[a].Score > hits[c].Score })
 	return hits, nil

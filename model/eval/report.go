@@ -15,8 +15,8 @@ type RetrievalReport struct {
 	// DualEncoder is stage 0's CLIP-style dual encoder, when given.
 	DualEncoder *Both `json:"dual_encoder,omitempty"`
 	ITC         Both  `json:"itc"`
-	// ITCITM re-ranks ITC's top Rerank candidates by ITM's match logit
-	// plus the ITC similarity (LAVIS's compute_sim_matrix).
+	// ITCITM re-ranks ITC's top Rerank candidates by ITM's log-odds of a
+	// match plus ITC's logit (blip2.Model.RerankScore, what search uses).
 	ITCITM *Both `json:"itc_itm,omitempty"`
 	Rerank int   `json:"rerank,omitempty"`
 }
@@ -60,8 +60,7 @@ func Retrieval(b nn.Backend, m *blip2.Model, dual *Dual, set Set, rerank int, pr
 			}
 			done++
 			fmt.Fprintf(progress, "\rITM re-ranking %d/%d ", done, 2*n)
-			scores, err := itm(b, m, enc.feats, rows, ids, mask)
-			return plusITC(scores, err, func(i int) float32 { return sim[q*n+texts[i]] })
+			return rerankScores(b, m, enc.feats, rows, ids, mask, func(i int) float32 { return sim[q*n+texts[i]] })
 		}
 		t2i := func(q int, images []int) ([]float32, error) {
 			ids, mask := make([][]int, len(images)), make([][]int, len(images))
@@ -70,8 +69,7 @@ func Retrieval(b nn.Backend, m *blip2.Model, dual *Dual, set Set, rerank int, pr
 			}
 			done++
 			fmt.Fprintf(progress, "\rITM re-ranking %d/%d ", done, 2*n)
-			scores, err := itm(b, m, enc.feats, images, ids, mask)
-			return plusITC(scores, err, func(i int) float32 { return sim[images[i]*n+q] })
+			return rerankScores(b, m, enc.feats, images, ids, mask, func(i int) float32 { return sim[images[i]*n+q] })
 		}
 		rr, err := both(sim, n, rerank, i2t, t2i)
 		if err != nil {
@@ -95,19 +93,6 @@ func Retrieval(b nn.Backend, m *blip2.Model, dual *Dual, set Set, rerank int, pr
 		r.DualEncoder = &d
 	}
 	return r, nil
-}
-
-// plusITC adds each candidate's ITC similarity to its ITM score: the
-// re-ranked score of LAVIS's compute_sim_matrix (ITM match logit + ITC
-// cosine), so ITM refines ITC's order instead of replacing it.
-func plusITC(itm []float32, err error, itc func(i int) float32) ([]float32, error) {
-	if err != nil {
-		return nil, err
-	}
-	for i := range itm {
-		itm[i] += itc(i)
-	}
-	return itm, nil
 }
 
 // both is recall in both directions from the image × text matrix sim.

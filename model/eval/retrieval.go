@@ -142,10 +142,10 @@ func normalize(v []float32) {
 	}
 }
 
-// itm scores pairs (image rows[i], text texts[i]) by ITM's match logit
-// (the class-1 logit, averaged over the queries), as LAVIS's
-// compute_sim_matrix does before adding the ITC similarity.
-func itm(b nn.Backend, m *blip2.Model, feats nn.Tensor, rows []int, ids, mask [][]int) ([]float32, error) {
+// rerankScores scores pairs (image rows[i], text texts[i]) as search does:
+// blip2.Model.RerankScore of ITM's logits (averaged over the queries) and
+// the pair's ITC similarity itc(i).
+func rerankScores(b nn.Backend, m *blip2.Model, feats nn.Tensor, rows []int, ids, mask [][]int, itc func(i int) float32) ([]float32, error) {
 	f := b.Select(feats, rows)
 	last := m.ITMHidden(b, f, ids, mask)
 	perQuery := m.ITMLogits(b, last)
@@ -158,7 +158,7 @@ func itm(b nn.Backend, m *blip2.Model, feats nn.Tensor, rows []int, ids, mask []
 	}
 	s := make([]float32, len(rows))
 	for i := range s {
-		s[i] = l[2*i+1]
+		s[i] = m.RerankScore(itc(i), l[2*i], l[2*i+1])
 	}
 	return s, nil
 }

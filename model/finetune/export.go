@@ -58,9 +58,10 @@ func (u *Update) Apply() {
 }
 
 // Read checks an exported file against m (and head and temp, when given;
-// without them their tensors in the file are skipped: captions and search
-// do not use them): every other name must be a tensor of m with the same
-// shape.
+// without them their tensors in the file are skipped: captions do not use
+// them, and search re-ranks with the base model's temperature, m.Temp,
+// which fine-tuning leaves as it was): every other name must be a tensor
+// of m with the same shape.
 func Read(m *blip2.Model, head *train.ITGHead, temp *weights.Param, f *weights.File) (*Update, error) {
 	if f.Metadata[MetaKind] == "" {
 		return nil, fmt.Errorf("finetune: not a fine-tuned weights file (no %q metadata)", MetaKind)
@@ -84,7 +85,7 @@ func Read(m *blip2.Model, head *train.ITGHead, temp *weights.Param, f *weights.F
 	for _, name := range f.Names() {
 		p, ok := byName[name]
 		if !ok {
-			if blip2.TrainingOnly(name) {
+			if blip2.TrainingOnly(name) || name == "temp" {
 				continue
 			}
 			return nil, fmt.Errorf("finetune: %s is not a tensor of this model", name)

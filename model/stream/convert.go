@@ -88,18 +88,23 @@ func ConvertPlan(src weights.Store, configJSON []byte, plan Plan, dir string, pr
 		m.Plan = &plan
 	}
 	w := &shardWriter{dir: dir}
-	// Training-only tensors (the ITG head, temp) go last, in shards of
-	// their own: inference never fetches them, and the model's other
-	// shards stay what they are without them.
-	var names, extra []string
+	// Training-only tensors (the ITG head) go last, in shards of their
+	// own, then the ITC temperature in one of its own: inference never
+	// fetches the first and reads 4 bytes of the second (re-ranking's
+	// scale), and the model's other shards stay what they are without
+	// them.
+	var names, extra, temp []string
 	for _, n := range naturalOrder(src.Names()) {
-		if blip2.TrainingOnly(n) {
+		switch {
+		case blip2.TrainingOnly(n):
 			extra = append(extra, n)
-		} else {
+		case n == "temp":
+			temp = append(temp, n)
+		default:
 			names = append(names, n)
 		}
 	}
-	names = append(names, extra...)
+	names = append(append(names, extra...), temp...)
 	units := layerUnits(src, names, plan)
 	unit := ""
 	for i, name := range names {
@@ -153,7 +158,8 @@ var ownShardsFrom int64 = MaxShardBytes / 8 // a variable for tests
 
 // layerUnits maps each tensor to the group it shares shards with: its
 // layer ("vision_model.encoder.layers.3") where that layer gets shards
-// of its own, "training" for the training-only tensors, or "".
+// of its own, "training" for the training-only tensors, "temp" for the
+// ITC temperature, or "".
 func layerUnits(src weights.Store, names []string, plan Plan) map[string]string {
 	size := map[string]int64{}
 	for _, n := range names {
@@ -171,6 +177,8 @@ func layerUnits(src weights.Store, names []string, plan Plan) map[string]string 
 		switch u := layerUnit(n); {
 		case blip2.TrainingOnly(n):
 			units[n] = "training"
+		case n == "temp":
+			units[n] = "temp"
 		case strings.HasPrefix(u, visionLayers) || u != "" && size[u] >= ownShardsFrom:
 			units[n] = u
 		}

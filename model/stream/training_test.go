@@ -10,9 +10,9 @@ import (
 )
 
 // TestTrainingTensorsShipApart: the ITG head and temp of a trained folder
-// convert into shards of their own, after every other, which loading the
-// model never fetches; the shards the model reads are the ones a
-// conversion without them writes.
+// convert into shards of their own, after every other: loading the model
+// never fetches the head's and reads temp from its own; the other shards
+// are the ones a conversion without them writes.
 func TestTrainingTensorsShipApart(t *testing.T) {
 	cfgJSON, src := openSet(t, "blip2-tiny-a")
 	head, err := weights.Open(filepath.Join(golden("blip2-tiny-a"), "train", "itg_head.safetensors"))
@@ -20,7 +20,16 @@ func TestTrainingTensorsShipApart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer head.Close()
-	withHead, err := weights.Merge(src, head)
+	tempPath := filepath.Join(t.TempDir(), "temp.safetensors")
+	if err := weights.WriteFile(tempPath, []weights.Tensor{{Name: "temp", DType: weights.F32, Shape: []int{1}, Data: []float32{0.0625}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	temp, err := weights.Open(tempPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer temp.Close()
+	withHead, err := weights.Merge(src, head, temp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,18 +42,18 @@ func TestTrainingTensorsShipApart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m.Shards) != len(plain.Shards)+1 {
-		t.Fatalf("%d shards, want the %d of the model and one for the head", len(m.Shards), len(plain.Shards))
+	if len(m.Shards) != len(plain.Shards)+2 {
+		t.Fatalf("%d shards, want the %d of the model, one for the head and one for temp", len(m.Shards), len(plain.Shards))
 	}
 	for i, sh := range plain.Shards {
 		if m.Shards[i].SHA256 != sh.SHA256 {
 			t.Errorf("shard %d changed with the head beside it", i)
 		}
 	}
-	last := len(m.Shards) - 1
+	last, headShard := len(m.Shards)-1, len(m.Shards)-2
 	for _, tn := range m.Tensors {
 		for _, p := range tn.Parts {
-			if (p.Shard == last) != blip2.TrainingOnly(tn.Name) {
+			if (p.Shard == headShard) != blip2.TrainingOnly(tn.Name) || (p.Shard == last) != (tn.Name == "temp") {
 				t.Errorf("%s is in shard %d of %d", tn.Name, p.Shard, len(m.Shards))
 			}
 		}
@@ -56,11 +65,15 @@ func TestTrainingTensorsShipApart(t *testing.T) {
 	}
 	inner := s.fetch
 	s.fetch = func(file string) ([]byte, error) { fetched[file] = true; return inner(file) }
-	if _, err := LoadModel(s); err != nil {
+	model, err := LoadModel(s)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if fetched[m.Shards[last].File] {
+	if fetched[m.Shards[headShard].File] {
 		t.Error("loading the model fetched the training shard")
+	}
+	if model.Temp != 0.0625 {
+		t.Errorf("temp bound as %g, want 0.0625", model.Temp)
 	}
 }
 

@@ -21,7 +21,7 @@ import (
 // moments ("adam.m.NAME", "adam.v.NAME") and the step in its metadata.
 const (
 	itgHeadFile    = "itg_head.safetensors"
-	trainStateFile = "train_state.safetensors"
+	trainStateFile = blip2.TrainStateFile
 	// DualHeadFile holds stage 0's visual projection: with the ViT and the
 	// Q-Former's text tower of the same folder it is the stage-0 dual
 	// encoder.
