@@ -10,7 +10,7 @@ export XDG_RUNTIME_DIR ?= /tmp
 
 DATA_DIR ?= /tmp/blip2-data
 
-.PHONY: demo serve test setup vet build build-wasm test-native test-browser test-demo test-finetune test-scale bench bench-peer gallery data model model-data model-init model-stage0-vision model-stage0-lm model-stage1 model-stage2
+.PHONY: demo serve test setup vet build build-wasm test-native test-browser test-demo test-finetune test-scale bench bench-peer gallery data model model-data model-init model-stage0-vision model-stage0-lm model-stage1 model-stage1b model-stage2
 
 demo: setup build-wasm serve            ## run the demo at http://$(ADDR)/
 
@@ -160,17 +160,19 @@ MODEL_SIZES  ?= -vision-width 128 -vision-layers 6 -image-size 32 -patch 8 -qfor
 STAGE0V_ARGS ?= -steps 2200 -batch 64 -text-len 24
 STAGE0L_ARGS ?= -steps 1400 -batch 64 -text-len 32 -warmup 30
 STAGE1_ARGS  ?= -steps 1300 -batch 32 -text-len 24 -lr 3e-4 -warmup 30 -cross-init 0.09 -features $(RUNS)/features.f32
+STAGE1B_ARGS ?= -steps 1500 -batch 32 -text-len 24 -lr 3e-4 -warmup 30 -seed 2 -features $(RUNS)/features.f32
 STAGE2_ARGS  ?= -steps 1000 -batch 32 -text-len 24 -lr 1e-3 -warmup 30 -freeze-qformer -features $(RUNS)/features.f32
 TRAIN        ?= $(GO) run ./server train
 
-# stage NAME, FROM, RUN, ARGS: new, resumed or done; a finished stage's
-# options, log, loss curves and held-out scores go to the model card's runs/.
+# stage NAME, FROM, RUN, ARGS[, CARD]: new, resumed or done; a finished
+# stage's options, log, loss curves and held-out scores go to the model
+# card's runs/CARD (default NAME).
 CARD_RUNS    ?= docs/model-card/runs
 stage = if [ -d $(3)/model ]; then echo "$(1): done ($(3)/model)"; \
 	elif [ -f $(3)/run.json ]; then $(TRAIN) $(1) -resume $(3); \
 	else $(TRAIN) $(1) -init $(2) -data $(DATA_DIR) -out $(3) $(4); fi && \
-	mkdir -p $(CARD_RUNS)/$(1) && \
-	for f in run.json log.jsonl loss.png heldout.json; do [ ! -f $(3)/$$f ] || cp $(3)/$$f $(CARD_RUNS)/$(1)/; done
+	mkdir -p $(CARD_RUNS)/$(or $(5),$(1)) && \
+	for f in run.json log.jsonl loss.png heldout.json; do [ ! -f $(3)/$$f ] || cp $(3)/$$f $(CARD_RUNS)/$(or $(5),$(1))/; done
 
 model-data:
 	test -f $(DATA_DIR)/manifest.jsonl || { echo "no dataset in $(DATA_DIR): make data"; exit 1; }
@@ -187,10 +189,13 @@ model-stage0-lm: model-stage0-vision    ## stage 0: the language model (about 70
 model-stage1: model-stage0-lm           ## stage 1: the Q-Former (frozen features, 2 min, then about 63 min)
 	$(call stage,stage1,$(RUNS)/stage0-lm/model,$(RUNS)/stage1,$(STAGE1_ARGS))
 
-model-stage2: model-stage1              ## stage 2: the Q-Former to the language model (about 20 min)
-	$(call stage,stage2,$(RUNS)/stage1/model,$(RUNS)/stage2,$(STAGE2_ARGS))
+model-stage1b: model-stage1             ## stage 1 continued: a second warmup and cosine from where stage 1 ended, another order of the data (about 63 min)
+	$(call stage,stage1,$(RUNS)/stage1/model,$(RUNS)/stage1b,$(STAGE1B_ARGS),stage1b)
 
-model: model-stage2                     ## the default model in web/models/default, from a built dataset (about 3 h 20 min; resumable)
+model-stage2: model-stage1b             ## stage 2: the Q-Former to the language model (about 20 min)
+	$(call stage,stage2,$(RUNS)/stage1b/model,$(RUNS)/stage2,$(STAGE2_ARGS))
+
+model: model-stage2                     ## the default model in web/models/default, from a built dataset (about 4 h 20 min; resumable)
 	$(GO) run ./server convert -from $(RUNS)/stage2/model -to web/models/default -quant int8
 	# convert keeps the replaced version for clients mid-download; the repository keeps one.
 	cd web/models && for v in default.v*; do [ "$$v" = "$$(readlink default)" ] || rm -rf "$$v"; done
