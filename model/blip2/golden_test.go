@@ -15,8 +15,8 @@ var goldenSets = []string{"blip2-tiny-a", "blip2-tiny-a2"}
 
 func goldenDir(set string) string { return filepath.Join("..", "..", "testdata", "golden", set) }
 
-// loadGolden binds a reference checkpoint and reads its inputs.
-func loadGolden(t testing.TB, set string) (*Model, *Inputs, *weights.File) {
+// openGolden opens a reference checkpoint's config and weights.
+func openGolden(t testing.TB, set string) (*config.Blip2Config, weights.Store) {
 	t.Helper()
 	dir := goldenDir(set)
 	cfg, err := config.LoadDir(dir)
@@ -28,7 +28,14 @@ func loadGolden(t testing.TB, set string) (*Model, *Inputs, *weights.File) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { closer.Close() })
-	m, err := Load(cfg, store)
+	return cfg, store
+}
+
+// loadGolden binds a reference checkpoint and reads its inputs.
+func loadGolden(t testing.TB, set string) (*Model, *Inputs, *weights.File) {
+	t.Helper()
+	dir := goldenDir(set)
+	m, err := Load(openGolden(t, set))
 	if err != nil {
 		t.Fatal(err)
 	}

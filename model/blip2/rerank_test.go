@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"blip2/model/config"
 	"blip2/model/weights"
 )
 
@@ -15,16 +14,7 @@ import (
 // beside it.
 func bindWithTemp(t *testing.T, v []float32) (*Model, error) {
 	t.Helper()
-	dir := goldenDir("blip2-tiny-a")
-	cfg, err := config.LoadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, closer, err := weights.OpenDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closer.Close()
+	cfg, store := openGolden(t, "blip2-tiny-a")
 	path := filepath.Join(t.TempDir(), "temp.safetensors")
 	if err := weights.WriteFile(path, []weights.Tensor{{Name: "temp", DType: weights.F32, Shape: []int{len(v)}, Data: v}}, nil); err != nil {
 		t.Fatal(err)
