@@ -39,17 +39,9 @@ func LoadCorpus(dataDir string) (*Corpus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("trainer: %s has no corpus.txt (build the dataset with its corpus: `server data`): %w", dataDir, err)
 	}
-	evalText := map[string]bool{}
-	for _, split := range []string{"val", "test"} {
-		pairs, err := LoadPairs(dataDir, split)
-		if err != nil && !strings.Contains(err.Error(), "has no pairs") {
-			return nil, err
-		}
-		for _, p := range pairs {
-			for _, c := range p.Captions {
-				evalText[strings.Join(strings.Fields(c), " ")] = true
-			}
-		}
+	evalText, err := evalCaptions(dataDir)
+	if err != nil {
+		return nil, err
 	}
 	c := &Corpus{}
 	for _, line := range strings.Split(string(raw), "\n") {
@@ -70,6 +62,25 @@ func LoadCorpus(dataDir string) (*Corpus, error) {
 	return c, nil
 }
 
+// evalCaptions is every caption of the val and test splits, spaces
+// normalised: text the language model must not train on, because the
+// captioning evaluation scores against it.
+func evalCaptions(dataDir string) (map[string]bool, error) {
+	evalText := map[string]bool{}
+	for _, split := range []string{"val", "test"} {
+		pairs, err := LoadPairs(dataDir, split)
+		if err != nil && !strings.Contains(err.Error(), "has no pairs") {
+			return nil, err
+		}
+		for _, p := range pairs {
+			for _, c := range p.Captions {
+				evalText[strings.Join(strings.Fields(c), " ")] = true
+			}
+		}
+	}
+	return evalText, nil
+}
+
 // RunStage0LM trains the OPT-layout language model of o.Init on the
 // corpus, with a byte-level BPE tokenizer trained first, in Go, on the
 // training lines (tokenizer.json, OPT's specials at ids 0–3). Every
@@ -87,6 +98,19 @@ func RunStage0LM(ctx context.Context, d *gpu.Device, out string, o Options, resu
 	corpus, err := LoadCorpus(r.o.Data)
 	if err != nil {
 		return nil, err
+	}
+	if r.o.ContextLines {
+		pairs, err := LoadPairs(r.o.Data, "train")
+		if err != nil {
+			return nil, err
+		}
+		evalText, err := evalCaptions(r.o.Data)
+		if err != nil {
+			return nil, err
+		}
+		lines := ContextLines(pairs, evalText)
+		fmt.Fprintf(w, "stage0-lm: %d context lines beside the corpus's %d\n", len(lines), len(corpus.Train))
+		corpus.Train = append(corpus.Train, lines...)
 	}
 	m, c := r.m, r.m.Config
 	if r.o.Batch > len(corpus.Train) {
