@@ -64,6 +64,14 @@ func (d *Device) Warm(ctx context.Context, names []string) (map[string]time.Dura
 // list the costly ones first. It reports how many each device compiled.
 // A helper that fails only leaves its kernels to their first dispatch.
 func (d *Device) Precompile(ctx context.Context, names []string) (here, helper int, err error) {
+	// A name that is no kernel is the caller's error wherever it would
+	// land; checked first, so that it never depends on which device
+	// claims it (a helper's failures are otherwise not errors).
+	for _, name := range names {
+		if _, err := shaders.Get(name); err != nil {
+			return 0, 0, err
+		}
+	}
 	var mu sync.Mutex
 	next := 0
 	claim := func() (string, bool) {
