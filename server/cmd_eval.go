@@ -39,7 +39,8 @@ func runEval(args []string) error {
 	fs.IntVar(&gen.NumBeams, "beams", 3, "beam width when captioning (1: greedy)")
 	fs.IntVar(&gen.MaxNewTokens, "max-new-tokens", 24, "new tokens at most per caption")
 	fs.Float64Var(&gen.RepetitionPenalty, "repetition-penalty", app.CaptionOptions().RepetitionPenalty, "> 1 discourages tokens already generated when captioning (1: Hugging Face's decoding)")
-	lmLen := fs.Int("lm-len", 32, "tokens per held-out corpus line for the perplexity (stage0-lm's -text-len)")
+	lmLen := fs.Int("lm-len", 32, "tokens per held-out corpus line for the perplexity (stage0-lm's -text-len), and per caption for -prompt-probe")
+	probe := fs.Int("prompt-probe", 100, "pairs of the subset whose captions are scored after every one of their images' visual prompts and after none (0: skip)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -126,6 +127,13 @@ func runEval(args []string) error {
 			return err
 		} else if p != nil {
 			out["lm_perplexity"] = p
+		}
+		if k := min(*probe, len(pairs)); k >= 2 {
+			r, err := evalPrompt(b, m, bpe, *data, pairs[:k], *lmLen)
+			if err != nil {
+				return err
+			}
+			out["visual_prompt"] = r
 		}
 	}
 	js, _ := json.Marshal(out)

@@ -13,6 +13,7 @@ import (
 	"blip2/model/eval"
 	"blip2/model/nn"
 	"blip2/model/tokenizer"
+	"blip2/model/train"
 	"blip2/model/trainer"
 )
 
@@ -90,4 +91,16 @@ func evalPerplexity(b nn.Backend, m *blip2.Model, tok *tokenizer.BPE, data strin
 func hasLMTokenizer(dir string) bool {
 	_, err := tokenizer.LoadBPE(dir, tokenizer.OPTOptions())
 	return !errors.Is(err, fs.ErrNotExist)
+}
+
+// evalPrompt is eval.PromptProbe over pairs: each canonical caption as
+// stage 2 trains it, after every pair's visual prompt and after none.
+func evalPrompt(b nn.Backend, m *blip2.Model, tok *tokenizer.BPE, data string, pairs []Pair, n int) (*eval.PromptReport, error) {
+	var ids, mask, labels [][]int
+	for _, p := range pairs {
+		i, mk, l := train.CaptionTarget(tok, nil, p.Captions[0], n)
+		ids, mask, labels = append(ids, i), append(mask, mk), append(labels, l)
+	}
+	size := m.Config.Vision.ImageSize
+	return eval.PromptProbe(b, m, len(pairs), func(i int) ([]float32, error) { return trainer.LoadImage(data, pairs[i], size) }, ids, mask, labels, os.Stderr)
 }
