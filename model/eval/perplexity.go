@@ -48,18 +48,22 @@ func nextTokenLoss(logits []float32, ids, mask [][]int) (float64, int) {
 			if mask[r][j] == 0 || mask[r][j+1] == 0 {
 				continue
 			}
-			row := logits[(r*t+j)*v : (r*t+j+1)*v]
-			top := row[0]
-			for _, z := range row {
-				top = max(top, z)
-			}
-			var z float64
-			for _, l := range row {
-				z += math.Exp(float64(l - top))
-			}
-			sum += math.Log(z) + float64(top) - float64(row[ids[r][j+1]])
+			sum += negLogSoftmax(logits[(r*t+j)*v:(r*t+j+1)*v], ids[r][j+1])
 			count++
 		}
 	}
 	return sum, count
+}
+
+// negLogSoftmax is −log softmax(row)[target], computed stably.
+func negLogSoftmax(row []float32, target int) float64 {
+	top := row[0]
+	for _, z := range row {
+		top = max(top, z)
+	}
+	var z float64
+	for _, l := range row {
+		z += math.Exp(float64(l - top))
+	}
+	return math.Log(z) + float64(top) - float64(row[target])
 }

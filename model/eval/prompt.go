@@ -3,7 +3,6 @@ package eval
 import (
 	"fmt"
 	"io"
-	"math"
 
 	"blip2/model/blip2"
 	"blip2/model/nn"
@@ -138,16 +137,7 @@ func rowLosses(logits []float32, labels [][]int, skip int) []tokenLoss {
 				continue
 			}
 			at := (r*(skip+T) + skip + t - 1) * v
-			z := logits[at : at+v]
-			top := z[0]
-			for _, x := range z {
-				top = max(top, x)
-			}
-			var s float64
-			for _, x := range z {
-				s += math.Exp(float64(x - top))
-			}
-			out[r].sum += math.Log(s) + float64(top) - float64(z[row[t]])
+			out[r].sum += negLogSoftmax(logits[at:at+v], row[t])
 			out[r].n++
 		}
 	}
