@@ -161,13 +161,9 @@ func Extras(m *blip2.Model, src weights.Store, seed uint64) (head *train.ITGHead
 	if err != nil {
 		return nil, 0, false, err
 	}
-	temp = DefaultTemp
-	if _, ok := src.Info("temp"); ok {
-		v, err := src.ReadF32("temp")
-		if err != nil {
-			return nil, 0, false, err
-		}
-		temp = v[0]
+	temp = m.Temp // bound with the model when its store has one
+	if temp == 0 {
+		temp = DefaultTemp
 	}
 	return head, temp, fresh, nil
 }
