@@ -145,11 +145,12 @@ func (b Base) Restore() []*weights.Param {
 // not carry its trained one.
 const DefaultTemp = 0.07
 
-// Extras reads what fine-tuning needs beside a loaded model from the
-// store it came from: the ITG head and the ITC temperature, which a model
-// converted from a `server train` folder carries (blip2.TrainingOnly). A
-// model without them (a Hugging Face checkpoint) gets a new head, BERT's
-// initialisation from seed, and DefaultTemp; fresh says so.
+// Extras gives what fine-tuning needs beside a loaded model: the ITG
+// head, read from the store the model came from (a model converted from a
+// `server train` folder carries it, blip2.TrainingOnly), and the ITC
+// temperature the model was bound with (Model.Temp). A model without them
+// (a Hugging Face checkpoint) gets a new head, BERT's initialisation from
+// seed, and DefaultTemp; fresh says so (of the head).
 func Extras(m *blip2.Model, src weights.Store, seed uint64) (head *train.ITGHead, temp float32, fresh bool, err error) {
 	q := m.Config.QFormer
 	if _, ok := src.Info("cls.predictions.bias"); ok {
