@@ -26,6 +26,7 @@ func runCaption(args []string) error {
 	fs.IntVar(&o.MinNewTokens, "min-new-tokens", def.MinNewTokens, "new tokens at least")
 	fs.IntVar(&o.NumBeams, "beams", def.NumBeams, "beam width (1: greedy)")
 	fs.Float64Var(&o.LengthPenalty, "length-penalty", def.LengthPenalty, "beam scores divided by length^this")
+	fs.Float64Var(&o.GuideWeight, "guide", def.GuideWeight, app.GuideUsage)
 	fs.Float64Var(&o.RepetitionPenalty, "repetition-penalty", def.RepetitionPenalty, "> 1 discourages repeats")
 	fs.BoolVar(&o.Sample, "sample", def.Sample, "nucleus sampling instead of search")
 	fs.Float64Var(&o.TopP, "top-p", def.TopP, "nucleus mass when sampling")
@@ -35,7 +36,7 @@ func runCaption(args []string) error {
 		return err
 	}
 	if fs.NArg() == 0 {
-		return fmt.Errorf("usage: caption [-checkpoint DIR] [-beams N] [-prompt S] IMAGE...")
+		return fmt.Errorf("usage: caption [-checkpoint DIR] [-beams N] [-guide W] [-prompt S] IMAGE...")
 	}
 	b, done, err := openBackend(*device)
 	if err != nil {
@@ -61,6 +62,11 @@ func runCaption(args []string) error {
 		return err
 	}
 	c := &app.Captioner{Model: m, Backend: b, Tok: tok, Options: o}
+	if o.GuideWeight > 0 && m.Retrieval() {
+		if c.QTok, err = tokenizer.LoadWordPiece(dir); err != nil {
+			return err
+		}
+	}
 	for _, path := range fs.Args() {
 		data, err := os.ReadFile(path)
 		if err != nil {

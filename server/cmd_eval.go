@@ -35,10 +35,11 @@ func runEval(args []string) error {
 	device := fs.String("device", "gpu", "gpu or cpu")
 	nCaptions := fs.Int("captions", -1, "images of the subset to caption for BLEU-4 and CIDEr-D (-1: all, 0: none)")
 	captionsOut := fs.String("captions-out", "", "JSON lines of each captioned image: id, caption, references")
-	gen := blip2.GenerateOptions{MinNewTokens: 1, LengthPenalty: 1, RepetitionPenalty: 1}
-	fs.IntVar(&gen.NumBeams, "beams", 3, "beam width when captioning (1: greedy)")
+	gen, def := blip2.GenerateOptions{MinNewTokens: 1, LengthPenalty: 1}, app.CaptionOptions()
+	fs.IntVar(&gen.NumBeams, "beams", def.NumBeams, "beam width when captioning (1: greedy)")
+	fs.Float64Var(&gen.GuideWeight, "guide", def.GuideWeight, app.GuideUsage)
 	fs.IntVar(&gen.MaxNewTokens, "max-new-tokens", 24, "new tokens at most per caption")
-	fs.Float64Var(&gen.RepetitionPenalty, "repetition-penalty", app.CaptionOptions().RepetitionPenalty, "> 1 discourages tokens already generated when captioning (1: Hugging Face's decoding)")
+	fs.Float64Var(&gen.RepetitionPenalty, "repetition-penalty", def.RepetitionPenalty, "> 1 discourages tokens already generated when captioning (1: Hugging Face's decoding)")
 	lmLen := fs.Int("lm-len", 32, "tokens per held-out corpus line for the perplexity (stage0-lm's -text-len), and per caption for -prompt-probe")
 	probe := fs.Int("prompt-probe", 100, "pairs of the subset whose captions are scored after every one of their images' visual prompts and after none (0: skip)")
 	if err := fs.Parse(args); err != nil {
@@ -117,7 +118,7 @@ func runEval(args []string) error {
 			if *nCaptions > 0 {
 				k = min(k, *nCaptions)
 			}
-			c, err := evalCaptions(b, m, bpe, *data, pairs[:k], gen, *captionsOut)
+			c, err := evalCaptions(b, m, bpe, tok, *data, pairs[:k], gen, *captionsOut)
 			if err != nil {
 				return err
 			}

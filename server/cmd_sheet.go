@@ -35,10 +35,11 @@ func runSheet(args []string) error {
 	outside := fs.String("outside", "docs/model-card/outside", "folder of images that are not from the dataset ('' for none)")
 	out := fs.String("out", "", "PNG to write")
 	device := fs.String("device", "gpu", "gpu or cpu")
-	o := blip2.GenerateOptions{MinNewTokens: 1, LengthPenalty: 1, RepetitionPenalty: 1}
-	fs.IntVar(&o.NumBeams, "beams", 3, "beam width (1: greedy)")
+	o, def := blip2.GenerateOptions{MinNewTokens: 1, LengthPenalty: 1}, app.CaptionOptions()
+	fs.IntVar(&o.NumBeams, "beams", def.NumBeams, "beam width (1: greedy)")
+	fs.Float64Var(&o.GuideWeight, "guide", def.GuideWeight, app.GuideUsage)
 	fs.IntVar(&o.MaxNewTokens, "max-new-tokens", 24, "new tokens at most")
-	fs.Float64Var(&o.RepetitionPenalty, "repetition-penalty", app.CaptionOptions().RepetitionPenalty, "> 1 discourages repeats (1: Hugging Face's decoding)")
+	fs.Float64Var(&o.RepetitionPenalty, "repetition-penalty", def.RepetitionPenalty, "> 1 discourages repeats (1: Hugging Face's decoding)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -80,6 +81,14 @@ func runSheet(args []string) error {
 	if err != nil {
 		return err
 	}
+	var guider eval.Guider
+	if o.GuideWeight > 0 && m.Retrieval() {
+		qtok, err := tokenizer.LoadWordPiece(dir)
+		if err != nil {
+			return err
+		}
+		guider = captionGuider(m, b, tok, qtok, o.GuideWeight)
+	}
 	imgs := make([]*image.RGB, len(files))
 	for i, f := range files {
 		raw, err := os.ReadFile(f)
@@ -92,7 +101,7 @@ func runSheet(args []string) error {
 	}
 	size := m.Config.Vision.ImageSize
 	pixels := func(i int) ([]float32, error) { return readImage(files[i], size) }
-	caps, err := eval.Caption(b, m, len(files), pixels, func(ids []int) string { return tok.Decode(ids, true) }, o, os.Stderr)
+	caps, err := eval.Caption(b, m, len(files), pixels, func(ids []int) string { return tok.Decode(ids, true) }, o, guider, os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -111,6 +120,9 @@ func runSheet(args []string) error {
 	}
 	var buf bytes.Buffer
 	title := fmt.Sprintf("%s: captions, %d beams", filepath.Base(filepath.Clean(*ckpt)), o.NumBeams)
+	if guider != nil {
+		title += fmt.Sprintf(", ITC guide %g", o.GuideWeight)
+	}
 	if err := png.Encode(&buf, eval.CaptionSheet(title, panels, 4)); err != nil {
 		return err
 	}

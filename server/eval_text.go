@@ -9,7 +9,9 @@ import (
 	"io/fs"
 	"os"
 
+	"blip2/model/app"
 	"blip2/model/blip2"
+	"blip2/model/dataset"
 	"blip2/model/eval"
 	"blip2/model/nn"
 	"blip2/model/tokenizer"
@@ -19,12 +21,12 @@ import (
 
 // evalCaptions captions pairs' images and scores them against all of each
 // pair's captions; with path, it writes one JSON line per image.
-func evalCaptions(b nn.Backend, m *blip2.Model, tok *tokenizer.BPE, data string, pairs []Pair,
+func evalCaptions(b nn.Backend, m *blip2.Model, tok *tokenizer.BPE, qtok app.Tokenizer, data string, pairs []Pair,
 	o blip2.GenerateOptions, path string) (*eval.CaptionReport, error) {
 	size := m.Config.Vision.ImageSize
 	pixels := func(i int) ([]float32, error) { return trainer.LoadImage(data, pairs[i], size) }
 	decode := func(ids []int) string { return tok.Decode(ids, true) }
-	caps, err := eval.Caption(b, m, len(pairs), pixels, decode, o, os.Stderr)
+	caps, err := eval.Caption(b, m, len(pairs), pixels, decode, o, captionGuider(m, b, tok, qtok, o.GuideWeight), os.Stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +34,7 @@ func evalCaptions(b nn.Backend, m *blip2.Model, tok *tokenizer.BPE, data string,
 	for i, p := range pairs {
 		refs[i] = p.Captions
 	}
-	rep, err := eval.ScoreCaptions(caps, refs)
+	rep, err := eval.ScoreCaptions(caps, refs, dataset.TemplateWords())
 	if err != nil {
 		return nil, err
 	}
@@ -51,6 +53,16 @@ func evalCaptions(b nn.Backend, m *blip2.Model, tok *tokenizer.BPE, data string,
 		}
 	}
 	return rep, nil
+}
+
+// captionGuider is ITC's guide (app.ITCGuide) for -guide weight, through
+// the language model's tokenizer lm and the Q-Former's q; nil when weight
+// is 0 or the model has no ITC heads.
+func captionGuider(m *blip2.Model, b nn.Backend, lm, q app.Tokenizer, weight float64) eval.Guider {
+	if weight <= 0 || !m.Retrieval() {
+		return nil
+	}
+	return func(px nn.Tensor) (blip2.Guide, func(), error) { return app.ITCGuide(m, b, lm, q, px) }
 }
 
 // perplexityReport is the language model on the held-out corpus lines.

@@ -101,7 +101,11 @@ func beamSearch(st stepper, batch, start, eos, pad int, o GenerateOptions) (*Gen
 		for _, bm := range beams[i] { // unfinished beams compete too
 			hyps[i] = addHypothesis(hyps[i], hypothesis{bm.tokens, bm.logp / math.Pow(float64(max(len(bm.tokens), 1)), o.LengthPenalty)}, k)
 		}
-		g.IDs[i] = append([]int{start}, hyps[i][0].tokens...)
+		best, err := pickHypothesis(hyps[i], i, o)
+		if err != nil {
+			return nil, err
+		}
+		g.IDs[i] = append([]int{start}, best...)
 	}
 	return g, nil
 }

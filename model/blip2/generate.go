@@ -21,6 +21,11 @@ type GenerateOptions struct {
 	TopP              float64
 	Temperature       float64
 	Seed              uint64
+	// Guide, with beam search, picks the finished beam with the largest
+	// score + GuideWeight·guide score instead of the best-scored one
+	// (pickHypothesis); greedy decoding and sampling ignore it.
+	Guide       Guide
+	GuideWeight float64
 	// Times, when set, receives the time of each stage; the device is
 	// waited for between them, so set it only where the split is shown.
 	Times *StageTimes
@@ -66,7 +71,8 @@ func (m *Model) Generate(b nn.Backend, pixels nn.Tensor, prompt, mask [][]int, o
 		defer func(start time.Time) { o.Times.LanguageModel = time.Since(start) }(time.Now())
 	}
 	defer func() { b.Free(proj) }()
-	if o.NumBeams > 1 { // beam j of image i is row i·k+j from here on
+	beams := o.NumBeams > 1
+	if beams { // beam j of image i is row i·k+j from here on
 		rows := make([]int, batch*o.NumBeams)
 		for i := range rows {
 			rows[i] = i / o.NumBeams
@@ -99,7 +105,7 @@ func (m *Model) Generate(b nn.Backend, pixels nn.Tensor, prompt, mask [][]int, o
 		st = &t5Stepper{b: b, m: m.T5, proj: proj, prompt: prompt, mask: mask, start: start}
 	}
 	defer st.release()
-	if o.NumBeams > 1 {
+	if beams {
 		return beamSearch(st, batch, start, eos, pad, o)
 	}
 	return sampleOrGreedy(st, batch, start, eos, pad, o)

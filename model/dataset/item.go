@@ -43,6 +43,20 @@ func (it *Item) Captions() (canonical string, alternates []string) {
 	return canonical, alternates
 }
 
+// The kinds of image, as the templated sentence names them.
+const (
+	KindEmoji   = "emoji"
+	KindIcon    = "icon"
+	KindClipArt = "clip art"
+)
+
+// TemplateWords are the words the templated sentence adds to a label (its
+// articles, "of" and the kinds): every caption of a kind shares them, so
+// they say nothing about one image.
+func TemplateWords() []string {
+	return []string{"a", "an", "of", KindEmoji, KindIcon, KindClipArt}
+}
+
 func article(word string) string {
 	if word == "" {
 		return "a"

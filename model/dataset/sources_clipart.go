@@ -139,7 +139,7 @@ func loadClipart(ctx context.Context, ps *PackageSet, src *Source) ([]Item, erro
 		}
 		it := Item{
 			ID: src.Name + "/" + c.rel, Source: src.Name, Package: src.Packages[0], Licence: src.Licence,
-			Kind: "clip art", Label: c.meta.Title, Tags: cleanTags(tags), Key: NameKey(c.meta.Title),
+			Kind: KindClipArt, Label: c.meta.Title, Tags: cleanTags(tags), Key: NameKey(c.meta.Title),
 			Data: png, Format: "png",
 		}
 		items = append(items, it)

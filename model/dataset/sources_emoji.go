@@ -82,7 +82,7 @@ func loadEmojibase(ctx context.Context, ps *PackageSet) (*emojiIndex, error) {
 // emojiItem fills the caption fields of an emoji item from emojibase,
 // falling back to the image package's own name when emojibase lacks it.
 func emojiItem(src *Source, idx *emojiIndex, hex, fallbackLabel, fallbackBase string, extraTags []string) Item {
-	it := Item{Source: src.Name, Package: src.Packages[0], Licence: src.Licence, Kind: "emoji"}
+	it := Item{Source: src.Name, Package: src.Packages[0], Licence: src.Licence, Kind: KindEmoji}
 	hex = normHex(hex)
 	it.ID = src.Name + "/" + hex
 	if t, ok := idx.byHex[hex]; ok {

@@ -16,7 +16,7 @@ func iconItem(src *Source, style, name string, tags []string) Item {
 	}
 	return Item{
 		ID: id, Source: src.Name, Package: src.Packages[0], Licence: src.Licence,
-		Kind: "icon", Label: humanName(name), Tags: cleanTags(tags), Key: NameKey(name),
+		Kind: KindIcon, Label: humanName(name), Tags: cleanTags(tags), Key: NameKey(name),
 	}
 }
 

@@ -16,12 +16,18 @@ type CaptionReport struct {
 	BLEU4  BLEUScore `json:"bleu4"`
 	CIDErD float64   `json:"cider_d"`
 	Beams  int       `json:"beams"`
+	Naming Naming    `json:"naming"`
 }
 
+// Guider makes the decoding guide (blip2.GenerateOptions.Guide) of a batch
+// of pixels (B, 3, S, S); release frees what the guide holds.
+type Guider func(pixels nn.Tensor) (g blip2.Guide, release func(), err error)
+
 // Caption generates one caption for each of n images, batch images a
-// forward; decode turns generated ids into text.
+// forward; decode turns generated ids into text. guider, if not nil,
+// guides each batch's decoding.
 func Caption(b nn.Backend, m *blip2.Model, n int, pixels func(i int) ([]float32, error),
-	decode func(ids []int) string, o blip2.GenerateOptions, progress io.Writer) ([]string, error) {
+	decode func(ids []int) string, o blip2.GenerateOptions, guider Guider, progress io.Writer) ([]string, error) {
 	if progress == nil {
 		progress = io.Discard
 	}
@@ -38,7 +44,16 @@ func Caption(b nn.Backend, m *blip2.Model, n int, pixels func(i int) ([]float32,
 			px = append(px, p...)
 		}
 		t := b.Upload(px, k, 3, S, S)
+		release := func() {}
+		if guider != nil {
+			var err error
+			if o.Guide, release, err = guider(t); err != nil {
+				b.Free(t)
+				return nil, err
+			}
+		}
 		g, err := m.Generate(b, t, nil, nil, o)
+		release()
 		b.Free(t)
 		if err != nil {
 			return nil, err
@@ -52,8 +67,9 @@ func Caption(b nn.Backend, m *blip2.Model, n int, pixels func(i int) ([]float32,
 	return out, nil
 }
 
-// ScoreCaptions is BLEU-4 and CIDEr-D of cands[i] against refs[i].
-func ScoreCaptions(cands []string, refs [][]string) (*CaptionReport, error) {
+// ScoreCaptions is BLEU-4, CIDEr-D and naming (ScoreNaming, with the
+// caption template's words) of cands[i] against refs[i].
+func ScoreCaptions(cands []string, refs [][]string, template []string) (*CaptionReport, error) {
 	cw, rw := make([][]string, len(cands)), make([][][]string, len(refs))
 	for i, c := range cands {
 		cw[i] = Words(c)
@@ -71,5 +87,5 @@ func ScoreCaptions(cands []string, refs [][]string) (*CaptionReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &CaptionReport{Images: len(cands), BLEU4: bleu, CIDErD: cider}, nil
+	return &CaptionReport{Images: len(cands), BLEU4: bleu, CIDErD: cider, Naming: ScoreNaming(cands, refs, template)}, nil
 }

@@ -111,6 +111,7 @@ func main() {
 		searchStatus("indexing", "Indexing the gallery…")
 		s, err := newSearch(c, jsutil.Query("model"), jsutil.Query("gallery-base"), jsutil.Query("gallery"), enqueue)
 		if err == nil {
+			c.QTok = s.index.Tok // ITC chooses among the caption's beams (app.CaptionOptions)
 			tune, err = newTuning(c, s, jsutil.Query("model"))
 		}
 		var jobs []func()
