@@ -29,15 +29,11 @@ type itcGuide struct {
 }
 
 func (g *itcGuide) Score(row int, cands [][]int) ([]float32, error) {
-	maxLen := g.m.Config.QFormer.MaxPositionEmbeddings
 	ids := make([][]int, len(cands))
 	width := 0
 	for i, c := range cands {
-		enc := g.q.Encode(g.lm.Decode(c, true))
-		if len(enc) > maxLen {
-			enc = append(enc[:maxLen-1:maxLen-1], enc[len(enc)-1]) // keep [SEP]
-		}
-		ids[i], width = enc, max(width, len(enc))
+		ids[i], _ = qformerIDs(g.m, g.q, g.lm.Decode(c, true))
+		width = max(width, len(ids[i]))
 	}
 	mask := make([][]int, len(ids))
 	for i := range ids {

@@ -82,10 +82,7 @@ func (x *Index) SearchTimed(text string, k int, t *blip2.SearchTimes) (hits []Hi
 	if len(x.ids) == 0 {
 		return nil, false, fmt.Errorf("the index holds no images yet")
 	}
-	ids := x.Tok.Encode(text)
-	if n := x.Model.Config.QFormer.MaxPositionEmbeddings; len(ids) > n {
-		ids, cut = append(ids[:n-1:n-1], ids[len(ids)-1]), true // keep [SEP]
-	}
+	ids, cut := qformerIDs(x.Model, x.Tok, text)
 	mask := make([]int, len(ids))
 	for i := range mask {
 		mask[i] = 1
@@ -98,6 +95,16 @@ func (x *Index) SearchTimed(text string, k int, t *blip2.SearchTimes) (hits []Hi
 		hits = append(hits, Hit{ID: x.ids[h.Index], ITC: h.ITC, ITM: h.ITM, Score: h.Score})
 	}
 	return hits, cut, nil
+}
+
+// qformerIDs encodes text for the Q-Former's text side, cut to its
+// positions with [SEP] kept; cut says whether anything was dropped.
+func qformerIDs(m *blip2.Model, tok Tokenizer, text string) (ids []int, cut bool) {
+	ids = tok.Encode(text)
+	if n := m.Config.QFormer.MaxPositionEmbeddings; len(ids) > n {
+		ids, cut = append(ids[:n-1:n-1], ids[len(ids)-1]), true // keep [SEP]
+	}
+	return ids, cut
 }
 
 // Snapshot is an index read back to the host: ids, the features
