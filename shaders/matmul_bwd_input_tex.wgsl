@@ -7,8 +7,8 @@
 // row per row of B and one texel per four consecutive n. model/gpu copies
 // the buffers in just before the dispatch and checks that K and N are
 // multiples of 4 and that the C view is vec4-aligned (matmul_store_acc says
-// why). Only batch 0 and p.c_off/p.c_row of the C view are used; flags are
-// ignored.
+// why). Batch z = wid.z finds its views as matmul_tex.wgsl says (P·V per
+// head); flags are ignored.
 //
 // matmul_fwd_tex says why textures. Per four k the lane reads one texel of
 // each of its TM rows of A and, for each four of its TN columns, the texels
@@ -40,6 +40,7 @@ const WG = 8u;  // one AVX2 vector of lanes
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
     let row0 = wid.y * TM;
     let col0 = gid.x * TN;
+    let cbase = tex_batch(wid.z);
     // Rows of A and texel columns of B past the edge are clamped for
     // loading and skipped at the store.
     let a0_ = min(row0 + 0u, p.m - 1u);
@@ -116,12 +117,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
         c70 += x7 * y0; c71 += x7 * y1; c72 += x7 * y2; c73 += x7 * y3;
     }
     if (row0 >= p.m || col0 >= p.n) { return; }
-    store(p.c_off, row0 + 0u, col0 + 0u, c00, false); store(p.c_off, row0 + 0u, col0 + 4u, c01, false); store(p.c_off, row0 + 0u, col0 + 8u, c02, false); store(p.c_off, row0 + 0u, col0 + 12u, c03, false);
-    store(p.c_off, row0 + 4u, col0 + 0u, c10, false); store(p.c_off, row0 + 4u, col0 + 4u, c11, false); store(p.c_off, row0 + 4u, col0 + 8u, c12, false); store(p.c_off, row0 + 4u, col0 + 12u, c13, false);
-    store(p.c_off, row0 + 8u, col0 + 0u, c20, false); store(p.c_off, row0 + 8u, col0 + 4u, c21, false); store(p.c_off, row0 + 8u, col0 + 8u, c22, false); store(p.c_off, row0 + 8u, col0 + 12u, c23, false);
-    store(p.c_off, row0 + 12u, col0 + 0u, c30, false); store(p.c_off, row0 + 12u, col0 + 4u, c31, false); store(p.c_off, row0 + 12u, col0 + 8u, c32, false); store(p.c_off, row0 + 12u, col0 + 12u, c33, false);
-    store(p.c_off, row0 + 16u, col0 + 0u, c40, false); store(p.c_off, row0 + 16u, col0 + 4u, c41, false); store(p.c_off, row0 + 16u, col0 + 8u, c42, false); store(p.c_off, row0 + 16u, col0 + 12u, c43, false);
-    store(p.c_off, row0 + 20u, col0 + 0u, c50, false); store(p.c_off, row0 + 20u, col0 + 4u, c51, false); store(p.c_off, row0 + 20u, col0 + 8u, c52, false); store(p.c_off, row0 + 20u, col0 + 12u, c53, false);
-    store(p.c_off, row0 + 24u, col0 + 0u, c60, false); store(p.c_off, row0 + 24u, col0 + 4u, c61, false); store(p.c_off, row0 + 24u, col0 + 8u, c62, false); store(p.c_off, row0 + 24u, col0 + 12u, c63, false);
-    store(p.c_off, row0 + 28u, col0 + 0u, c70, false); store(p.c_off, row0 + 28u, col0 + 4u, c71, false); store(p.c_off, row0 + 28u, col0 + 8u, c72, false); store(p.c_off, row0 + 28u, col0 + 12u, c73, false);
+    store(cbase, row0 + 0u, col0 + 0u, c00, false); store(cbase, row0 + 0u, col0 + 4u, c01, false); store(cbase, row0 + 0u, col0 + 8u, c02, false); store(cbase, row0 + 0u, col0 + 12u, c03, false);
+    store(cbase, row0 + 4u, col0 + 0u, c10, false); store(cbase, row0 + 4u, col0 + 4u, c11, false); store(cbase, row0 + 4u, col0 + 8u, c12, false); store(cbase, row0 + 4u, col0 + 12u, c13, false);
+    store(cbase, row0 + 8u, col0 + 0u, c20, false); store(cbase, row0 + 8u, col0 + 4u, c21, false); store(cbase, row0 + 8u, col0 + 8u, c22, false); store(cbase, row0 + 8u, col0 + 12u, c23, false);
+    store(cbase, row0 + 12u, col0 + 0u, c30, false); store(cbase, row0 + 12u, col0 + 4u, c31, false); store(cbase, row0 + 12u, col0 + 8u, c32, false); store(cbase, row0 + 12u, col0 + 12u, c33, false);
+    store(cbase, row0 + 16u, col0 + 0u, c40, false); store(cbase, row0 + 16u, col0 + 4u, c41, false); store(cbase, row0 + 16u, col0 + 8u, c42, false); store(cbase, row0 + 16u, col0 + 12u, c43, false);
+    store(cbase, row0 + 20u, col0 + 0u, c50, false); store(cbase, row0 + 20u, col0 + 4u, c51, false); store(cbase, row0 + 20u, col0 + 8u, c52, false); store(cbase, row0 + 20u, col0 + 12u, c53, false);
+    store(cbase, row0 + 24u, col0 + 0u, c60, false); store(cbase, row0 + 24u, col0 + 4u, c61, false); store(cbase, row0 + 24u, col0 + 8u, c62, false); store(cbase, row0 + 24u, col0 + 12u, c63, false);
+    store(cbase, row0 + 28u, col0 + 0u, c70, false); store(cbase, row0 + 28u, col0 + 4u, c71, false); store(cbase, row0 + 28u, col0 + 8u, c72, false); store(cbase, row0 + 28u, col0 + 12u, c73, false);
 }

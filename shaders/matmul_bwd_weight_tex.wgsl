@@ -7,8 +7,8 @@
 // buffers in just before the dispatch and checks that M and N are multiples
 // of 4 and that the C view is vec4-aligned (matmul_store_acc says why); K is
 // any size. flags bit 1: add into C instead of overwriting it, as
-// matmul_bwd_weight. Only batch 0 and p.c_off/p.c_row of the C view are
-// used.
+// matmul_bwd_weight. Batch z = wid.z finds its views as matmul_tex.wgsl
+// says (dK = dSᵀ·Q and dV = Pᵀ·dO per head).
 //
 // matmul_fwd_tex says why textures. Per four k the lane reads, for each four
 // of its TM rows and TN columns of C, the texels of rows k..k+3 of A and B.
@@ -46,6 +46,7 @@ const WG = 8u;  // one AVX2 vector of lanes
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
     let row0 = wid.y * TM;
     let col0 = gid.x * TN;
+    let cbase = tex_batch(wid.z);
     // Texel columns of A and B past the edge are clamped for loading and
     // skipped at the store.
     let a0_ = min(row0 / 4u + 0u, p.m / 4u - 1u);
@@ -102,12 +103,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     }
     if (row0 >= p.m || col0 >= p.n) { return; }
     let acc = (p.flags & 2u) != 0u;
-    store(p.c_off, row0 + 0u, col0 + 0u, c00, acc); store(p.c_off, row0 + 0u, col0 + 4u, c01, acc); store(p.c_off, row0 + 0u, col0 + 8u, c02, acc); store(p.c_off, row0 + 0u, col0 + 12u, c03, acc);
-    store(p.c_off, row0 + 4u, col0 + 0u, c10, acc); store(p.c_off, row0 + 4u, col0 + 4u, c11, acc); store(p.c_off, row0 + 4u, col0 + 8u, c12, acc); store(p.c_off, row0 + 4u, col0 + 12u, c13, acc);
-    store(p.c_off, row0 + 8u, col0 + 0u, c20, acc); store(p.c_off, row0 + 8u, col0 + 4u, c21, acc); store(p.c_off, row0 + 8u, col0 + 8u, c22, acc); store(p.c_off, row0 + 8u, col0 + 12u, c23, acc);
-    store(p.c_off, row0 + 12u, col0 + 0u, c30, acc); store(p.c_off, row0 + 12u, col0 + 4u, c31, acc); store(p.c_off, row0 + 12u, col0 + 8u, c32, acc); store(p.c_off, row0 + 12u, col0 + 12u, c33, acc);
-    store(p.c_off, row0 + 16u, col0 + 0u, c40, acc); store(p.c_off, row0 + 16u, col0 + 4u, c41, acc); store(p.c_off, row0 + 16u, col0 + 8u, c42, acc); store(p.c_off, row0 + 16u, col0 + 12u, c43, acc);
-    store(p.c_off, row0 + 20u, col0 + 0u, c50, acc); store(p.c_off, row0 + 20u, col0 + 4u, c51, acc); store(p.c_off, row0 + 20u, col0 + 8u, c52, acc); store(p.c_off, row0 + 20u, col0 + 12u, c53, acc);
-    store(p.c_off, row0 + 24u, col0 + 0u, c60, acc); store(p.c_off, row0 + 24u, col0 + 4u, c61, acc); store(p.c_off, row0 + 24u, col0 + 8u, c62, acc); store(p.c_off, row0 + 24u, col0 + 12u, c63, acc);
-    store(p.c_off, row0 + 28u, col0 + 0u, c70, acc); store(p.c_off, row0 + 28u, col0 + 4u, c71, acc); store(p.c_off, row0 + 28u, col0 + 8u, c72, acc); store(p.c_off, row0 + 28u, col0 + 12u, c73, acc);
+    store(cbase, row0 + 0u, col0 + 0u, c00, acc); store(cbase, row0 + 0u, col0 + 4u, c01, acc); store(cbase, row0 + 0u, col0 + 8u, c02, acc); store(cbase, row0 + 0u, col0 + 12u, c03, acc);
+    store(cbase, row0 + 4u, col0 + 0u, c10, acc); store(cbase, row0 + 4u, col0 + 4u, c11, acc); store(cbase, row0 + 4u, col0 + 8u, c12, acc); store(cbase, row0 + 4u, col0 + 12u, c13, acc);
+    store(cbase, row0 + 8u, col0 + 0u, c20, acc); store(cbase, row0 + 8u, col0 + 4u, c21, acc); store(cbase, row0 + 8u, col0 + 8u, c22, acc); store(cbase, row0 + 8u, col0 + 12u, c23, acc);
+    store(cbase, row0 + 12u, col0 + 0u, c30, acc); store(cbase, row0 + 12u, col0 + 4u, c31, acc); store(cbase, row0 + 12u, col0 + 8u, c32, acc); store(cbase, row0 + 12u, col0 + 12u, c33, acc);
+    store(cbase, row0 + 16u, col0 + 0u, c40, acc); store(cbase, row0 + 16u, col0 + 4u, c41, acc); store(cbase, row0 + 16u, col0 + 8u, c42, acc); store(cbase, row0 + 16u, col0 + 12u, c43, acc);
+    store(cbase, row0 + 20u, col0 + 0u, c50, acc); store(cbase, row0 + 20u, col0 + 4u, c51, acc); store(cbase, row0 + 20u, col0 + 8u, c52, acc); store(cbase, row0 + 20u, col0 + 12u, c53, acc);
+    store(cbase, row0 + 24u, col0 + 0u, c60, acc); store(cbase, row0 + 24u, col0 + 4u, c61, acc); store(cbase, row0 + 24u, col0 + 8u, c62, acc); store(cbase, row0 + 24u, col0 + 12u, c63, acc);
+    store(cbase, row0 + 28u, col0 + 0u, c70, acc); store(cbase, row0 + 28u, col0 + 4u, c71, acc); store(cbase, row0 + 28u, col0 + 8u, c72, acc); store(cbase, row0 + 28u, col0 + 12u, c73, acc);
 }

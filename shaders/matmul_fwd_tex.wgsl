@@ -5,7 +5,8 @@
 // row and one texel per four consecutive k (model/gpu copies the buffers in
 // just before the dispatch; K is a multiple of 4). The product, the Params
 // layout, flags bit 0 (add bias[n]) and the store are those of matmul_fwd;
-// only batch 0 and p.c_off/p.c_row of the C view are used.
+// batch z = wid.z finds its views in the textures as matmul_tex.wgsl says
+// (attention's scores per head, Q·Kᵀ, read in place).
 //
 // Why textures: lavapipe turns every storage-buffer load into a loop over
 // the 8 lanes of an AVX2 vector that inserts each element through the
@@ -34,6 +35,7 @@ const WG = 8u;  // one AVX2 vector of lanes
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
     let row0 = wid.y * TM;
     let col0 = gid.x * TN;
+    let cbase = tex_batch(wid.z);
     // Rows past the edge are clamped for loading and skipped at the store.
     let a0_ = min(row0 + 0u, p.m - 1u);
     let a1_ = min(row0 + 1u, p.m - 1u);
@@ -116,12 +118,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
         c70 += x7 * y0; c71 += x7 * y1; c72 += x7 * y2; c73 += x7 * y3;
     }
     if (row0 >= p.m || col0 >= p.n) { return; }
-    store(p.c_off, row0 + 0u, col0 + 0u, c00); store(p.c_off, row0 + 0u, col0 + 4u, c01); store(p.c_off, row0 + 0u, col0 + 8u, c02); store(p.c_off, row0 + 0u, col0 + 12u, c03);
-    store(p.c_off, row0 + 4u, col0 + 0u, c10); store(p.c_off, row0 + 4u, col0 + 4u, c11); store(p.c_off, row0 + 4u, col0 + 8u, c12); store(p.c_off, row0 + 4u, col0 + 12u, c13);
-    store(p.c_off, row0 + 8u, col0 + 0u, c20); store(p.c_off, row0 + 8u, col0 + 4u, c21); store(p.c_off, row0 + 8u, col0 + 8u, c22); store(p.c_off, row0 + 8u, col0 + 12u, c23);
-    store(p.c_off, row0 + 12u, col0 + 0u, c30); store(p.c_off, row0 + 12u, col0 + 4u, c31); store(p.c_off, row0 + 12u, col0 + 8u, c32); store(p.c_off, row0 + 12u, col0 + 12u, c33);
-    store(p.c_off, row0 + 16u, col0 + 0u, c40); store(p.c_off, row0 + 16u, col0 + 4u, c41); store(p.c_off, row0 + 16u, col0 + 8u, c42); store(p.c_off, row0 + 16u, col0 + 12u, c43);
-    store(p.c_off, row0 + 20u, col0 + 0u, c50); store(p.c_off, row0 + 20u, col0 + 4u, c51); store(p.c_off, row0 + 20u, col0 + 8u, c52); store(p.c_off, row0 + 20u, col0 + 12u, c53);
-    store(p.c_off, row0 + 24u, col0 + 0u, c60); store(p.c_off, row0 + 24u, col0 + 4u, c61); store(p.c_off, row0 + 24u, col0 + 8u, c62); store(p.c_off, row0 + 24u, col0 + 12u, c63);
-    store(p.c_off, row0 + 28u, col0 + 0u, c70); store(p.c_off, row0 + 28u, col0 + 4u, c71); store(p.c_off, row0 + 28u, col0 + 8u, c72); store(p.c_off, row0 + 28u, col0 + 12u, c73);
+    store(cbase, row0 + 0u, col0 + 0u, c00); store(cbase, row0 + 0u, col0 + 4u, c01); store(cbase, row0 + 0u, col0 + 8u, c02); store(cbase, row0 + 0u, col0 + 12u, c03);
+    store(cbase, row0 + 4u, col0 + 0u, c10); store(cbase, row0 + 4u, col0 + 4u, c11); store(cbase, row0 + 4u, col0 + 8u, c12); store(cbase, row0 + 4u, col0 + 12u, c13);
+    store(cbase, row0 + 8u, col0 + 0u, c20); store(cbase, row0 + 8u, col0 + 4u, c21); store(cbase, row0 + 8u, col0 + 8u, c22); store(cbase, row0 + 8u, col0 + 12u, c23);
+    store(cbase, row0 + 12u, col0 + 0u, c30); store(cbase, row0 + 12u, col0 + 4u, c31); store(cbase, row0 + 12u, col0 + 8u, c32); store(cbase, row0 + 12u, col0 + 12u, c33);
+    store(cbase, row0 + 16u, col0 + 0u, c40); store(cbase, row0 + 16u, col0 + 4u, c41); store(cbase, row0 + 16u, col0 + 8u, c42); store(cbase, row0 + 16u, col0 + 12u, c43);
+    store(cbase, row0 + 20u, col0 + 0u, c50); store(cbase, row0 + 20u, col0 + 4u, c51); store(cbase, row0 + 20u, col0 + 8u, c52); store(cbase, row0 + 20u, col0 + 12u, c53);
+    store(cbase, row0 + 24u, col0 + 0u, c60); store(cbase, row0 + 24u, col0 + 4u, c61); store(cbase, row0 + 24u, col0 + 8u, c62); store(cbase, row0 + 24u, col0 + 12u, c63);
+    store(cbase, row0 + 28u, col0 + 0u, c70); store(cbase, row0 + 28u, col0 + 4u, c71); store(cbase, row0 + 28u, col0 + 8u, c72); store(cbase, row0 + 28u, col0 + 12u, c73);
 }

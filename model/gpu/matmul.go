@@ -55,15 +55,20 @@ func (d *Device) MatMulVariant(base string) string {
 	return base
 }
 
+// viewEnd is one past the last element a rows×cols view touches over its
+// batches (strides are not negative).
+func viewEnd(l cpu.Layout, batch, inner, rows, cols int) int {
+	zo, zi := (batch-1)/inner, min(batch, inner)-1
+	return l.Off + l.Outer*zo + l.Inner*zi + (rows-1)*l.Row + cols
+}
+
 // checkView reports whether a rows×cols view, for every batch, stays inside
 // a buffer of n elements.
 func checkView(l cpu.Layout, batch, inner, rows, cols, n int) bool {
 	if rows == 0 || cols == 0 || batch == 0 {
 		return true
 	}
-	zo, zi := (batch-1)/inner, min(batch, inner)-1
-	last := l.Off + l.Outer*zo + l.Inner*zi + (rows-1)*l.Row + cols - 1
-	return l.Off >= 0 && l.Outer >= 0 && l.Inner >= 0 && l.Row >= 0 && last < n
+	return l.Off >= 0 && l.Outer >= 0 && l.Inner >= 0 && l.Row >= 0 && viewEnd(l, batch, inner, rows, cols) <= n
 }
 
 // matmul validates dims against the tensors and dispatches kernel. aRows ×
@@ -94,7 +99,7 @@ func (d *Device) matmul(op, kernel string, dims cpu.MatMulDims, aRows, aCols, bR
 
 // MatMulNT writes C = A·Bᵀ (+ bias) into c over the views in dims (bias may
 // be nil). Kernel matmul_fwd_tex on CPU-class adapters when both operands
-// can be copied into textures (one batch, K a multiple of 4, rows 64-element
+// can be copied into textures (K a multiple of 4, rows 64-element
 // aligned), else matmul_fwd; matmul_fwd_tiled on GPUs. Twin
 // cpu.MatMulForward.
 func (d *Device) MatMulNT(c, a, b, bias *Tensor, dims cpu.MatMulDims) {
@@ -118,7 +123,7 @@ func (d *Device) MatMulNTWith(kernel string, c, a, b, bias *Tensor, dims cpu.Mat
 
 // MatMulNN writes C = A·B into c (attention's P·V; a Linear's dX = dY·W).
 // Kernel matmul_bwd_input_tex on CPU-class adapters when both operands can
-// be copied into textures (one batch, K and N multiples of 4, rows
+// be copied into textures (K and N multiples of 4, rows
 // 64-element aligned), else matmul_bwd_input; twin cpu.MatMulBackwardInput.
 func (d *Device) MatMulNN(c, a, b *Tensor, dims cpu.MatMulDims) {
 	d.MatMulNNWith(d.NNKernel(dims), c, a, b, dims)
@@ -135,7 +140,7 @@ func (d *Device) MatMulNNWith(kernel string, c, a, b *Tensor, dims cpu.MatMulDim
 
 // MatMulTN writes (or, with dims.Accumulate, adds) C = Aᵀ·B into c: a
 // Linear's dW = dYᵀ·X. Kernel matmul_bwd_weight_tex on CPU-class adapters
-// when both operands can be copied into textures (one batch, M and N
+// when both operands can be copied into textures (M and N
 // multiples of 4, rows 64-element aligned; any K), else matmul_bwd_weight;
 // twin cpu.MatMulBackwardWeight.
 func (d *Device) MatMulTN(c, a, b *Tensor, dims cpu.MatMulDims) {

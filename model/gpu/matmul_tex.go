@@ -105,71 +105,149 @@ func texStride(l cpu.Layout, o texOperand) int {
 	return l.Row
 }
 
-// texCopyable reports why view l of operand o cannot be copied into a
-// texture, or "" if it can: WebGPU copies whole 16-byte texels from a buffer
-// offset that is a multiple of 16, with rows 256-byte aligned, into a
-// texture no larger than the adapter allows.
-func (d *Device) texCopyable(l cpu.Layout, o texOperand) string {
+// texRegion is the stored region a _tex kernel's texture holds for one
+// operand over every batch of a product: rows of stride elements from the
+// first view's first element, texels of them per row.
+type texRegion struct{ rows, texels, stride int }
+
+// texCover returns the region of operand o's views under l over batch
+// batches (z = outer·inner + inner index), or why they cannot share one:
+// each view must start on a texel and stay inside its rows, which holds for
+// the heads of a (B, T, H·D) tensor and for scores (B, H, T, S).
+func texCover(l cpu.Layout, o texOperand, batch, inner int) (texRegion, string) {
+	r := texRegion{stride: texStride(l, o)}
+	for z := 0; z < batch; z++ {
+		e := l.Outer*(z/inner) + l.Inner*(z%inner)
+		col := e % r.stride
+		switch {
+		case e%4 != 0:
+			return r, fmt.Sprintf("batch %d starts at element %d, not on a texel", z, e)
+		case col+o.cols > r.stride:
+			return r, fmt.Sprintf("batch %d's rows cross the row stride %d", z, r.stride)
+		}
+		r.rows = max(r.rows, e/r.stride+o.rows)
+		r.texels = max(r.texels, (col+o.cols)/4)
+	}
+	return r, ""
+}
+
+// texCopyable reports why views l of operand o over the batches of dims
+// cannot be copied into one texture, or "" if they can: WebGPU copies whole
+// 16-byte texels from a buffer offset that is a multiple of 16, with rows
+// 256-byte aligned, into a texture no larger than the adapter allows (big
+// then says that fewer batches at a time would fit). The region must not
+// reach past the last element of the views, which checkView keeps inside
+// the buffer.
+func (d *Device) texCopyable(l cpu.Layout, o texOperand, dims cpu.MatMulDims) (why string, big bool) {
 	lim := int(d.Info.MaxTexture2D)
 	switch {
 	case o.cols%4 != 0:
-		return fmt.Sprintf("%s=%d is not a multiple of 4", o.dim, o.cols)
+		return fmt.Sprintf("%s=%d is not a multiple of 4", o.dim, o.cols), false
 	case l.Off%4 != 0:
-		return fmt.Sprintf("view offset %d is not a multiple of 4", l.Off)
+		return fmt.Sprintf("view offset %d is not a multiple of 4", l.Off), false
 	case texStride(l, o)%64 != 0:
-		return fmt.Sprintf("row stride %d is not a multiple of 64", l.Row)
-	case lim > 0 && (ceilPow2(o.rows) > lim || ceilPow2(o.cols/4) > lim):
-		return fmt.Sprintf("%d×%d texels, rounded up to powers of two, exceed the adapter's %d", o.cols/4, o.rows, lim)
+		return fmt.Sprintf("row stride %d is not a multiple of 64", l.Row), false
 	}
-	return ""
+	r, why := texCover(l, o, dims.Batch, dims.Inner)
+	switch {
+	case why != "":
+		return why, false
+	case l.Off+(r.rows-1)*r.stride+4*r.texels > viewEnd(l, dims.Batch, dims.Inner, o.rows, o.cols):
+		return fmt.Sprintf("%d rows of stride %d from %d overrun the buffer", r.rows, r.stride, l.Off), false
+	case lim > 0 && (ceilPow2(r.rows) > lim || ceilPow2(r.texels) > lim):
+		return fmt.Sprintf("%d×%d texels, rounded up to powers of two, exceed the adapter's %d", r.texels, r.rows, lim), true
+	}
+	return "", false
 }
 
-// texUnsupported reports why dims cannot run on the _tex kernel, or "".
-func (d *Device) texUnsupported(kernel string, dims cpu.MatMulDims) string {
+// texUnsupported reports why dims cannot run on the _tex kernel in one
+// dispatch, or ""; big says that splitting the batches might help.
+func (d *Device) texUnsupported(kernel string, dims cpu.MatMulDims) (why string, big bool) {
 	ao, bo, ok := texOperands(kernel, dims)
-	switch {
-	case !ok:
-		return "no such texture kernel"
-	case dims.Batch != 1:
-		return fmt.Sprintf("%d batches (one only)", dims.Batch)
+	if !ok {
+		return "no such texture kernel", false
 	}
-	if why := d.texCopyable(dims.A, ao); why != "" {
-		return "A: " + why
+	if dims.Inner <= 0 {
+		dims.Inner = 1
 	}
-	if why := d.texCopyable(dims.B, bo); why != "" {
-		return "B: " + why
+	aWhy, aBig := d.texCopyable(dims.A, ao, dims)
+	if aWhy != "" {
+		return "A: " + aWhy, aBig
+	}
+	bWhy, bBig := d.texCopyable(dims.B, bo, dims)
+	if bWhy != "" {
+		return "B: " + bWhy, bBig
 	}
 	// The backward kernels read and write C as vec4 (matmul_store_acc.wgsl);
 	// N is a multiple of 4 already, as B's texel dimension.
-	if kernel != "matmul_fwd_tex" && (dims.C.Off%4 != 0 || dims.M > 1 && dims.C.Row%4 != 0) {
-		return fmt.Sprintf("C: offset %d or row stride %d is not a multiple of 4", dims.C.Off, dims.C.Row)
+	if kernel != "matmul_fwd_tex" && (dims.C.Off%4 != 0 || dims.M > 1 && dims.C.Row%4 != 0 ||
+		dims.Batch > 1 && (dims.C.Outer%4 != 0 || dims.C.Inner%4 != 0)) {
+		return fmt.Sprintf("C: offset %d or a stride (%d, %d, %d) is not a multiple of 4", dims.C.Off, dims.C.Row, dims.C.Outer, dims.C.Inner), false
 	}
-	return ""
+	return "", false
+}
+
+// texChunks splits dims into products over consecutive outer batches whose
+// operands each fit a texture (ITM's scores, 96 pairs × heads × tokens
+// rows, do not), or reports why the _tex kernel cannot take them.
+func (d *Device) texChunks(kernel string, dims cpu.MatMulDims) ([]cpu.MatMulDims, string) {
+	if dims.Inner <= 0 {
+		dims.Inner = 1
+	}
+	why, big := d.texUnsupported(kernel, dims)
+	outer := dims.Batch / dims.Inner
+	if why == "" {
+		return []cpu.MatMulDims{dims}, ""
+	}
+	if !big || outer < 2 || dims.Batch%dims.Inner != 0 {
+		return nil, why
+	}
+	half := outer / 2
+	first, err := d.texChunks(kernel, outerRange(dims, 0, half))
+	if err != "" {
+		return nil, err
+	}
+	rest, err := d.texChunks(kernel, outerRange(dims, half, outer-half))
+	if err != "" {
+		return nil, err
+	}
+	return append(first, rest...), ""
+}
+
+// outerRange is dims over outer batches from, from+n.
+func outerRange(dims cpu.MatMulDims, from, n int) cpu.MatMulDims {
+	dims.A.Off += dims.A.Outer * from
+	dims.B.Off += dims.B.Outer * from
+	dims.C.Off += dims.C.Outer * from
+	dims.Batch = n * dims.Inner
+	return dims
 }
 
 // texVariant names the kernel for product base (matmul_fwd, matmul_bwd_input,
 // matmul_bwd_weight) on dims: its _tex variant on CPU-class adapters when
-// both views can be copied into textures, else MatMulVariant(base).
+// the views can be copied into textures, else MatMulVariant(base).
 func (d *Device) texVariant(base string, dims cpu.MatMulDims) string {
 	kernel := d.MatMulVariant(base)
-	if kernel == base && d.Info.Class == "cpu" && d.texUnsupported(base+"_tex", dims) == "" {
-		return base + "_tex"
+	if kernel == base && d.Info.Class == "cpu" {
+		if _, why := d.texChunks(base+"_tex", dims); why == "" {
+			return base + "_tex"
+		}
 	}
 	return kernel
 }
 
-// copyToTexture records the copy of view l of operand o of t into a pooled
-// texture and returns its view.
-func (d *Device) copyToTexture(t *Tensor, l cpu.Layout, o texOperand, slot int) *wgpu.TextureView {
-	tx := d.textures.get(d, o.cols/4, o.rows, slot)
+// copyToTexture records the copy of region r of t, from element off, into
+// a pooled texture and returns its view.
+func (d *Device) copyToTexture(t *Tensor, off int, r texRegion, slot int) *wgpu.TextureView {
+	tx := d.textures.get(d, r.texels, r.rows, slot)
 	enc := d.batch.encoder(d) // copies happen between compute passes
 	if tx == nil || enc == nil {
 		return nil
 	}
 	enc.CopyBufferToTexture(t.buf, tx.tex, []wgpu.BufferTextureCopy{{
-		BufferLayout: wgpu.ImageDataLayout{Offset: uint64(4 * l.Off), BytesPerRow: uint32(4 * texStride(l, o)), RowsPerImage: uint32(o.rows)},
+		BufferLayout: wgpu.ImageDataLayout{Offset: uint64(4 * off), BytesPerRow: uint32(4 * r.stride), RowsPerImage: uint32(r.rows)},
 		TextureBase:  wgpu.ImageCopyTexture{Texture: tx.tex},
-		Size:         wgpu.Extent3D{Width: uint32(o.cols / 4), Height: uint32(o.rows), DepthOrArrayLayers: 1},
+		Size:         wgpu.Extent3D{Width: uint32(r.texels), Height: uint32(r.rows), DepthOrArrayLayers: 1},
 	}})
 	d.batch.use(t.buf)
 	return tx.view
@@ -177,19 +255,29 @@ func (d *Device) copyToTexture(t *Tensor, l cpu.Layout, o texOperand, slot int) 
 
 // matmulTex runs a _tex kernel after the checks of matmul, refusing views it
 // cannot take; bufs are its buffer bindings (C, then the bias of the NT
-// product, a stand-in when dims.Bias is off).
+// product, a stand-in when dims.Bias is off). Batches whose operands do not
+// fit one texture run as several dispatches.
 func (d *Device) matmulTex(op, kernel string, a, b *Tensor, dims cpu.MatMulDims, bufs []*Tensor) {
-	if why := d.texUnsupported(kernel, dims); why != "" {
+	chunks, why := d.texChunks(kernel, dims)
+	if why != "" {
 		d.failf("%s: %s cannot take %s", op, kernel, why)
 		return
 	}
 	ao, bo, _ := texOperands(kernel, dims)
-	av := d.copyToTexture(a, dims.A, ao, 0)
-	bv := d.copyToTexture(b, dims.B, bo, 1)
-	if av == nil || bv == nil {
-		return
-	}
 	tile := matmulTiles[kernel]
-	g := [3]uint32{uint32((dims.N + tile[1] - 1) / tile[1]), uint32((dims.M + tile[0] - 1) / tile[0]), 1}
-	d.dispatch(kernel, g, toParams(dims), bufs, []*wgpu.TextureView{av, bv})
+	for _, ch := range chunks {
+		ar, _ := texCover(ch.A, ao, ch.Batch, ch.Inner)
+		br, _ := texCover(ch.B, bo, ch.Batch, ch.Inner)
+		av := d.copyToTexture(a, ch.A.Off, ar, 0)
+		bv := d.copyToTexture(b, ch.B.Off, br, 1)
+		if av == nil || bv == nil {
+			return
+		}
+		// The kernel finds each batch's view in the textures (matmul_tex.wgsl):
+		// offsets count from the copied region, rows in the copy's stride.
+		prm := toParams(ch)
+		prm.AOff, prm.BOff, prm.ARow, prm.BRow = 0, 0, uint32(ar.stride), uint32(br.stride)
+		g := [3]uint32{uint32((ch.N + tile[1] - 1) / tile[1]), uint32((ch.M + tile[0] - 1) / tile[0]), uint32(ch.Batch)}
+		d.dispatch(kernel, g, prm, bufs, []*wgpu.TextureView{av, bv})
+	}
 }

@@ -20,16 +20,19 @@ func TestNTKernelTakesTexturesOnlyForCopyableViews(t *testing.T) {
 	}
 	offset := cpu.DenseNT(1, 9, 11, 64, false)
 	offset.A = cpu.Layout{Row: 192, Off: 2}
+	offBatch := cpu.DenseNT(2, 3, 11, 64, false)
+	offBatch.A.Outer = 3*64 + 2
 	for _, c := range []struct {
 		dims cpu.MatMulDims
 		want string
 	}{
 		{cpu.DenseNT(1, 257, 1408, 1408, true), "matmul_fwd_tex"},
 		{cpu.DenseNT(1, 1, 3, 64, true), "matmul_fwd_tex"},
-		{cpu.DenseNT(1, 32, 32, 33, true), "matmul_fwd"}, // K not a multiple of 4
-		{cpu.DenseNT(1, 32, 32, 32, true), "matmul_fwd"}, // rows of 128 bytes
-		{cpu.DenseNT(2, 32, 64, 64, true), "matmul_fwd"}, // two batches
-		{offset, "matmul_fwd"},                           // offset inside a texel
+		{cpu.DenseNT(1, 32, 32, 33, true), "matmul_fwd"},     // K not a multiple of 4
+		{cpu.DenseNT(1, 32, 32, 32, true), "matmul_fwd"},     // rows of 128 bytes
+		{cpu.DenseNT(2, 32, 64, 64, true), "matmul_fwd_tex"}, // two batches, one texture
+		{offset, "matmul_fwd"},                               // offset inside a texel
+		{offBatch, "matmul_fwd"},                             // batch 1 inside a texel
 	} {
 		if got := d.NTKernel(c.dims); got != c.want {
 			t.Errorf("%+v: NT kernel %q, want %q", c.dims, got, c.want)
@@ -103,12 +106,12 @@ func TestBackwardKernelsTakeTexturesOnlyForCopyableViews(t *testing.T) {
 		{true, cpu.DenseNN(1, 32, 64, 33, true), "matmul_bwd_input"}, // K not a multiple of 4
 		{true, cpu.DenseNN(1, 32, 30, 64, true), "matmul_bwd_input"}, // N not a multiple of 4
 		{true, narrowB, "matmul_bwd_input"},
-		{true, cpu.DenseNN(2, 32, 64, 64, true), "matmul_bwd_input"}, // two batches
+		{true, cpu.DenseNN(2, 32, 64, 64, true), "matmul_bwd_input_tex"}, // two batches
 		{false, cpu.DenseTN(1, 1408, 1408, 257), "matmul_bwd_weight_tex"},
 		{false, cpu.DenseTN(1, 768, 768, 33), "matmul_bwd_weight_tex"}, // any K
 		{false, cpu.DenseTN(1, 30, 64, 64), "matmul_bwd_weight"},       // M not a multiple of 4
 		{false, cpu.DenseTN(1, 64, 32, 64), "matmul_bwd_weight"},       // B rows of 128 bytes
-		{false, cpu.DenseTN(2, 64, 64, 64), "matmul_bwd_weight"},
+		{false, cpu.DenseTN(2, 64, 64, 64), "matmul_bwd_weight_tex"},
 		{false, offsetC, "matmul_bwd_weight"}, // C not vec4-aligned
 	} {
 		got := d.TNKernel(c.dims)
@@ -126,6 +129,8 @@ func TestBackwardTextureKernelsRefuseViewsTheyCannotCopy(t *testing.T) {
 	a, b, c := d.Zeros(64*64), d.Zeros(64*64), d.Zeros(2*64*64)
 	offsetC := cpu.DenseTN(1, 64, 64, 8)
 	offsetC.C.Off = 2
+	straddle := cpu.DenseNN(2, 8, 64, 8, true)
+	straddle.A.Row, straddle.A.Outer = 64, 8*64+60 // batch 1's rows cross the row stride
 	for _, r := range []struct {
 		nn   bool
 		dims cpu.MatMulDims
@@ -133,7 +138,7 @@ func TestBackwardTextureKernelsRefuseViewsTheyCannotCopy(t *testing.T) {
 	}{
 		{true, cpu.DenseNN(1, 8, 30, 64, true), "B: N=30"},
 		{true, cpu.DenseNN(1, 8, 64, 30, true), "A: K=30"},
-		{true, cpu.DenseNN(2, 8, 64, 8, true), "2 batches"},
+		{true, straddle, "batch 1's rows cross the row stride 64"},
 		{false, cpu.DenseTN(1, 30, 64, 8), "A: M=30"},
 		{false, cpu.DenseTN(1, 64, 32, 8), "B: row stride 32"},
 		{false, offsetC, "C: offset 2"},
@@ -149,5 +154,41 @@ func TestBackwardTextureKernelsRefuseViewsTheyCannotCopy(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), kernel) || !strings.Contains(err.Error(), r.want) {
 			t.Errorf("%s on %+v: want a refusal naming %q, got %v", kernel, r.dims, r.want, err)
 		}
+	}
+}
+
+// Per-head attention products read their operands in place from one
+// texture each; ITM's scores, pairs × heads × tokens rows, are taller than
+// a texture may be and run as several dispatches of whole pairs.
+func TestBatchedTextureProductsSplitOnlyWhatDoesNotFit(t *testing.T) {
+	d := openTest(t)
+	if d.Info.Class != "cpu" {
+		t.Skip("texture kernels serve CPU-class adapters")
+	}
+	pv := func(b, tq, tk, h, dh int) cpu.MatMulDims { // P (B,H,Tq,Tk)·V (B,Tk,H·dh)
+		return cpu.MatMulDims{M: tq, N: dh, K: tk, Batch: b * h, Inner: h,
+			A: cpu.Layout{Row: tk, Outer: h * tq * tk, Inner: tq * tk}, B: cpu.Layout{Row: h * dh, Outer: tk * h * dh, Inner: dh},
+			C: cpu.Layout{Row: h * dh, Outer: tq * h * dh, Inner: dh}}
+	}
+	small, _ := d.texChunks("matmul_bwd_input_tex", pv(32, 64, 64, 4, 64))
+	if len(small) != 1 {
+		t.Errorf("32 pairs: %d dispatches, want 1", len(small))
+	}
+	lim := int(d.Info.MaxTexture2D)
+	pairs := 4 * lim / (4 * 64) // scores of 4·lim rows
+	big, why := d.texChunks("matmul_bwd_input_tex", pv(pairs, 64, 64, 4, 64))
+	if why != "" || len(big) < 4 {
+		t.Fatalf("%d pairs: %d dispatches (%s), want 4 or more", pairs, len(big), why)
+	}
+	next := 0
+	for _, ch := range big {
+		ar, _ := texCover(ch.A, texOperand{64, 64, "K"}, ch.Batch, ch.Inner)
+		if ceilPow2(ar.rows) > lim || ch.Batch%4 != 0 || ch.A.Off != next*4*64*64 {
+			t.Fatalf("chunk %+v: %d rows of scores from pair %d", ch, ar.rows, next)
+		}
+		next += ch.Batch / 4
+	}
+	if next != pairs {
+		t.Fatalf("chunks cover %d pairs of %d", next, pairs)
 	}
 }

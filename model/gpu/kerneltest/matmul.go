@@ -135,6 +135,39 @@ func texBackwardCases() {
 	)
 }
 
+// headsTN is the layout of dK = dSᵀ·Q per head: ds (B,H,T,S), q
+// (B,T,H·D) → (B,S,H·D).
+func headsTN(b, t, s, h, dh int) cpu.MatMulDims {
+	hd := h * dh
+	return cpu.MatMulDims{M: s, N: dh, K: t, Batch: b * h, Inner: h,
+		A: cpu.Layout{Row: s, Outer: h * t * s, Inner: t * s}, B: cpu.Layout{Row: hd, Outer: t * hd, Inner: dh},
+		C: cpu.Layout{Row: hd, Outer: s * hd, Inner: dh}}
+}
+
+// texBatchedCases covers the _tex kernels over batches: attention's products
+// per head, read in place from one texture per operand (matmul_tex.wgsl),
+// a B shared by every batch (outer stride 0), and an ITM-sized product
+// whose scores exceed one texture and run in several dispatches.
+func texBatchedCases() {
+	const nt, nn, tn = "matmul_fwd_tex", "matmul_bwd_input_tex", "matmul_bwd_weight_tex"
+	shared := cpu.DenseNT(3, 20, 21, 64, true)
+	shared.A.Row, shared.A.Outer = 64, 20*64
+	accTN := headsTN(2, 64, 64, 4, 64)
+	accTN.Accumulate = true
+	register(
+		mmCase(nt, mmNT, headsQK(2, 32, 32, 4, 64), true, "QKᵀ (2,32,4·64)×(2,32,4·64)"),
+		mmCase(nt, mmNT, headsQK(3, 37, 65, 4, 32), true, "QKᵀ (3,37,4·32)×(3,65,4·32)"),
+		mmCase(nt, mmNT, withBias(shared), true, "3×(20,64)·shared(21,64)ᵀ+b"),
+		mmCase(nn, mmNN, headsPV(2, 33, 64, 4, 64), true, "PV (2,4,33,64)×(2,64,4·64)"),
+		mmCase(nn, mmNN, headsPV(3, 64, 128, 2, 32), true, "PV (3,2,64,128)×(3,128,2·32)"),
+		mmCase(tn, mmTN, headsTN(2, 37, 64, 4, 64), true, "dK (2,4,37,64)ᵀ×(2,37,4·64)"),
+		mmCase(tn, mmTN, accTN, true, "dK += (2,4,64,64)ᵀ×(2,64,4·64)"),
+		mmCase(nt, mmNT, headsQK(96, 64, 64, 4, 64), false, "QKᵀ (96,64,4·64)×(96,64,4·64)"),
+		mmCase(nn, mmNN, headsPV(96, 64, 64, 4, 64), false, "PV (96,4,64,64)×(96,64,4·64), several dispatches"),
+		mmCase(tn, mmTN, headsTN(96, 64, 64, 4, 64), false, "dK (96,4,64,64)ᵀ×(96,64,4·64), several dispatches"),
+	)
+}
+
 func init() {
 	// A view with an offset and padded rows, as a slice of a fused QKV.
 	offset := cpu.DenseNT(2, 9, 11, 13, false)
@@ -191,6 +224,7 @@ func init() {
 		)
 	}
 	texBackwardCases()
+	texBatchedCases()
 	for _, s := range []struct {
 		rows, cols   int
 		acc, browser bool
