@@ -1,6 +1,7 @@
 // softmax_bwd: for y = softmax(scale·x + mask), dx = scale·y⊙(dy − Σ dy⊙y)
-// per row of `cols` entries.
-// Twin: cpu.SoftmaxBackward(dx, y, dy, rows, cols, scale).
+// over the first `cols` entries of each row, rows `ld` apart as in
+// softmax_fwd; entries cols..ld of dx are written 0.
+// Twin: cpu.SoftmaxBackward(dx, y, dy, rows, cols, scale, ld).
 //
 // One invocation per row, like softmax_fwd.
 
@@ -13,6 +14,10 @@ struct Params {
     cols: u32,
     scale: f32,
     stride: u32, // threads per row of the dispatch grid
+    ld: u32,     // elements from one row to the next
+    _p0: u32,
+    _p1: u32,
+    _p2: u32,
 }
 @group(0) @binding(3) var<uniform> p: Params;
 
@@ -22,12 +27,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (r >= p.rows) {
         return;
     }
-    let base = r * p.cols;
+    let base = r * p.ld;
     var dot = 0.0;
     for (var j = 0u; j < p.cols; j++) {
         dot += y[base + j] * dy[base + j];
     }
     for (var j = 0u; j < p.cols; j++) {
         dx[base + j] = p.scale * y[base + j] * (dy[base + j] - dot);
+    }
+    for (var j = p.cols; j < p.ld; j++) {
+        dx[base + j] = 0.0;
     }
 }

@@ -1,11 +1,14 @@
-// softmax_fwd: y = softmax(scale·x + mask) over each row of `cols` entries.
-// x is viewed as (mb, heads, mrows, cols); the optional additive mask as
-// (mb, mrows, cols), broadcast over heads: row r reads mask row
+// softmax_fwd: y = softmax(scale·x + mask) over the first `cols` entries of
+// each row of x and y, rows `ld` ≥ cols apart; entries cols..ld of y are
+// written 0 (attention scores keep rows of 64 elements, which the texture
+// matmuls can copy). x is viewed as (mb, heads, mrows, ·); the optional
+// additive mask as (mb, mrows, cols), rows cols apart, broadcast over heads:
+// row r reads mask row
 // (r / (heads·mrows))·mrows + r % mrows. Entries that are −Inf are left out;
 // a row with every entry −Inf gives zeros. Finite masks (finfo.min) are
 // used as given, so a row masked with finfo.min everywhere is uniform, as in
 // PyTorch.
-// Twin: cpu.SoftmaxForward(y, x, mask, rows, cols, scale, heads, mrows).
+// Twin: cpu.SoftmaxForward(y, x, mask, rows, cols, scale, heads, mrows, ld).
 //
 // One invocation per row, no workgroup memory or barriers: on lavapipe the
 // lanes of a SIMD vector take neighbouring rows, which is what pays there.
@@ -23,7 +26,7 @@ struct Params {
     heads: u32,
     mrows: u32,
     stride: u32, // threads per row of the dispatch grid
-    _pad: u32,
+    ld: u32,     // elements from one row of x and y to the next
 }
 @group(0) @binding(3) var<uniform> p: Params;
 
@@ -43,7 +46,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (r >= p.rows) {
         return;
     }
-    let base = r * p.cols;
+    let base = r * p.ld;
     let mbase = ((r / (p.heads * p.mrows)) * p.mrows + r % p.mrows) * p.cols;
     // Online max and sum in one pass. The running max starts finite, so no
     // −Inf − (−Inf) can appear; the clamp keeps exp away from −Inf inputs.
@@ -64,5 +67,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var j = 0u; j < p.cols; j++) {
         let s = score(base, mbase, j);
         y[base + j] = select(exp(max(s - m, -1000.0)) * inv, 0.0, s < NEG_MAX);
+    }
+    for (var j = p.cols; j < p.ld; j++) {
+        y[base + j] = 0.0;
     }
 }

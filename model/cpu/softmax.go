@@ -49,33 +49,38 @@ func softmaxRow(y, x, mask []float32, scale float32) float32 {
 }
 
 // SoftmaxForward is the twin of softmax_fwd: y = softmax(scale·x + mask)
-// over each row of cols entries. x is viewed as (mb, heads, mrows, cols) and
-// mask, when not nil, as (mb, mrows, cols), broadcast over the heads axis:
-// row r of x adds mask row (r / (heads·mrows))·mrows + r % mrows. An
+// over the first cols entries of each row of x and y, rows ld ≥ cols apart
+// (attention scores keep rows a texture copy can take); entries cols..ld of
+// y are written 0. x is viewed as (mb, heads, mrows, ·) and mask, when not
+// nil, as (mb, mrows, cols) (rows cols apart), broadcast over the heads
+// axis: row r of x adds mask row (r / (heads·mrows))·mrows + r % mrows. An
 // attention mask (B, Tq, Tk) over scores (B, H, Tq, Tk) is heads = H,
 // mrows = Tq; one (Tq, Tk) mask for every batch is heads = B·H.
-func SoftmaxForward(y, x, mask []float32, rows, cols int, scale float32, heads, mrows int) {
+func SoftmaxForward(y, x, mask []float32, rows, cols int, scale float32, heads, mrows, ld int) {
 	for r := 0; r < rows; r++ {
 		var mr []float32
 		if mask != nil {
 			mi := (r/(heads*mrows))*mrows + r%mrows
 			mr = mask[mi*cols : (mi+1)*cols]
 		}
-		softmaxRow(y[r*cols:(r+1)*cols], x[r*cols:(r+1)*cols], mr, scale)
+		softmaxRow(y[r*ld:r*ld+cols], x[r*ld:r*ld+cols], mr, scale)
+		clear(y[r*ld+cols : (r+1)*ld])
 	}
 }
 
 // SoftmaxBackward is the twin of softmax_bwd: for y = softmax(scale·x + m),
-// dx = scale·y⊙(dy − Σ dy⊙y) per row.
-func SoftmaxBackward(dx, y, dy []float32, rows, cols int, scale float32) {
+// dx = scale·y⊙(dy − Σ dy⊙y) over the first cols entries of each row, rows
+// ld apart as in SoftmaxForward; entries cols..ld of dx are written 0.
+func SoftmaxBackward(dx, y, dy []float32, rows, cols int, scale float32, ld int) {
 	for r := 0; r < rows; r++ {
-		yr, dyr := y[r*cols:(r+1)*cols], dy[r*cols:(r+1)*cols]
+		yr, dyr := y[r*ld:r*ld+cols], dy[r*ld:r*ld+cols]
 		var dot float64
 		for j := range yr {
 			dot += float64(yr[j]) * float64(dyr[j])
 		}
 		for j := range yr {
-			dx[r*cols+j] = scale * yr[j] * (dyr[j] - float32(dot))
+			dx[r*ld+j] = scale * yr[j] * (dyr[j] - float32(dot))
 		}
+		clear(dx[r*ld+cols : (r+1)*ld])
 	}
 }

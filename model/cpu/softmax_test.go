@@ -57,12 +57,12 @@ func TestSoftmaxBackwardMatchesFiniteDifferences(t *testing.T) {
 	mask[1], mask[cols+4] = float32(math.Inf(-1)), -3
 	y := make([]float32, rows*cols)
 	loss := func() float64 {
-		SoftmaxForward(y, x, mask, rows, cols, scale, 2, 3)
+		SoftmaxForward(y, x, mask, rows, cols, scale, 2, 3, cols)
 		return weighted(w, y)
 	}
 	loss()
 	dx := make([]float32, rows*cols)
-	SoftmaxBackward(dx, y, w, rows, cols, scale)
+	SoftmaxBackward(dx, y, w, rows, cols, scale, cols)
 	fdCheck(t, "dx", x, dx, loss, 1e-2, 2e-4, 1e-3)
 }
 
@@ -74,7 +74,7 @@ func TestSoftmaxMaskedRows(t *testing.T) {
 	fmin := float32(-math.MaxFloat32)
 	mask := []float32{ninf, ninf, ninf, fmin, fmin, fmin}
 	y := make([]float32, 6)
-	SoftmaxForward(y, x, mask, 2, 3, 1, 1, 2)
+	SoftmaxForward(y, x, mask, 2, 3, 1, 1, 2, 3)
 	for j := 0; j < 3; j++ {
 		if y[j] != 0 {
 			t.Errorf("fully −Inf row: y[%d] = %g, want 0", j, y[j])
@@ -85,8 +85,41 @@ func TestSoftmaxMaskedRows(t *testing.T) {
 	}
 	// Broadcast rule: mask (mb=2, mrows=1) over x (2, heads=1, 1): row r
 	// reads mask row r.
-	SoftmaxForward(y, x, []float32{0, ninf, 0, 0, 0, ninf}, 2, 3, 1, 1, 1)
+	SoftmaxForward(y, x, []float32{0, ninf, 0, 0, 0, ninf}, 2, 3, 1, 1, 1, 3)
 	if y[1] != 0 || y[5] != 0 || y[0] == 0 || y[4] == 0 {
 		t.Errorf("per-row mask not applied per row: %v", y)
+	}
+}
+
+// Rows ld apart give the same softmax on their first cols entries as dense
+// rows, whatever the rest of each row holds, and zeros in the rest.
+func TestSoftmaxOverPaddedRowsMatchesDenseRows(t *testing.T) {
+	const rows, cols, ld = 3, 5, 8
+	rng := rand.New(rand.NewPCG(3, 4))
+	dense, padded, dyDense, dyPadded := make([]float32, rows*cols), make([]float32, rows*ld), make([]float32, rows*cols), make([]float32, rows*ld)
+	for i := range padded {
+		padded[i], dyPadded[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+		if r, j := i/ld, i%ld; j < cols {
+			dense[r*cols+j], dyDense[r*cols+j] = padded[i], dyPadded[i]
+		} else {
+			padded[i], dyPadded[i] = float32(math.NaN()), float32(math.Inf(1)) // never read
+		}
+	}
+	y, yp := make([]float32, rows*cols), make([]float32, rows*ld)
+	SoftmaxForward(y, dense, nil, rows, cols, 0.5, 1, 1, cols)
+	SoftmaxForward(yp, padded, nil, rows, cols, 0.5, 1, 1, ld)
+	dx, dxp := make([]float32, rows*cols), make([]float32, rows*ld)
+	SoftmaxBackward(dx, y, dyDense, rows, cols, 0.5, cols)
+	SoftmaxBackward(dxp, yp, dyPadded, rows, cols, 0.5, ld)
+	for r := 0; r < rows; r++ {
+		for j := 0; j < ld; j++ {
+			var wy, wdx float32
+			if j < cols {
+				wy, wdx = y[r*cols+j], dx[r*cols+j]
+			}
+			if yp[r*ld+j] != wy || dxp[r*ld+j] != wdx {
+				t.Fatalf("row %d col %d: y %v dx %v, want %v %v", r, j, yp[r*ld+j], dxp[r*ld+j], wy, wdx)
+			}
+		}
 	}
 }

@@ -56,37 +56,51 @@ func (d *Device) BiasBackward(db, dy *Tensor, accumulate bool) {
 	d.Dispatch("matmul_bwd_bias", [3]uint32{uint32((dy.Cols() + 63) / 64), 1, 1}, biasBwdParams{uint32(dy.Rows()), uint32(dy.Cols()), acc, 0}, db, dy)
 }
 
-// HeadsQK returns the attention scores Q·Kᵀ per head, (B, H, T, S), for
-// q (B, T, H·D) and k (B, S, H·D), reading each head in place (no permute).
-// Kernel matmul_fwd[_tiled]; twin cpu.MatMulForward.
-func (d *Device) HeadsQK(q, k *Tensor, heads int) *Tensor {
+// ScoreStride is the row length HeadsQK's scores get for tk keys on this
+// adapter: on CPU-class adapters rows of a multiple of 64 elements (256
+// bytes, the row alignment of WebGPU's buffer-to-texture copies), so that
+// P·V and the backward products run on the texture kernels, when tk is a
+// multiple of 4 as those kernels need; else tk.
+func (d *Device) ScoreStride(tk int) int {
+	if d.Info.Class == "cpu" && tk%4 == 0 {
+		return (tk + 63) / 64 * 64
+	}
+	return tk
+}
+
+// HeadsQK returns the attention scores Q·Kᵀ per head, (B, H, T, ld), for
+// q (B, T, H·D) and k (B, S, H·D), reading each head in place (no permute):
+// the first S entries of each row (ld ≥ S, ScoreStride) are the scores, the
+// rest is left unwritten (SoftmaxCols reads only the first S). Kernel
+// matmul_fwd[_tex|_tiled]; twin cpu.MatMulForward.
+func (d *Device) HeadsQK(q, k *Tensor, heads, ld int) *Tensor {
 	b, t, s, hd := q.Dim(0), q.Dim(1), k.Dim(1), q.Dim(2)
-	out := d.Scratch(b, heads, t, s)
-	if len(q.shape) != 3 || len(k.shape) != 3 || k.Dim(0) != b || k.Dim(2) != hd || heads <= 0 || hd%heads != 0 {
-		d.failf("heads QK: q %v, k %v, %d heads", q.shape, k.shape, heads)
+	out := d.Scratch(b, heads, t, ld)
+	if len(q.shape) != 3 || len(k.shape) != 3 || k.Dim(0) != b || k.Dim(2) != hd || heads <= 0 || hd%heads != 0 || ld < s {
+		d.failf("heads QK: q %v, k %v, %d heads, rows of %d", q.shape, k.shape, heads, ld)
 		return out
 	}
 	dh := hd / heads
 	d.MatMulNT(out, q, k, nil, cpu.MatMulDims{M: t, N: s, K: dh, Batch: b * heads, Inner: heads,
 		A: cpu.Layout{Row: hd, Outer: t * hd, Inner: dh},
 		B: cpu.Layout{Row: hd, Outer: s * hd, Inner: dh},
-		C: cpu.Layout{Row: s, Outer: heads * t * s, Inner: t * s}})
+		C: cpu.Layout{Row: ld, Outer: heads * t * ld, Inner: t * ld}})
 	return out
 }
 
 // HeadsPV returns P·V per head written back as (B, T, H·D), for
-// p (B, H, T, S) and v (B, S, H·D). Kernel matmul_bwd_input; twin
-// cpu.MatMulBackwardInput.
+// p (B, H, T, ld) (the first S entries of each row) and v (B, S, H·D).
+// Kernel matmul_bwd_input[_tex]; twin cpu.MatMulBackwardInput.
 func (d *Device) HeadsPV(p, v *Tensor, heads int) *Tensor {
 	b, t, s, hd := p.Dim(0), p.Dim(2), v.Dim(1), v.Dim(2)
 	out := d.Scratch(b, t, hd)
-	if len(p.shape) != 4 || len(v.shape) != 3 || p.Dim(1) != heads || p.Dim(3) != s || v.Dim(0) != b || heads <= 0 || hd%heads != 0 {
+	if len(p.shape) != 4 || len(v.shape) != 3 || p.Dim(1) != heads || p.Dim(3) < s || v.Dim(0) != b || heads <= 0 || hd%heads != 0 {
 		d.failf("heads PV: p %v, v %v, %d heads", p.shape, v.shape, heads)
 		return out
 	}
-	dh := hd / heads
+	dh, ld := hd/heads, p.Dim(3)
 	d.MatMulNN(out, p, v, cpu.MatMulDims{M: t, N: dh, K: s, Batch: b * heads, Inner: heads,
-		A: cpu.Layout{Row: s, Outer: heads * t * s, Inner: t * s},
+		A: cpu.Layout{Row: ld, Outer: heads * t * ld, Inner: t * ld},
 		B: cpu.Layout{Row: hd, Outer: s * hd, Inner: dh},
 		C: cpu.Layout{Row: hd, Outer: t * hd, Inner: dh}})
 	return out

@@ -53,20 +53,23 @@ func composite(headDim int) bool {
 
 // compositeFor says whether this call takes the composite path: where it
 // must, and on CPU-class adapters (lavapipe, SwiftShader) for every mask
-// but the causal one. There the fused kernels load k and v lane by lane
-// (docs/kernels-attention.md) and the composite's products run on the
-// matmul kernels: the 256-wide reference stage-1 step took 10.4 s instead
-// of 12.0, its ITM pairs and cross-attention gaining most; a causal mask
-// lets the fused kernels skip half the keys, and the language model's own
-// step was 16% slower composite (docs/profile). A full additive bias
-// (T5's positions) keeps the fused kernels: the composite takes key
-// padding only.
+// but the language model's causal one. There the fused kernels load k and v
+// lane by lane (docs/kernels-attention.md) and the composite's products run
+// on the texture matmuls, per head in place: the 256-wide reference stage-1
+// step took 10.4 s instead of 12.0 when the products still read storage
+// buffers, its ITM pairs and cross-attention gaining most. A plain causal
+// mask lets the fused kernels skip half the keys, and the language model's
+// steps (stage-0 LM, stage 2) stay faster fused; ITG's multimodal causal
+// mask (queries first) gains from the composite (docs/profile). A full
+// additive bias (T5's positions) keeps the fused kernels: the composite
+// takes key padding only.
 func (s *GPUStepper) compositeFor(headDim int, spec *attnSpec) bool {
 	if composite(headDim) {
 		return true
 	}
 	keyPadding := spec.bias == nil || spec.bias.Dim(1) == 1 && spec.bias.Dim(2) == 1
-	return s.d.Info.Class == "cpu" && spec.mode != cpu.MaskCausal && keyPadding
+	lmCausal := spec.mode == cpu.MaskCausal && spec.nq == 0
+	return s.d.Info.Class == "cpu" && !lmCausal && keyPadding
 }
 
 // GPUAttentionPath says which attention the device step runs for a head
@@ -116,8 +119,8 @@ func (s *GPUStepper) attention(q, k, v *gpu.Tensor, spec *attnSpec, heads int, s
 			owned = s.upload(attnMask(spec.mode, Tq, Tk, spec.nq, spec.keys, B), B, Tq, Tk)
 			mask = owned
 		}
-		sc := d.HeadsQK(q, k, heads)
-		a.p = s.keep(d.Softmax(sc, scale, mask))
+		sc := d.HeadsQK(q, k, heads, d.ScoreStride(Tk))
+		a.p = s.keep(d.SoftmaxCols(sc, Tk, scale, mask))
 		release(sc, owned)
 		return s.keep(d.HeadsPV(a.p, v, heads)), a
 	}
@@ -138,12 +141,13 @@ func (s *GPUStepper) attention(q, k, v *gpu.Tensor, spec *attnSpec, heads int, s
 func (s *GPUStepper) attentionBackward(dout *gpu.Tensor, a *gpuAttn) (dq, dk, dv *gpu.Tensor) {
 	d := s.d
 	if a.p != nil {
-		dp := d.HeadsQK(dout, a.v, a.heads) // dP = dO·Vᵀ
-		ds := d.SoftmaxBackward(a.p, dp, a.scale)
+		tk := a.k.Dim(1)
+		dp := d.HeadsQK(dout, a.v, a.heads, a.p.Dim(3)) // dP = dO·Vᵀ
+		ds := d.SoftmaxBackwardCols(a.p, dp, tk, a.scale)
 		dp.Release()
 		dq = d.HeadsPV(ds, a.k, a.heads) // dQ = dS·K
-		dk = headsTN(d, ds, a.q, a.heads)
-		dv = headsTN(d, a.p, dout, a.heads)
+		dk = headsTN(d, ds, a.q, a.heads, tk)
+		dv = headsTN(d, a.p, dout, a.heads, tk)
 		release(ds, a.p)
 		return s.keep(dq), s.keep(dk), s.keep(dv)
 	}
@@ -172,13 +176,14 @@ func (s *GPUStepper) trimHeads(x *gpu.Tensor, heads, dim int) *gpu.Tensor {
 	return s.keep(s.d.TrimHeads(x, heads, dim))
 }
 
-// headsTN is Pᵀ·X per head: p (B, H, Tq, Tk), x (B, Tq, H·D) → (B, Tk, H·D).
-func headsTN(d *gpu.Device, p, x *gpu.Tensor, heads int) *gpu.Tensor {
-	B, Tq, Tk, hd := p.Dim(0), p.Dim(2), p.Dim(3), x.Dim(2)
+// headsTN is Pᵀ·X per head: p (B, H, Tq, ld), the first Tk entries of each
+// row, and x (B, Tq, H·D) → (B, Tk, H·D).
+func headsTN(d *gpu.Device, p, x *gpu.Tensor, heads, Tk int) *gpu.Tensor {
+	B, Tq, ld, hd := p.Dim(0), p.Dim(2), p.Dim(3), x.Dim(2)
 	dh := hd / heads
 	out := d.Scratch(B, Tk, hd)
 	d.MatMulTN(out, p, x, cpu.MatMulDims{M: Tk, N: dh, K: Tq, Batch: B * heads, Inner: heads,
-		A: cpu.Layout{Row: Tk, Outer: heads * Tq * Tk, Inner: Tq * Tk},
+		A: cpu.Layout{Row: ld, Outer: heads * Tq * ld, Inner: Tq * ld},
 		B: cpu.Layout{Row: hd, Outer: Tq * hd, Inner: dh},
 		C: cpu.Layout{Row: hd, Outer: Tk * hd, Inner: dh}})
 	return out

@@ -34,29 +34,40 @@ func softmaxMask(rng *rand.Rand, n, cols int) []float32 {
 }
 
 type softmaxShape struct {
-	x       []int // (…, cols)
-	mask    []int // nil: no mask
+	x       []int // (…, ld): rows of ld elements
+	cols    int   // the first cols of each row are the scores (0: all)
+	mask    []int // (…, cols); nil: no mask
 	browser bool
 }
 
 var softmaxShapes = []softmaxShape{
-	{[]int{1, 1}, nil, true},
-	{[]int{3, 37}, []int{3, 37}, true},
-	{[]int{2, 3, 5, 7}, []int{2, 5, 7}, true},         // scores (B,H,Tq,Tk), mask (B,Tq,Tk)
-	{[]int{2, 3, 5, 7}, []int{5, 7}, true},            // one (Tq,Tk) mask for all
-	{[]int{2, 3, 5, 7}, []int{2, 3, 5, 7}, true},      // a mask per row
-	{[]int{1, 300}, []int{300}, true},                 // one long row
-	{[]int{32, 12, 64, 64}, []int{32, 64, 64}, false}, // Q-Former self-attention
-	{[]int{32, 12, 32, 257}, nil, false},              // cross-attention
-	{[]int{2, 30523}, nil, false},                     // a vocabulary row
+	{[]int{1, 1}, 0, nil, true},
+	{[]int{3, 37}, 0, []int{3, 37}, true},
+	{[]int{2, 3, 5, 7}, 0, []int{2, 5, 7}, true},         // scores (B,H,Tq,Tk), mask (B,Tq,Tk)
+	{[]int{2, 3, 5, 7}, 0, []int{5, 7}, true},            // one (Tq,Tk) mask for all
+	{[]int{2, 3, 5, 7}, 0, []int{2, 3, 5, 7}, true},      // a mask per row
+	{[]int{1, 300}, 0, []int{300}, true},                 // one long row
+	{[]int{2, 3, 5, 64}, 7, []int{2, 5, 7}, true},        // scores in rows of 64
+	{[]int{3, 2, 4, 64}, 40, []int{3, 1, 40}, true},      // key padding (B,1,Tk), rows of 64
+	{[]int{32, 12, 64, 64}, 0, []int{32, 64, 64}, false}, // Q-Former self-attention
+	{[]int{32, 4, 32, 64}, 24, []int{32, 1, 24}, false},  // ITC text, rows of 64
+	{[]int{32, 12, 32, 257}, 0, nil, false},              // cross-attention
+	{[]int{2, 30523}, 0, nil, false},                     // a vocabulary row
 }
 
 func init() {
 	for _, s := range softmaxShapes {
 		s := s
-		rows, cols := 1, s.x[len(s.x)-1]
+		rows, ld, cols := 1, s.x[len(s.x)-1], s.cols
 		for _, v := range s.x[:len(s.x)-1] {
 			rows *= v
+		}
+		if cols == 0 {
+			cols = ld
+		}
+		shape := fmt.Sprintf("x%v", s.x)
+		if cols < ld {
+			shape = fmt.Sprintf("x%v cols %d", s.x, cols)
 		}
 		mshape, mrows, mn := "none", 1, 0
 		if s.mask != nil {
@@ -75,10 +86,10 @@ func init() {
 			heads = rows / mn
 		}
 		register(Case{
-			Kernels: []string{"softmax_fwd"}, Shape: fmt.Sprintf("x%v mask %s", s.x, mshape),
+			Kernels: []string{"softmax_fwd"}, Shape: fmt.Sprintf("%s mask %s", shape, mshape),
 			Atol: 1e-7, Rtol: 2e-6, Browser: s.browser,
 			Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
-				x := randn(rng, rows*cols, 3)
+				x := randn(rng, rows*ld, 3)
 				var mask []float32
 				tx := d.Upload(x, s.x...)
 				var tm *gpu.Tensor
@@ -87,8 +98,8 @@ func init() {
 					tm = d.Upload(mask, s.mask...)
 				}
 				want := make([]float32, len(x))
-				cpu.SoftmaxForward(want, x, mask, rows, cols, 0.125, heads, mrows)
-				y := d.Softmax(tx, 0.125, tm)
+				cpu.SoftmaxForward(want, x, mask, rows, cols, 0.125, heads, mrows, ld)
+				y := d.SoftmaxCols(tx, cols, 0.125, tm)
 				got, err := y.Read()
 				tx.Release()
 				tm.Release()
@@ -97,16 +108,16 @@ func init() {
 			},
 		})
 		register(Case{
-			Kernels: []string{"softmax_bwd"}, Shape: fmt.Sprintf("x%v", s.x),
+			Kernels: []string{"softmax_bwd"}, Shape: shape,
 			Atol: 5e-7, Rtol: 1e-5, Browser: s.browser,
 			Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
-				y := make([]float32, rows*cols)
-				cpu.SoftmaxForward(y, randn(rng, rows*cols, 3), nil, rows, cols, 1, 1, 1)
-				dy := randn(rng, rows*cols, 1)
+				y := make([]float32, rows*ld)
+				cpu.SoftmaxForward(y, randn(rng, rows*ld, 3), nil, rows, cols, 1, 1, 1, ld)
+				dy := randn(rng, rows*ld, 1)
 				want := make([]float32, len(y))
-				cpu.SoftmaxBackward(want, y, dy, rows, cols, 0.125)
+				cpu.SoftmaxBackward(want, y, dy, rows, cols, 0.125, ld)
 				ty, tdy := d.Upload(y, s.x...), d.Upload(dy, s.x...)
-				dx := d.SoftmaxBackward(ty, tdy, 0.125)
+				dx := d.SoftmaxBackwardCols(ty, tdy, cols, 0.125)
 				got, err := dx.Read()
 				ty.Release()
 				tdy.Release()
@@ -132,7 +143,7 @@ func init() {
 			},
 			Twin: func(rng *rand.Rand) func() {
 				x, m, y := randn(rng, n, 1), make([]float32, s.b*s.tq*s.tk), make([]float32, n)
-				return func() { cpu.SoftmaxForward(y, x, m, n/s.tk, s.tk, 0.125, s.h, s.tq) }
+				return func() { cpu.SoftmaxForward(y, x, m, n/s.tk, s.tk, 0.125, s.h, s.tq, s.tk) }
 			},
 		})
 		registerBench(Bench{
@@ -145,7 +156,7 @@ func init() {
 			},
 			Twin: func(rng *rand.Rand) func() {
 				y, dy, dx := randn(rng, n, 1), randn(rng, n, 1), make([]float32, n)
-				return func() { cpu.SoftmaxBackward(dx, y, dy, n/s.tk, s.tk, 0.125) }
+				return func() { cpu.SoftmaxBackward(dx, y, dy, n/s.tk, s.tk, 0.125, s.tk) }
 			},
 		})
 	}
