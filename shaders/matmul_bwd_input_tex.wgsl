@@ -5,9 +5,12 @@
 // A (M×K) arrives as an rgba32float texture with one row per row of A and
 // one texel per four consecutive k, as in matmul_fwd_tex; B (K×N) with one
 // row per row of B and one texel per four consecutive n. model/gpu copies
-// the buffers in just before the dispatch and checks that K and N are
-// multiples of 4 and that the C view is vec4-aligned (matmul_store_acc says
-// why). Batch z = wid.z finds its views as matmul_tex.wgsl says (P·V per
+// the buffers in just before the dispatch and checks that N is a multiple
+// of 4 and that the C view is vec4-aligned (matmul_store_acc says why). K
+// is any size (attention's 65 image tokens): the last step clamps B's rows
+// and zeroes A's values past K, which a partial last texel may hold (the
+// next key's scores, a padded row's stale data), with a select per texel
+// as matmul_bwd_weight_tex masks its rows. Batch z = wid.z finds its views as matmul_tex.wgsl says (P·V per
 // head); flags are ignored.
 //
 // matmul_fwd_tex says why textures. Per four k the lane reads one texel of
@@ -90,19 +93,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     var c50 = mat4x4<f32>(); var c51 = mat4x4<f32>(); var c52 = mat4x4<f32>(); var c53 = mat4x4<f32>();
     var c60 = mat4x4<f32>(); var c61 = mat4x4<f32>(); var c62 = mat4x4<f32>(); var c63 = mat4x4<f32>();
     var c70 = mat4x4<f32>(); var c71 = mat4x4<f32>(); var c72 = mat4x4<f32>(); var c73 = mat4x4<f32>();
-    for (var k = 0u; k < p.k / 4u; k++) {
+    for (var k = 0u; k < (p.k + 3u) / 4u; k++) {
         let r0 = 4u * k;
-        let r1 = 4u * k + 1u;
-        let r2 = 4u * k + 2u;
-        let r3 = 4u * k + 3u;
-        let x0 = transpose(mat4x4<f32>(at(k, a0_), at(k, a1_), at(k, a2_), at(k, a3_)));
-        let x1 = transpose(mat4x4<f32>(at(k, a4_), at(k, a5_), at(k, a6_), at(k, a7_)));
-        let x2 = transpose(mat4x4<f32>(at(k, a8_), at(k, a9_), at(k, a10_), at(k, a11_)));
-        let x3 = transpose(mat4x4<f32>(at(k, a12_), at(k, a13_), at(k, a14_), at(k, a15_)));
-        let x4 = transpose(mat4x4<f32>(at(k, a16_), at(k, a17_), at(k, a18_), at(k, a19_)));
-        let x5 = transpose(mat4x4<f32>(at(k, a20_), at(k, a21_), at(k, a22_), at(k, a23_)));
-        let x6 = transpose(mat4x4<f32>(at(k, a24_), at(k, a25_), at(k, a26_), at(k, a27_)));
-        let x7 = transpose(mat4x4<f32>(at(k, a28_), at(k, a29_), at(k, a30_), at(k, a31_)));
+        let r1 = min(4u * k + 1u, p.k - 1u);
+        let r2 = min(4u * k + 2u, p.k - 1u);
+        let r3 = min(4u * k + 3u, p.k - 1u);
+        let kin = vec4<u32>(r0, 4u * k + 1u, 4u * k + 2u, 4u * k + 3u) < vec4<u32>(p.k);
+        let x0 = transpose(mat4x4<f32>(select(vec4<f32>(), at(k, a0_), kin), select(vec4<f32>(), at(k, a1_), kin), select(vec4<f32>(), at(k, a2_), kin), select(vec4<f32>(), at(k, a3_), kin)));
+        let x1 = transpose(mat4x4<f32>(select(vec4<f32>(), at(k, a4_), kin), select(vec4<f32>(), at(k, a5_), kin), select(vec4<f32>(), at(k, a6_), kin), select(vec4<f32>(), at(k, a7_), kin)));
+        let x2 = transpose(mat4x4<f32>(select(vec4<f32>(), at(k, a8_), kin), select(vec4<f32>(), at(k, a9_), kin), select(vec4<f32>(), at(k, a10_), kin), select(vec4<f32>(), at(k, a11_), kin)));
+        let x3 = transpose(mat4x4<f32>(select(vec4<f32>(), at(k, a12_), kin), select(vec4<f32>(), at(k, a13_), kin), select(vec4<f32>(), at(k, a14_), kin), select(vec4<f32>(), at(k, a15_), kin)));
+        let x4 = transpose(mat4x4<f32>(select(vec4<f32>(), at(k, a16_), kin), select(vec4<f32>(), at(k, a17_), kin), select(vec4<f32>(), at(k, a18_), kin), select(vec4<f32>(), at(k, a19_), kin)));
+        let x5 = transpose(mat4x4<f32>(select(vec4<f32>(), at(k, a20_), kin), select(vec4<f32>(), at(k, a21_), kin), select(vec4<f32>(), at(k, a22_), kin), select(vec4<f32>(), at(k, a23_), kin)));
+        let x6 = transpose(mat4x4<f32>(select(vec4<f32>(), at(k, a24_), kin), select(vec4<f32>(), at(k, a25_), kin), select(vec4<f32>(), at(k, a26_), kin), select(vec4<f32>(), at(k, a27_), kin)));
+        let x7 = transpose(mat4x4<f32>(select(vec4<f32>(), at(k, a28_), kin), select(vec4<f32>(), at(k, a29_), kin), select(vec4<f32>(), at(k, a30_), kin), select(vec4<f32>(), at(k, a31_), kin)));
         let y0 = transpose(mat4x4<f32>(bt(b0_, r0), bt(b0_, r1), bt(b0_, r2), bt(b0_, r3)));
         let y1 = transpose(mat4x4<f32>(bt(b1_, r0), bt(b1_, r1), bt(b1_, r2), bt(b1_, r3)));
         let y2 = transpose(mat4x4<f32>(bt(b2_, r0), bt(b2_, r1), bt(b2_, r2), bt(b2_, r3)));

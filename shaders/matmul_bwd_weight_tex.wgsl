@@ -4,9 +4,10 @@
 //
 // A (K×M) and B (K×N) arrive as rgba32float textures with one row per k and
 // one texel per four consecutive m, respectively n. model/gpu copies the
-// buffers in just before the dispatch and checks that M and N are multiples
-// of 4 and that the C view is vec4-aligned (matmul_store_acc says why); K is
-// any size. flags bit 1: add into C instead of overwriting it, as
+// buffers in just before the dispatch and checks that N is a multiple of 4
+// and that the C view is vec4-aligned (matmul_store_acc says why); K is any
+// size, and so is M: the extra columns of a partial last texel of A only
+// reach rows of C past M, which are not stored. flags bit 1: add into C instead of overwriting it, as
 // matmul_bwd_weight. Batch z = wid.z finds its views as matmul_tex.wgsl
 // says (dK = dSᵀ·Q and dV = Pᵀ·dO per head).
 //
@@ -49,14 +50,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
     let cbase = tex_batch(wid.z);
     // Texel columns of A and B past the edge are clamped for loading and
     // skipped at the store.
-    let a0_ = min(row0 / 4u + 0u, p.m / 4u - 1u);
-    let a1_ = min(row0 / 4u + 1u, p.m / 4u - 1u);
-    let a2_ = min(row0 / 4u + 2u, p.m / 4u - 1u);
-    let a3_ = min(row0 / 4u + 3u, p.m / 4u - 1u);
-    let a4_ = min(row0 / 4u + 4u, p.m / 4u - 1u);
-    let a5_ = min(row0 / 4u + 5u, p.m / 4u - 1u);
-    let a6_ = min(row0 / 4u + 6u, p.m / 4u - 1u);
-    let a7_ = min(row0 / 4u + 7u, p.m / 4u - 1u);
+    let a0_ = min(row0 / 4u + 0u, (p.m + 3u) / 4u - 1u);
+    let a1_ = min(row0 / 4u + 1u, (p.m + 3u) / 4u - 1u);
+    let a2_ = min(row0 / 4u + 2u, (p.m + 3u) / 4u - 1u);
+    let a3_ = min(row0 / 4u + 3u, (p.m + 3u) / 4u - 1u);
+    let a4_ = min(row0 / 4u + 4u, (p.m + 3u) / 4u - 1u);
+    let a5_ = min(row0 / 4u + 5u, (p.m + 3u) / 4u - 1u);
+    let a6_ = min(row0 / 4u + 6u, (p.m + 3u) / 4u - 1u);
+    let a7_ = min(row0 / 4u + 7u, (p.m + 3u) / 4u - 1u);
     let b0_ = min(col0 / 4u + 0u, p.n / 4u - 1u);
     let b1_ = min(col0 / 4u + 1u, p.n / 4u - 1u);
     let b2_ = min(col0 / 4u + 2u, p.n / 4u - 1u);

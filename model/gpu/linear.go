@@ -59,10 +59,9 @@ func (d *Device) BiasBackward(db, dy *Tensor, accumulate bool) {
 // ScoreStride is the row length HeadsQK's scores get for tk keys on this
 // adapter: on CPU-class adapters rows of a multiple of 64 elements (256
 // bytes, the row alignment of WebGPU's buffer-to-texture copies), so that
-// P·V and the backward products run on the texture kernels, when tk is a
-// multiple of 4 as those kernels need; else tk.
+// P·V and the backward products run on the texture kernels; else tk.
 func (d *Device) ScoreStride(tk int) int {
-	if d.Info.Class == "cpu" && tk%4 == 0 {
+	if d.Info.Class == "cpu" {
 		return (tk + 63) / 64 * 64
 	}
 	return tk

@@ -103,11 +103,22 @@ func (d *Device) matmul(op, kernel string, dims cpu.MatMulDims, aRows, aCols, bR
 // aligned), else matmul_fwd; matmul_fwd_tiled on GPUs. Twin
 // cpu.MatMulForward.
 func (d *Device) MatMulNT(c, a, b, bias *Tensor, dims cpu.MatMulDims) {
-	d.MatMulNTWith(d.NTKernel(dims), c, a, b, bias, dims)
+	d.MatMulNTWith(d.texVariant("matmul_fwd", dims, a.n, b.n), c, a, b, bias, dims)
 }
 
-// NTKernel names the kernel MatMulNT runs for dims on this adapter.
-func (d *Device) NTKernel(dims cpu.MatMulDims) string { return d.texVariant("matmul_fwd", dims) }
+// NTKernel names the kernel MatMulNT runs for dims on this adapter, with
+// buffers just long enough for the views.
+func (d *Device) NTKernel(dims cpu.MatMulDims) string {
+	an, bn := viewLens(dims, dims.M, dims.K, dims.N, dims.K)
+	return d.texVariant("matmul_fwd", dims, an, bn)
+}
+
+// viewLens is the buffer lengths A and B views of aRows×aCols and
+// bRows×bCols take over the batches of dims.
+func viewLens(dims cpu.MatMulDims, aRows, aCols, bRows, bCols int) (an, bn int) {
+	inner := max(dims.Inner, 1)
+	return viewEnd(dims.A, dims.Batch, inner, aRows, aCols), viewEnd(dims.B, dims.Batch, inner, bRows, bCols)
+}
 
 // MatMulNTWith is MatMulNT on a named kernel variant (parity tests run both).
 func (d *Device) MatMulNTWith(kernel string, c, a, b, bias *Tensor, dims cpu.MatMulDims) {
@@ -123,14 +134,18 @@ func (d *Device) MatMulNTWith(kernel string, c, a, b, bias *Tensor, dims cpu.Mat
 
 // MatMulNN writes C = A·B into c (attention's P·V; a Linear's dX = dY·W).
 // Kernel matmul_bwd_input_tex on CPU-class adapters when both operands can
-// be copied into textures (K and N multiples of 4, rows
-// 64-element aligned), else matmul_bwd_input; twin cpu.MatMulBackwardInput.
+// be copied into textures (N a multiple of 4, rows 64-element aligned),
+// else matmul_bwd_input; twin cpu.MatMulBackwardInput.
 func (d *Device) MatMulNN(c, a, b *Tensor, dims cpu.MatMulDims) {
-	d.MatMulNNWith(d.NNKernel(dims), c, a, b, dims)
+	d.MatMulNNWith(d.texVariant("matmul_bwd_input", dims, a.n, b.n), c, a, b, dims)
 }
 
-// NNKernel names the kernel MatMulNN runs for dims on this adapter.
-func (d *Device) NNKernel(dims cpu.MatMulDims) string { return d.texVariant("matmul_bwd_input", dims) }
+// NNKernel names the kernel MatMulNN runs for dims on this adapter, with
+// buffers just long enough for the views.
+func (d *Device) NNKernel(dims cpu.MatMulDims) string {
+	an, bn := viewLens(dims, dims.M, dims.K, dims.K, dims.N)
+	return d.texVariant("matmul_bwd_input", dims, an, bn)
+}
 
 // MatMulNNWith is MatMulNN on a named kernel variant.
 func (d *Device) MatMulNNWith(kernel string, c, a, b *Tensor, dims cpu.MatMulDims) {
@@ -140,15 +155,19 @@ func (d *Device) MatMulNNWith(kernel string, c, a, b *Tensor, dims cpu.MatMulDim
 
 // MatMulTN writes (or, with dims.Accumulate, adds) C = Aᵀ·B into c: a
 // Linear's dW = dYᵀ·X. Kernel matmul_bwd_weight_tex on CPU-class adapters
-// when both operands can be copied into textures (M and N
-// multiples of 4, rows 64-element aligned; any K), else matmul_bwd_weight;
+// when both operands can be copied into textures (N a multiple of 4, rows
+// 64-element aligned; any K and M), else matmul_bwd_weight;
 // twin cpu.MatMulBackwardWeight.
 func (d *Device) MatMulTN(c, a, b *Tensor, dims cpu.MatMulDims) {
-	d.MatMulTNWith(d.TNKernel(dims), c, a, b, dims)
+	d.MatMulTNWith(d.texVariant("matmul_bwd_weight", dims, a.n, b.n), c, a, b, dims)
 }
 
-// TNKernel names the kernel MatMulTN runs for dims on this adapter.
-func (d *Device) TNKernel(dims cpu.MatMulDims) string { return d.texVariant("matmul_bwd_weight", dims) }
+// TNKernel names the kernel MatMulTN runs for dims on this adapter, with
+// buffers just long enough for the views.
+func (d *Device) TNKernel(dims cpu.MatMulDims) string {
+	an, bn := viewLens(dims, dims.K, dims.M, dims.K, dims.N)
+	return d.texVariant("matmul_bwd_weight", dims, an, bn)
+}
 
 // MatMulTNWith is MatMulTN on a named kernel variant.
 func (d *Device) MatMulTNWith(kernel string, c, a, b *Tensor, dims cpu.MatMulDims) {

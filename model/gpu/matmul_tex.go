@@ -73,10 +73,13 @@ func (ts *textures) releaseAll() {
 
 // texOperand is one operand of a _tex kernel as it is stored: rows of the
 // view become rows of the texture and its columns, four to a texel, the
-// texels of a row. dim names the dimension along the columns, for refusals.
+// texels of a row. dim names the dimension along the columns, for refusals;
+// partial says the kernel takes a partial last texel (it masks or never
+// stores what lies past cols), so cols need not be a multiple of 4.
 type texOperand struct {
 	rows, cols int
 	dim        string
+	partial    bool
 }
 
 // texOperands gives the stored shapes of A and B for a _tex kernel, or
@@ -86,11 +89,11 @@ type texOperand struct {
 func texOperands(kernel string, dims cpu.MatMulDims) (a, b texOperand, ok bool) {
 	switch kernel {
 	case "matmul_fwd_tex": // A (M×K), B (N×K)
-		return texOperand{dims.M, dims.K, "K"}, texOperand{dims.N, dims.K, "K"}, true
+		return texOperand{dims.M, dims.K, "K", false}, texOperand{dims.N, dims.K, "K", false}, true
 	case "matmul_bwd_input_tex": // A (M×K), B (K×N)
-		return texOperand{dims.M, dims.K, "K"}, texOperand{dims.K, dims.N, "N"}, true
+		return texOperand{dims.M, dims.K, "K", true}, texOperand{dims.K, dims.N, "N", false}, true
 	case "matmul_bwd_weight_tex": // A (K×M), B (K×N)
-		return texOperand{dims.K, dims.M, "M"}, texOperand{dims.K, dims.N, "N"}, true
+		return texOperand{dims.K, dims.M, "M", true}, texOperand{dims.K, dims.N, "N", false}, true
 	}
 	return texOperand{}, texOperand{}, false
 }
@@ -116,17 +119,18 @@ type texRegion struct{ rows, texels, stride int }
 // the heads of a (B, T, H·D) tensor and for scores (B, H, T, S).
 func texCover(l cpu.Layout, o texOperand, batch, inner int) (texRegion, string) {
 	r := texRegion{stride: texStride(l, o)}
+	texels := (o.cols + 3) / 4 // a partial last texel is read whole
 	for z := 0; z < batch; z++ {
 		e := l.Outer*(z/inner) + l.Inner*(z%inner)
 		col := e % r.stride
 		switch {
 		case e%4 != 0:
 			return r, fmt.Sprintf("batch %d starts at element %d, not on a texel", z, e)
-		case col+o.cols > r.stride:
+		case col+4*texels > r.stride:
 			return r, fmt.Sprintf("batch %d's rows cross the row stride %d", z, r.stride)
 		}
 		r.rows = max(r.rows, e/r.stride+o.rows)
-		r.texels = max(r.texels, (col+o.cols)/4)
+		r.texels = max(r.texels, col/4+texels)
 	}
 	return r, ""
 }
@@ -135,13 +139,12 @@ func texCover(l cpu.Layout, o texOperand, batch, inner int) (texRegion, string) 
 // cannot be copied into one texture, or "" if they can: WebGPU copies whole
 // 16-byte texels from a buffer offset that is a multiple of 16, with rows
 // 256-byte aligned, into a texture no larger than the adapter allows (big
-// then says that fewer batches at a time would fit). The region must not
-// reach past the last element of the views, which checkView keeps inside
-// the buffer.
-func (d *Device) texCopyable(l cpu.Layout, o texOperand, dims cpu.MatMulDims) (why string, big bool) {
+// then says that fewer batches at a time would fit). n is the buffer's
+// length in elements.
+func (d *Device) texCopyable(l cpu.Layout, o texOperand, dims cpu.MatMulDims, n int) (why string, big bool) {
 	lim := int(d.Info.MaxTexture2D)
 	switch {
-	case o.cols%4 != 0:
+	case o.cols%4 != 0 && !o.partial:
 		return fmt.Sprintf("%s=%d is not a multiple of 4", o.dim, o.cols), false
 	case l.Off%4 != 0:
 		return fmt.Sprintf("view offset %d is not a multiple of 4", l.Off), false
@@ -152,7 +155,7 @@ func (d *Device) texCopyable(l cpu.Layout, o texOperand, dims cpu.MatMulDims) (w
 	switch {
 	case why != "":
 		return why, false
-	case l.Off+(r.rows-1)*r.stride+4*r.texels > viewEnd(l, dims.Batch, dims.Inner, o.rows, o.cols):
+	case l.Off+(r.rows-1)*r.stride+4*r.texels > n:
 		return fmt.Sprintf("%d rows of stride %d from %d overrun the buffer", r.rows, r.stride, l.Off), false
 	case lim > 0 && (ceilPow2(r.rows) > lim || ceilPow2(r.texels) > lim):
 		return fmt.Sprintf("%d×%d texels, rounded up to powers of two, exceed the adapter's %d", r.texels, r.rows, lim), true
@@ -160,9 +163,10 @@ func (d *Device) texCopyable(l cpu.Layout, o texOperand, dims cpu.MatMulDims) (w
 	return "", false
 }
 
-// texUnsupported reports why dims cannot run on the _tex kernel in one
-// dispatch, or ""; big says that splitting the batches might help.
-func (d *Device) texUnsupported(kernel string, dims cpu.MatMulDims) (why string, big bool) {
+// texUnsupported reports why dims over buffers of an and bn elements cannot
+// run on the _tex kernel in one dispatch, or ""; big says that splitting the
+// batches might help.
+func (d *Device) texUnsupported(kernel string, dims cpu.MatMulDims, an, bn int) (why string, big bool) {
 	ao, bo, ok := texOperands(kernel, dims)
 	if !ok {
 		return "no such texture kernel", false
@@ -170,11 +174,11 @@ func (d *Device) texUnsupported(kernel string, dims cpu.MatMulDims) (why string,
 	if dims.Inner <= 0 {
 		dims.Inner = 1
 	}
-	aWhy, aBig := d.texCopyable(dims.A, ao, dims)
+	aWhy, aBig := d.texCopyable(dims.A, ao, dims, an)
 	if aWhy != "" {
 		return "A: " + aWhy, aBig
 	}
-	bWhy, bBig := d.texCopyable(dims.B, bo, dims)
+	bWhy, bBig := d.texCopyable(dims.B, bo, dims, bn)
 	if bWhy != "" {
 		return "B: " + bWhy, bBig
 	}
@@ -190,11 +194,11 @@ func (d *Device) texUnsupported(kernel string, dims cpu.MatMulDims) (why string,
 // texChunks splits dims into products over consecutive outer batches whose
 // operands each fit a texture (ITM's scores, 96 pairs × heads × tokens
 // rows, do not), or reports why the _tex kernel cannot take them.
-func (d *Device) texChunks(kernel string, dims cpu.MatMulDims) ([]cpu.MatMulDims, string) {
+func (d *Device) texChunks(kernel string, dims cpu.MatMulDims, an, bn int) ([]cpu.MatMulDims, string) {
 	if dims.Inner <= 0 {
 		dims.Inner = 1
 	}
-	why, big := d.texUnsupported(kernel, dims)
+	why, big := d.texUnsupported(kernel, dims, an, bn)
 	outer := dims.Batch / dims.Inner
 	if why == "" {
 		return []cpu.MatMulDims{dims}, ""
@@ -203,11 +207,11 @@ func (d *Device) texChunks(kernel string, dims cpu.MatMulDims) ([]cpu.MatMulDims
 		return nil, why
 	}
 	half := outer / 2
-	first, err := d.texChunks(kernel, outerRange(dims, 0, half))
+	first, err := d.texChunks(kernel, outerRange(dims, 0, half), an, bn)
 	if err != "" {
 		return nil, err
 	}
-	rest, err := d.texChunks(kernel, outerRange(dims, half, outer-half))
+	rest, err := d.texChunks(kernel, outerRange(dims, half, outer-half), an, bn)
 	if err != "" {
 		return nil, err
 	}
@@ -224,12 +228,13 @@ func outerRange(dims cpu.MatMulDims, from, n int) cpu.MatMulDims {
 }
 
 // texVariant names the kernel for product base (matmul_fwd, matmul_bwd_input,
-// matmul_bwd_weight) on dims: its _tex variant on CPU-class adapters when
-// the views can be copied into textures, else MatMulVariant(base).
-func (d *Device) texVariant(base string, dims cpu.MatMulDims) string {
+// matmul_bwd_weight) on dims over buffers of an and bn elements: its _tex
+// variant on CPU-class adapters when the views can be copied into textures,
+// else MatMulVariant(base).
+func (d *Device) texVariant(base string, dims cpu.MatMulDims, an, bn int) string {
 	kernel := d.MatMulVariant(base)
 	if kernel == base && d.Info.Class == "cpu" {
-		if _, why := d.texChunks(base+"_tex", dims); why == "" {
+		if _, why := d.texChunks(base+"_tex", dims, an, bn); why == "" {
 			return base + "_tex"
 		}
 	}
@@ -258,7 +263,7 @@ func (d *Device) copyToTexture(t *Tensor, off int, r texRegion, slot int) *wgpu.
 // product, a stand-in when dims.Bias is off). Batches whose operands do not
 // fit one texture run as several dispatches.
 func (d *Device) matmulTex(op, kernel string, a, b *Tensor, dims cpu.MatMulDims, bufs []*Tensor) {
-	chunks, why := d.texChunks(kernel, dims)
+	chunks, why := d.texChunks(kernel, dims, a.n, b.n)
 	if why != "" {
 		d.failf("%s: %s cannot take %s", op, kernel, why)
 		return

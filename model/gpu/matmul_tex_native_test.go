@@ -103,13 +103,13 @@ func TestBackwardKernelsTakeTexturesOnlyForCopyableViews(t *testing.T) {
 	}{
 		{true, cpu.DenseNN(1, 257, 1408, 1408, true), "matmul_bwd_input_tex"},
 		{true, cpu.DenseNN(1, 32, 768, 768, true), "matmul_bwd_input_tex"},
-		{true, cpu.DenseNN(1, 32, 64, 33, true), "matmul_bwd_input"}, // K not a multiple of 4
+		{true, cpu.DenseNN(1, 32, 64, 33, true), "matmul_bwd_input"}, // rows of 33 elements
 		{true, cpu.DenseNN(1, 32, 30, 64, true), "matmul_bwd_input"}, // N not a multiple of 4
 		{true, narrowB, "matmul_bwd_input"},
 		{true, cpu.DenseNN(2, 32, 64, 64, true), "matmul_bwd_input_tex"}, // two batches
 		{false, cpu.DenseTN(1, 1408, 1408, 257), "matmul_bwd_weight_tex"},
 		{false, cpu.DenseTN(1, 768, 768, 33), "matmul_bwd_weight_tex"}, // any K
-		{false, cpu.DenseTN(1, 30, 64, 64), "matmul_bwd_weight"},       // M not a multiple of 4
+		{false, cpu.DenseTN(1, 30, 64, 64), "matmul_bwd_weight"},       // rows of 30 elements
 		{false, cpu.DenseTN(1, 64, 32, 64), "matmul_bwd_weight"},       // B rows of 128 bytes
 		{false, cpu.DenseTN(2, 64, 64, 64), "matmul_bwd_weight_tex"},
 		{false, offsetC, "matmul_bwd_weight"}, // C not vec4-aligned
@@ -131,24 +131,36 @@ func TestBackwardTextureKernelsRefuseViewsTheyCannotCopy(t *testing.T) {
 	offsetC.C.Off = 2
 	straddle := cpu.DenseNN(2, 8, 64, 8, true)
 	straddle.A.Row, straddle.A.Outer = 64, 8*64+60 // batch 1's rows cross the row stride
+	// K = 30 reads a last texel of 32: two elements past a buffer that ends
+	// with the view.
+	partialK := cpu.DenseNN(1, 8, 64, 30, true)
+	partialK.A.Row = 64
+	tight := d.Zeros(7*64 + 30)
+	wideM := cpu.DenseTN(1, 66, 64, 8)
+	wideM.A.Row = 64
 	for _, r := range []struct {
 		nn   bool
 		dims cpu.MatMulDims
+		a    *Tensor // nil: a
 		want string
 	}{
-		{true, cpu.DenseNN(1, 8, 30, 64, true), "B: N=30"},
-		{true, cpu.DenseNN(1, 8, 64, 30, true), "A: K=30"},
-		{true, straddle, "batch 1's rows cross the row stride 64"},
-		{false, cpu.DenseTN(1, 30, 64, 8), "A: M=30"},
-		{false, cpu.DenseTN(1, 64, 32, 8), "B: row stride 32"},
-		{false, offsetC, "C: offset 2"},
+		{true, cpu.DenseNN(1, 8, 30, 64, true), nil, "B: N=30"},
+		{true, partialK, tight, "A: 8 rows of stride 64 from 0 overrun the buffer"},
+		{true, straddle, nil, "batch 1's rows cross the row stride 64"},
+		{false, wideM, nil, "A: batch 0's rows cross the row stride 64"},
+		{false, cpu.DenseTN(1, 64, 32, 8), nil, "B: row stride 32"},
+		{false, offsetC, nil, "C: offset 2"},
 	} {
+		ta := a
+		if r.a != nil {
+			ta = r.a
+		}
 		kernel := "matmul_bwd_weight_tex"
 		if r.nn {
 			kernel = "matmul_bwd_input_tex"
-			d.MatMulNNWith(kernel, c, a, b, r.dims)
+			d.MatMulNNWith(kernel, c, ta, b, r.dims)
 		} else {
-			d.MatMulTNWith(kernel, c, a, b, r.dims)
+			d.MatMulTNWith(kernel, c, ta, b, r.dims)
 		}
 		err := d.Recover()
 		if err == nil || !strings.Contains(err.Error(), kernel) || !strings.Contains(err.Error(), r.want) {
@@ -170,19 +182,23 @@ func TestBatchedTextureProductsSplitOnlyWhatDoesNotFit(t *testing.T) {
 			A: cpu.Layout{Row: tk, Outer: h * tq * tk, Inner: tq * tk}, B: cpu.Layout{Row: h * dh, Outer: tk * h * dh, Inner: dh},
 			C: cpu.Layout{Row: h * dh, Outer: tq * h * dh, Inner: dh}}
 	}
-	small, _ := d.texChunks("matmul_bwd_input_tex", pv(32, 64, 64, 4, 64))
+	chunks := func(dims cpu.MatMulDims) ([]cpu.MatMulDims, string) {
+		an, bn := viewLens(dims, dims.M, dims.K, dims.K, dims.N)
+		return d.texChunks("matmul_bwd_input_tex", dims, an, bn)
+	}
+	small, _ := chunks(pv(32, 64, 64, 4, 64))
 	if len(small) != 1 {
 		t.Errorf("32 pairs: %d dispatches, want 1", len(small))
 	}
 	lim := int(d.Info.MaxTexture2D)
 	pairs := 4 * lim / (4 * 64) // scores of 4·lim rows
-	big, why := d.texChunks("matmul_bwd_input_tex", pv(pairs, 64, 64, 4, 64))
+	big, why := chunks(pv(pairs, 64, 64, 4, 64))
 	if why != "" || len(big) < 4 {
 		t.Fatalf("%d pairs: %d dispatches (%s), want 4 or more", pairs, len(big), why)
 	}
 	next := 0
 	for _, ch := range big {
-		ar, _ := texCover(ch.A, texOperand{64, 64, "K"}, ch.Batch, ch.Inner)
+		ar, _ := texCover(ch.A, texOperand{64, 64, "K", true}, ch.Batch, ch.Inner)
 		if ceilPow2(ar.rows) > lim || ch.Batch%4 != 0 || ch.A.Off != next*4*64*64 {
 			t.Fatalf("chunk %+v: %d rows of scores from pair %d", ch, ar.rows, next)
 		}

@@ -45,7 +45,9 @@ func mmCase(kernel string, kind mmKind, dims cpu.MatMulDims, browser bool, shape
 	return Case{
 		Kernels: []string{kernel}, Shape: shape, Atol: atol, Rtol: rtol, Browser: browser,
 		Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
-			na, nb := extent(dims.A, dims.Batch, dims.Inner, ar, ac), extent(dims.B, dims.Batch, dims.Inner, br, bc)
+			// A few elements past the views, as a tensor of padded rows has:
+			// the _tex kernels read a partial last texel of A whole.
+			na, nb := extent(dims.A, dims.Batch, dims.Inner, ar, ac)+3, extent(dims.B, dims.Batch, dims.Inner, br, bc)+3
 			nc := extent(dims.C, dims.Batch, dims.Inner, dims.M, dims.N)
 			a, b, c := randn(rng, na, 1), randn(rng, nb, 1), randn(rng, nc, 1)
 			var bias []float32
@@ -144,6 +146,14 @@ func headsTN(b, t, s, h, dh int) cpu.MatMulDims {
 		C: cpu.Layout{Row: hd, Outer: s * hd, Inner: dh}}
 }
 
+// padScores gives the scores of a heads layout (A of headsPV, headsTN) rows
+// of ld elements, as Device.ScoreStride pads them.
+func padScores(d cpu.MatMulDims, t, ld int) cpu.MatMulDims {
+	h := d.Inner
+	d.A = cpu.Layout{Row: ld, Outer: h * t * ld, Inner: t * ld}
+	return d
+}
+
 // texBatchedCases covers the _tex kernels over batches: attention's products
 // per head, read in place from one texture per operand (matmul_tex.wgsl),
 // a B shared by every batch (outer stride 0), and an ITM-sized product
@@ -162,6 +172,10 @@ func texBatchedCases() {
 		mmCase(nn, mmNN, headsPV(3, 64, 128, 2, 32), true, "PV (3,2,64,128)×(3,128,2·32)"),
 		mmCase(tn, mmTN, headsTN(2, 37, 64, 4, 64), true, "dK (2,4,37,64)ᵀ×(2,37,4·64)"),
 		mmCase(tn, mmTN, accTN, true, "dK += (2,4,64,64)ᵀ×(2,64,4·64)"),
+		mmCase(nn, mmNN, padScores(headsPV(2, 32, 65, 4, 64), 32, 128), true, "PV (2,4,32,65 of 128)×(2,65,4·64): a partial texel of keys"),
+		mmCase(nn, mmNN, padScores(headsPV(3, 16, 17, 2, 32), 16, 64), true, "PV (3,2,16,17 of 64)×(3,17,2·32)"),
+		mmCase(tn, mmTN, padScores(headsTN(2, 32, 65, 4, 64), 32, 128), true, "dV (2,4,32,65 of 128)ᵀ×(2,32,4·64): a partial texel of M"),
+		mmCase(tn, mmTN, padScores(headsTN(3, 16, 17, 2, 32), 16, 64), true, "dV (3,2,16,17 of 64)ᵀ×(3,16,2·32)"),
 		mmCase(nt, mmNT, headsQK(96, 64, 64, 4, 64), false, "QKᵀ (96,64,4·64)×(96,64,4·64)"),
 		mmCase(nn, mmNN, headsPV(96, 64, 64, 4, 64), false, "PV (96,4,64,64)×(96,64,4·64), several dispatches"),
 		mmCase(tn, mmTN, headsTN(96, 64, 64, 4, 64), false, "dK (96,4,64,64)ᵀ×(96,64,4·64), several dispatches"),
