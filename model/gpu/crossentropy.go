@@ -1,5 +1,7 @@
 package gpu
 
+import "github.com/gogpu/wgpu"
+
 // IgnoreIndex is the label that leaves a row out of a cross-entropy loss,
 // PyTorch's default ignore_index.
 const IgnoreIndex int32 = -100
@@ -50,8 +52,27 @@ func rowGroups(rows int) (groups [3]uint32, gx uint32) {
 // CrossEntropy returns the per-row smoothed cross-entropy of logits
 // (..., C) against labels (one i32 per row, IgnoreIndex to skip a row) and
 // the per-row logsumexp that CrossEntropyBackward needs. Both are (rows).
-// Kernel crossentropy_fwd; twin cpu.CrossEntropyForward.
+// Kernel crossentropy_fwd_tex on CPU-class adapters when the logits can be
+// copied into a texture (rows of a multiple of 64 classes) and there are
+// rows enough for its thread per row to fill the cores (128: two
+// workgroups), else crossentropy_fwd; twin cpu.CrossEntropyForward.
 func (d *Device) CrossEntropy(logits, labels *Tensor, eps float32) (loss, lse *Tensor) {
+	return d.CrossEntropyWith(d.CrossEntropyKernel(logits.Rows(), logits.Cols()), logits, labels, eps)
+}
+
+// CrossEntropyKernel names the kernel CrossEntropy runs for logits of
+// rows × cols on this adapter.
+func (d *Device) CrossEntropyKernel(rows, cols int) string {
+	lim := int(d.Info.MaxTexture2D)
+	if d.Info.Class == "cpu" && cols%64 == 0 && rows >= 128 && (lim == 0 || ceilPow2(rows) <= lim && ceilPow2(cols/4) <= lim) {
+		return "crossentropy_fwd_tex"
+	}
+	return "crossentropy_fwd"
+}
+
+// CrossEntropyWith is CrossEntropy on a named kernel (parity tests run
+// both).
+func (d *Device) CrossEntropyWith(kernel string, logits, labels *Tensor, eps float32) (loss, lse *Tensor) {
 	rows, cols := logits.Rows(), logits.Cols()
 	loss, lse = d.Scratch(rows), d.Scratch(rows)
 	if labels.Len() != rows || cols == 0 {
@@ -59,7 +80,23 @@ func (d *Device) CrossEntropy(logits, labels *Tensor, eps float32) (loss, lse *T
 		return
 	}
 	g, gx := rowGroups(rows)
-	d.Dispatch("crossentropy_fwd", g, crossEntropyParams{Rows: uint32(rows), Cols: uint32(cols), Ignore: IgnoreIndex, Eps: eps, GX: gx}, loss, lse, logits, labels)
+	prm := crossEntropyParams{Rows: uint32(rows), Cols: uint32(cols), Ignore: IgnoreIndex, Eps: eps, GX: gx}
+	if kernel != "crossentropy_fwd_tex" {
+		d.Dispatch(kernel, g, prm, loss, lse, logits, labels)
+		return
+	}
+	if cols%64 != 0 {
+		d.failf("crossentropy: %s cannot take rows of %d classes (a multiple of 64)", kernel, cols)
+		return
+	}
+	view := d.copyToTexture(logits, 0, texRegion{rows: rows, texels: cols / 4, stride: cols}, 2)
+	if view == nil {
+		return
+	}
+	// One thread per row (crossentropy_fwd_tex.wgsl says why).
+	tg, stride := Groups1D(rows, 64)
+	prm.GX = stride
+	d.dispatch(kernel, tg, prm, []*Tensor{loss, lse, labels}, []*wgpu.TextureView{view})
 	return
 }
 

@@ -53,7 +53,7 @@ func init() {
 			Atol: 1e-5, Rtol: 1e-5, Browser: s.browser,
 			Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
 				x, y := ceInputs(rng, rows, cols, frac)
-				return ceForward(d, x, y, rows, cols, eps)
+				return ceForward(d, "crossentropy_fwd", x, y, rows, cols, eps)
 			},
 		})
 		register(Case{
@@ -74,7 +74,7 @@ func init() {
 		Kernels: []string{"crossentropy_fwd", "lossmean_fwd", "crossentropy_bwd"}, Shape: "(4,10) all ignored", Atol: 1e-5, Rtol: 1e-5, Browser: true,
 		Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
 			x, y := ceInputs(rng, 4, 10, 1)
-			got, want, err := ceForward(d, x, y, 4, 10, 0.1)
+			got, want, err := ceForward(d, "crossentropy_fwd", x, y, 4, 10, 0.1)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -88,19 +88,59 @@ func init() {
 		Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
 			x, y := ceInputs(rng, 3, 10, 0)
 			y[1] = 10
-			got, want, err := ceForward(d, x, y, 3, 10, 0.1)
+			got, want, err := ceForward(d, "crossentropy_fwd", x, y, 3, 10, 0.1)
+			return nanToSentinel(got), nanToSentinel(want), err
+		},
+	})
+}
+
+// ceTexShapes are logits crossentropy_fwd_tex takes (rows of a multiple of
+// 64 classes): a single texel column per thread, the language models'
+// 8,000-way vocabulary, T5's 32128, and rows that are not a power of two.
+var ceTexShapes = []struct {
+	rows, cols int
+	ignoreFrac float64
+	eps        float32
+	browser    bool
+}{
+	{1, 64, 0, 0.1, true},
+	{7, 1088, 0.3, 0.1, true},
+	{33, 8000, 0.25, 0.1, true},
+	{2048, 8000, 0.2, 0, false},
+	{17, 32128, 0.2, 0, false},
+}
+
+func init() {
+	const tex = "crossentropy_fwd_tex"
+	for _, s := range ceTexShapes {
+		rows, cols, frac, eps := s.rows, s.cols, s.ignoreFrac, s.eps
+		register(Case{
+			Kernels: []string{tex, "lossmean_fwd"}, Shape: fmt.Sprintf("(%d,%d) ε=%g ignored %.0f%%", rows, cols, eps, 100*frac),
+			Atol: 1e-5, Rtol: 1e-5, Browser: s.browser,
+			Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
+				x, y := ceInputs(rng, rows, cols, frac)
+				return ceForward(d, tex, x, y, rows, cols, eps)
+			},
+		})
+	}
+	register(Case{
+		Kernels: []string{tex}, Shape: "(3,64) label 64 out of range, row 2 ignored", Atol: 1e-5, Rtol: 1e-5, Browser: true,
+		Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
+			x, y := ceInputs(rng, 3, 64, 0)
+			y[1], y[2] = 64, gpu.IgnoreIndex
+			got, want, err := ceForward(d, tex, x, y, 3, 64, 0.1)
 			return nanToSentinel(got), nanToSentinel(want), err
 		},
 	})
 }
 
 // ceForward returns loss, lse and the two stats slots, device and twin.
-func ceForward(d *gpu.Device, x []float32, y []int32, rows, cols int, eps float32) ([]float32, []float32, error) {
+func ceForward(d *gpu.Device, kernel string, x []float32, y []int32, rows, cols int, eps float32) ([]float32, []float32, error) {
 	want := make([]float32, 2*rows+2)
 	cpu.CrossEntropyForward(want[:rows], want[rows:2*rows], x, y, rows, cols, gpu.IgnoreIndex, eps)
 	cpu.LossMeanForward(want[2*rows:], want[:rows], y, rows, gpu.IgnoreIndex, 0)
 	tx, ty, stats := d.Upload(x, rows, cols), d.UploadLabels(y, rows), d.Zeros(2)
-	loss, lse := d.CrossEntropy(tx, ty, eps)
+	loss, lse := d.CrossEntropyWith(kernel, tx, ty, eps)
 	d.LossMean(stats, loss, ty, 0)
 	var got []float32
 	var err error
@@ -155,25 +195,31 @@ func nanToSentinel(v []float32) []float32 {
 }
 
 func init() {
-	for _, s := range []struct{ rows, cols int }{{64, 30522}, {32, 50272}} {
+	for _, s := range []struct{ rows, cols int }{{64, 30522}, {32, 50272}, {2048, 8000}} {
 		rows, cols := s.rows, s.cols
 		shape := fmt.Sprintf("(%d,%d)", rows, cols)
 		setup := func(rng *rand.Rand) ([]float32, []int32) { return ceInputs(rng, rows, cols, 0.1) }
+		for _, kernel := range []string{"crossentropy_fwd", "crossentropy_fwd_tex"} {
+			if kernel == "crossentropy_fwd_tex" && cols%64 != 0 {
+				continue
+			}
+			registerBench(Bench{
+				Kernel: kernel, Shape: shape, Bytes: 4 * float64(rows*cols),
+				Setup: func(d *gpu.Device, rng *rand.Rand) (func(), func()) {
+					x, y := setup(rng)
+					tx, ty := d.Upload(x, rows, cols), d.UploadLabels(y, rows)
+					var loss, lse *gpu.Tensor
+					return func() { loss.Release(); lse.Release(); loss, lse = d.CrossEntropyWith(kernel, tx, ty, 0.1) },
+						func() { loss.Release(); lse.Release(); tx.Release(); ty.Release() }
+				},
+				Twin: func(rng *rand.Rand) func() {
+					x, y := setup(rng)
+					loss, lse := make([]float32, rows), make([]float32, rows)
+					return func() { cpu.CrossEntropyForward(loss, lse, x, y, rows, cols, gpu.IgnoreIndex, 0.1) }
+				},
+			})
+		}
 		registerBench(Bench{
-			Kernel: "crossentropy_fwd", Shape: shape, Bytes: 4 * float64(rows*cols),
-			Setup: func(d *gpu.Device, rng *rand.Rand) (func(), func()) {
-				x, y := setup(rng)
-				tx, ty := d.Upload(x, rows, cols), d.UploadLabels(y, rows)
-				var loss, lse *gpu.Tensor
-				return func() { loss.Release(); lse.Release(); loss, lse = d.CrossEntropy(tx, ty, 0.1) },
-					func() { loss.Release(); lse.Release(); tx.Release(); ty.Release() }
-			},
-			Twin: func(rng *rand.Rand) func() {
-				x, y := setup(rng)
-				loss, lse := make([]float32, rows), make([]float32, rows)
-				return func() { cpu.CrossEntropyForward(loss, lse, x, y, rows, cols, gpu.IgnoreIndex, 0.1) }
-			},
-		}, Bench{
 			Kernel: "crossentropy_bwd", Shape: shape, Bytes: 8 * float64(rows*cols),
 			Setup: func(d *gpu.Device, rng *rand.Rand) (func(), func()) {
 				x, y := setup(rng)
