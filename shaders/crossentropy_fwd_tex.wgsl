@@ -19,16 +19,7 @@
 @group(0) @binding(2) var x: texture_2d<f32>;
 @group(0) @binding(3) var<storage, read> labels: array<i32>;
 
-struct Params {
-    rows: u32,
-    cols: u32,
-    ignore: i32,
-    eps: f32,
-    gx: u32, // threads along x: row = gid.y * gx + gid.x
-    _p0: u32,
-    _p1: u32,
-    _p2: u32,
-}
+// #import crossentropy_params
 @group(0) @binding(4) var<uniform> p: Params;
 
 @compute @workgroup_size(64)

@@ -9,15 +9,19 @@ import (
 	"blip2/model/gpu"
 )
 
-// ceShapes: ITC (B×B), ITM (3B×2), ITG (B·31 rows of the 30523-way
-// Q-Former vocabulary), stage 2 with OPT (50272) and T5 (32128), plus
-// odd sizes: a single column, cols < 256, cols not a multiple of 4.
-var ceShapes = []struct {
+// ceShape is one parity shape of the cross-entropy kernels: logits
+// rows × cols, a fraction of the labels ignored, label smoothing eps.
+type ceShape struct {
 	rows, cols int
 	ignoreFrac float64
 	eps        float32
 	browser    bool
-}{
+}
+
+// ceShapes: ITC (B×B), ITM (3B×2), ITG (B·31 rows of the 30523-way
+// Q-Former vocabulary), stage 2 with OPT (50272) and T5 (32128), plus
+// odd sizes: a single column, cols < 256, cols not a multiple of 4.
+var ceShapes = []ceShape{
 	{1, 1, 0, 0.1, true},
 	{3, 3, 0, 0.1, true},
 	{9, 2, 0, 0, true},
@@ -97,12 +101,7 @@ func init() {
 // ceTexShapes are logits crossentropy_fwd_tex takes (rows of a multiple of
 // 64 classes): a single texel column per thread, the language models'
 // 8,000-way vocabulary, T5's 32128, and rows that are not a power of two.
-var ceTexShapes = []struct {
-	rows, cols int
-	ignoreFrac float64
-	eps        float32
-	browser    bool
-}{
+var ceTexShapes = []ceShape{
 	{1, 64, 0, 0.1, true},
 	{7, 1088, 0.3, 0.1, true},
 	{33, 8000, 0.25, 0.1, true},
