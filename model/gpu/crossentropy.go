@@ -79,9 +79,10 @@ func (d *Device) CrossEntropyWith(kernel string, logits, labels *Tensor, eps flo
 		d.failf("crossentropy: logits %v with labels %v: want one label per row of logits", logits.shape, labels.shape)
 		return
 	}
-	g, gx := rowGroups(rows)
-	prm := crossEntropyParams{Rows: uint32(rows), Cols: uint32(cols), Ignore: IgnoreIndex, Eps: eps, GX: gx}
+	prm := crossEntropyParams{Rows: uint32(rows), Cols: uint32(cols), Ignore: IgnoreIndex, Eps: eps}
 	if kernel != "crossentropy_fwd_tex" {
+		g, gx := rowGroups(rows)
+		prm.GX = gx
 		d.Dispatch(kernel, g, prm, loss, lse, logits, labels)
 		return
 	}
@@ -94,9 +95,9 @@ func (d *Device) CrossEntropyWith(kernel string, logits, labels *Tensor, eps flo
 		return
 	}
 	// One thread per row (crossentropy_fwd_tex.wgsl says why).
-	tg, stride := Groups1D(rows, 64)
+	g, stride := Groups1D(rows, 64)
 	prm.GX = stride
-	d.dispatch(kernel, tg, prm, []*Tensor{loss, lse, labels}, []*wgpu.TextureView{view})
+	d.dispatch(kernel, g, prm, []*Tensor{loss, lse, labels}, []*wgpu.TextureView{view})
 	return
 }
 

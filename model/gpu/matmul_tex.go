@@ -141,67 +141,70 @@ func texCover(l cpu.Layout, o texOperand, batch, inner int) (texRegion, string) 
 // 256-byte aligned, into a texture no larger than the adapter allows (big
 // then says that fewer batches at a time would fit). n is the buffer's
 // length in elements.
-func (d *Device) texCopyable(l cpu.Layout, o texOperand, dims cpu.MatMulDims, n int) (why string, big bool) {
+func (d *Device) texCopyable(l cpu.Layout, o texOperand, dims cpu.MatMulDims, n int) (r texRegion, why string, big bool) {
 	lim := int(d.Info.MaxTexture2D)
 	switch {
 	case o.cols%4 != 0 && !o.partial:
-		return fmt.Sprintf("%s=%d is not a multiple of 4", o.dim, o.cols), false
+		return r, fmt.Sprintf("%s=%d is not a multiple of 4", o.dim, o.cols), false
 	case l.Off%4 != 0:
-		return fmt.Sprintf("view offset %d is not a multiple of 4", l.Off), false
+		return r, fmt.Sprintf("view offset %d is not a multiple of 4", l.Off), false
 	case texStride(l, o)%64 != 0:
-		return fmt.Sprintf("row stride %d is not a multiple of 64", l.Row), false
+		return r, fmt.Sprintf("row stride %d is not a multiple of 64", l.Row), false
 	}
-	r, why := texCover(l, o, dims.Batch, dims.Inner)
+	r, why = texCover(l, o, dims.Batch, dims.Inner)
 	switch {
 	case why != "":
-		return why, false
+		return r, why, false
 	case l.Off+(r.rows-1)*r.stride+4*r.texels > n:
-		return fmt.Sprintf("%d rows of stride %d from %d overrun the buffer", r.rows, r.stride, l.Off), false
+		return r, fmt.Sprintf("%d rows of stride %d from %d overrun the buffer", r.rows, r.stride, l.Off), false
 	case lim > 0 && (ceilPow2(r.rows) > lim || ceilPow2(r.texels) > lim):
-		return fmt.Sprintf("%d×%d texels, rounded up to powers of two, exceed the adapter's %d", r.texels, r.rows, lim), true
+		return r, fmt.Sprintf("%d×%d texels, rounded up to powers of two, exceed the adapter's %d", r.texels, r.rows, lim), true
 	}
-	return "", false
+	return r, "", false
 }
 
-// texUnsupported reports why dims over buffers of an and bn elements cannot
-// run on the _tex kernel in one dispatch, or ""; big says that splitting the
-// batches might help.
-func (d *Device) texUnsupported(kernel string, dims cpu.MatMulDims, an, bn int) (why string, big bool) {
+// texPlan is one dispatch of a _tex kernel: its product and the regions
+// of A and B its textures hold.
+type texPlan struct {
+	dims cpu.MatMulDims
+	a, b texRegion
+}
+
+// texUnsupported plans dims (Inner ≥ 1) over buffers of an and bn elements
+// as one dispatch of the _tex kernel, or reports why it cannot run as one;
+// big says that splitting the batches might help.
+func (d *Device) texUnsupported(kernel string, dims cpu.MatMulDims, an, bn int) (p texPlan, why string, big bool) {
 	ao, bo, ok := texOperands(kernel, dims)
 	if !ok {
-		return "no such texture kernel", false
+		return p, "no such texture kernel", false
 	}
-	if dims.Inner <= 0 {
-		dims.Inner = 1
+	p.dims = dims
+	if p.a, why, big = d.texCopyable(dims.A, ao, dims, an); why != "" {
+		return p, "A: " + why, big
 	}
-	aWhy, aBig := d.texCopyable(dims.A, ao, dims, an)
-	if aWhy != "" {
-		return "A: " + aWhy, aBig
-	}
-	bWhy, bBig := d.texCopyable(dims.B, bo, dims, bn)
-	if bWhy != "" {
-		return "B: " + bWhy, bBig
+	if p.b, why, big = d.texCopyable(dims.B, bo, dims, bn); why != "" {
+		return p, "B: " + why, big
 	}
 	// The backward kernels read and write C as vec4 (matmul_store_acc.wgsl);
 	// N is a multiple of 4 already, as B's texel dimension.
 	if kernel != "matmul_fwd_tex" && (dims.C.Off%4 != 0 || dims.M > 1 && dims.C.Row%4 != 0 ||
 		dims.Batch > 1 && (dims.C.Outer%4 != 0 || dims.C.Inner%4 != 0)) {
-		return fmt.Sprintf("C: offset %d or a stride (%d, %d, %d) is not a multiple of 4", dims.C.Off, dims.C.Row, dims.C.Outer, dims.C.Inner), false
+		return p, fmt.Sprintf("C: offset %d or a stride (%d, %d, %d) is not a multiple of 4", dims.C.Off, dims.C.Row, dims.C.Outer, dims.C.Inner), false
 	}
-	return "", false
+	return p, "", false
 }
 
 // texChunks splits dims into products over consecutive outer batches whose
 // operands each fit a texture (ITM's scores, 96 pairs × heads × tokens
 // rows, do not), or reports why the _tex kernel cannot take them.
-func (d *Device) texChunks(kernel string, dims cpu.MatMulDims, an, bn int) ([]cpu.MatMulDims, string) {
+func (d *Device) texChunks(kernel string, dims cpu.MatMulDims, an, bn int) ([]texPlan, string) {
 	if dims.Inner <= 0 {
 		dims.Inner = 1
 	}
-	why, big := d.texUnsupported(kernel, dims, an, bn)
+	p, why, big := d.texUnsupported(kernel, dims, an, bn)
 	outer := dims.Batch / dims.Inner
 	if why == "" {
-		return []cpu.MatMulDims{dims}, ""
+		return []texPlan{p}, ""
 	}
 	if !big || outer < 2 || dims.Batch%dims.Inner != 0 {
 		return nil, why
@@ -263,25 +266,23 @@ func (d *Device) copyToTexture(t *Tensor, off int, r texRegion, slot int) *wgpu.
 // product, a stand-in when dims.Bias is off). Batches whose operands do not
 // fit one texture run as several dispatches.
 func (d *Device) matmulTex(op, kernel string, a, b *Tensor, dims cpu.MatMulDims, bufs []*Tensor) {
-	chunks, why := d.texChunks(kernel, dims, a.n, b.n)
+	plans, why := d.texChunks(kernel, dims, a.n, b.n)
 	if why != "" {
 		d.failf("%s: %s cannot take %s", op, kernel, why)
 		return
 	}
-	ao, bo, _ := texOperands(kernel, dims)
 	tile := matmulTiles[kernel]
-	for _, ch := range chunks {
-		ar, _ := texCover(ch.A, ao, ch.Batch, ch.Inner)
-		br, _ := texCover(ch.B, bo, ch.Batch, ch.Inner)
-		av := d.copyToTexture(a, ch.A.Off, ar, 0)
-		bv := d.copyToTexture(b, ch.B.Off, br, 1)
+	for _, p := range plans {
+		ch := p.dims
+		av := d.copyToTexture(a, ch.A.Off, p.a, 0)
+		bv := d.copyToTexture(b, ch.B.Off, p.b, 1)
 		if av == nil || bv == nil {
 			return
 		}
 		// The kernel finds each batch's view in the textures (matmul_tex.wgsl):
 		// offsets count from the copied region, rows in the copy's stride.
 		prm := toParams(ch)
-		prm.AOff, prm.BOff, prm.ARow, prm.BRow = 0, 0, uint32(ar.stride), uint32(br.stride)
+		prm.AOff, prm.BOff, prm.ARow, prm.BRow = 0, 0, uint32(p.a.stride), uint32(p.b.stride)
 		g := [3]uint32{uint32((ch.N + tile[1] - 1) / tile[1]), uint32((ch.M + tile[0] - 1) / tile[0]), uint32(ch.Batch)}
 		d.dispatch(kernel, g, prm, bufs, []*wgpu.TextureView{av, bv})
 	}

@@ -173,16 +173,13 @@ func TestBackwardTextureKernelsRefuseViewsTheyCannotCopy(t *testing.T) {
 // texture each; ITM's scores, pairs × heads × tokens rows, are taller than
 // a texture may be and run as several dispatches of whole pairs.
 func TestBatchedTextureProductsSplitOnlyWhatDoesNotFit(t *testing.T) {
-	d := openTest(t)
-	if d.Info.Class != "cpu" {
-		t.Skip("texture kernels serve CPU-class adapters")
-	}
+	d := openTest(t)                                  // the plan depends on the texture limit, not the adapter class
 	pv := func(b, tq, tk, h, dh int) cpu.MatMulDims { // P (B,H,Tq,Tk)·V (B,Tk,H·dh)
 		return cpu.MatMulDims{M: tq, N: dh, K: tk, Batch: b * h, Inner: h,
 			A: cpu.Layout{Row: tk, Outer: h * tq * tk, Inner: tq * tk}, B: cpu.Layout{Row: h * dh, Outer: tk * h * dh, Inner: dh},
 			C: cpu.Layout{Row: h * dh, Outer: tq * h * dh, Inner: dh}}
 	}
-	chunks := func(dims cpu.MatMulDims) ([]cpu.MatMulDims, string) {
+	chunks := func(dims cpu.MatMulDims) ([]texPlan, string) {
 		an, bn := viewLens(dims, dims.M, dims.K, dims.K, dims.N)
 		return d.texChunks("matmul_bwd_input_tex", dims, an, bn)
 	}
@@ -197,8 +194,8 @@ func TestBatchedTextureProductsSplitOnlyWhatDoesNotFit(t *testing.T) {
 		t.Fatalf("%d pairs: %d dispatches (%s), want 4 or more", pairs, len(big), why)
 	}
 	next := 0
-	for _, ch := range big {
-		ar, _ := texCover(ch.A, texOperand{64, 64, "K", true}, ch.Batch, ch.Inner)
+	for _, p := range big {
+		ch, ar := p.dims, p.a
 		if ceilPow2(ar.rows) > lim || ch.Batch%4 != 0 || ch.A.Off != next*4*64*64 {
 			t.Fatalf("chunk %+v: %d rows of scores from pair %d", ch, ar.rows, next)
 		}
