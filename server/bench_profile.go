@@ -37,6 +37,9 @@ type familyTime struct {
 	Family     string  `json:"family"`
 	Dispatches int     `json:"dispatches"`
 	Seconds    float64 `json:"s"`
+	// GFLOPS is the family's matmul work over its time (0 for the rest).
+	GFLOPS float64 `json:"gflops,omitempty"`
+	flops  float64
 	// Share is of the kernels' total.
 	Share float64 `json:"share"`
 }
@@ -46,6 +49,7 @@ type kernelCharge struct {
 	Dispatches int     `json:"dispatches"`
 	Seconds    float64 `json:"s"`
 	MeanMS     float64 `json:"mean_ms"`
+	GFLOPS     float64 `json:"gflops,omitempty"`
 }
 
 // profileStep measures the sync cost, then runs step once with profiling on.
@@ -68,7 +72,7 @@ func profileStep(d *gpu.Device, step func() error, unprofiled float64) (*stepPro
 		net := max(k.Seconds-float64(k.Dispatches)*sync.Seconds(), 0)
 		p.Kernels += net
 		p.Sync += k.Seconds - net
-		p.Top = append(p.Top, kernelCharge{Kernel: k.Kernel, Dispatches: k.Dispatches, Seconds: net, MeanMS: 1e3 * net / float64(k.Dispatches)})
+		p.Top = append(p.Top, kernelCharge{Kernel: k.Kernel, Dispatches: k.Dispatches, Seconds: net, MeanMS: 1e3 * net / float64(k.Dispatches), GFLOPS: gflops(k.Flops, net)})
 		name := family(k.Kernel)
 		f := fams[name]
 		if f == nil {
@@ -77,17 +81,27 @@ func profileStep(d *gpu.Device, step func() error, unprofiled float64) (*stepPro
 		}
 		f.Dispatches += k.Dispatches
 		f.Seconds += net
+		f.flops += k.Flops
 	}
 	p.Outside = p.StepSeconds - p.Kernels - p.Sync - p.Copies
 	for _, f := range fams {
 		if p.Kernels > 0 {
 			f.Share = f.Seconds / p.Kernels
 		}
+		f.GFLOPS = gflops(f.flops, f.Seconds)
 		p.Families = append(p.Families, *f)
 	}
 	sort.Slice(p.Families, func(i, j int) bool { return p.Families[i].Seconds > p.Families[j].Seconds })
 	sort.Slice(p.Top, func(i, j int) bool { return p.Top[i].Seconds > p.Top[j].Seconds })
 	return p, nil
+}
+
+// gflops is flops over seconds in GFLOP/s, 0 where either is.
+func gflops(flops, seconds float64) float64 {
+	if flops == 0 || seconds <= 0 {
+		return 0
+	}
+	return flops / seconds / 1e9
 }
 
 // family groups kernels by what they compute: matmul_fwd_tex and
@@ -108,12 +122,20 @@ func printStepProfile(w io.Writer, r *trainBench) {
 	fmt.Fprintf(w, "  profiled step %.2f s: kernels %.2f s, copies ahead of dispatches %.2f s, submit-and-wait %.2f s (%.3f ms each), outside %.2f s\n",
 		p.StepSeconds, p.Kernels, p.Copies, p.Sync, p.SyncMS, p.Outside)
 	for _, f := range p.Families {
-		fmt.Fprintf(w, "  %-14s %5d dispatches  %7.3f s  %5.1f%%\n", f.Family, f.Dispatches, f.Seconds, 100*f.Share)
+		fmt.Fprintf(w, "  %-14s %5d dispatches  %7.3f s  %5.1f%%%s\n", f.Family, f.Dispatches, f.Seconds, 100*f.Share, rate(f.GFLOPS))
 	}
 	for i, k := range p.Top {
 		if i == 12 {
 			break
 		}
-		fmt.Fprintf(w, "    %-24s %5d × %8.3f ms = %7.3f s\n", k.Kernel, k.Dispatches, k.MeanMS, k.Seconds)
+		fmt.Fprintf(w, "    %-24s %5d × %8.3f ms = %7.3f s%s\n", k.Kernel, k.Dispatches, k.MeanMS, k.Seconds, rate(k.GFLOPS))
 	}
+}
+
+// rate formats a GFLOP/s figure for a profile line, or nothing.
+func rate(g float64) string {
+	if g == 0 {
+		return ""
+	}
+	return fmt.Sprintf("  %6.1f GFLOP/s", g)
 }

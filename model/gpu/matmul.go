@@ -93,6 +93,7 @@ func (d *Device) matmul(op, kernel string, dims cpu.MatMulDims, aRows, aCols, bR
 		d.matmulTex(op, kernel, a, b, dims, append([]*Tensor{c}, extra...))
 	default:
 		g := [3]uint32{uint32((dims.N + tile[1] - 1) / tile[1]), uint32((dims.M + tile[0] - 1) / tile[0]), uint32(dims.Batch)}
+		d.profileFlops(dims)
 		d.Dispatch(kernel, g, toParams(dims), append([]*Tensor{c, a, b}, extra...)...)
 	}
 }

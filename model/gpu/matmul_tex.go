@@ -284,6 +284,7 @@ func (d *Device) matmulTex(op, kernel string, a, b *Tensor, dims cpu.MatMulDims,
 		prm := toParams(ch)
 		prm.AOff, prm.BOff, prm.ARow, prm.BRow = 0, 0, uint32(p.a.stride), uint32(p.b.stride)
 		g := [3]uint32{uint32((ch.N + tile[1] - 1) / tile[1]), uint32((ch.M + tile[0] - 1) / tile[0]), uint32(ch.Batch)}
+		d.profileFlops(ch)
 		d.dispatch(kernel, g, prm, bufs, []*wgpu.TextureView{av, bv})
 	}
 }

@@ -3,6 +3,8 @@ package gpu
 import (
 	"sort"
 	"time"
+
+	"blip2/model/cpu"
 )
 
 // Counters are what the device did since it opened: kernel launches by
@@ -51,12 +53,16 @@ type KernelTime struct {
 	Kernel     string  `json:"kernel"`
 	Dispatches int     `json:"dispatches"`
 	Seconds    float64 `json:"s"`
+	// Flops counts the multiply-adds of matmul kernels twice (2·M·N·K per
+	// batch), as GFLOP/s figures do; 0 for other kernels.
+	Flops float64 `json:"flop,omitempty"`
 }
 
 // profile accumulates per-kernel times while profiling is on.
 type profile struct {
 	kernels map[string]*KernelTime
 	before  time.Duration // work flushed ahead of a dispatch: texture copies, uploads
+	flops   float64       // of the dispatch being recorded, charged with it
 }
 
 // StartProfile serialises the device for measurement: every dispatch is
@@ -123,6 +129,16 @@ func (d *Device) profileDispatch(name string) {
 	}
 	k.Dispatches++
 	k.Seconds += el.Seconds()
+	k.Flops += d.prof.flops
+	d.prof.flops = 0
+}
+
+// profileFlops sets the work of the next dispatch while profiling: a
+// product chunked into several dispatches charges each its own part.
+func (d *Device) profileFlops(dims cpu.MatMulDims) {
+	if d.prof != nil {
+		d.prof.flops = 2 * float64(dims.M) * float64(dims.N) * float64(dims.K) * float64(dims.Batch)
+	}
 }
 
 // SyncCost is the mean wall time of submitting one trivial dispatch and
