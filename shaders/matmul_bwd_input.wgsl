@@ -5,7 +5,8 @@
 //
 // Shapes: A (M×K), B (K×N), C (M×N); views and batching exactly as in
 // matmul_fwd.wgsl (off + outer·(z / inner) + inner_stride·(z % inner) + i·row + j).
-// flags are ignored.
+// flags bit 1: add into C instead of overwriting it (a Linear's dX added to
+// the residual's gradient, which saves an add pass).
 //
 // lavapipe variant: a 16×16 register block per invocation (matmul_fwd says
 // why register blocking; it uses 32×16): per four k, 16 rows of A as vec4 along K and
@@ -31,7 +32,10 @@ fn store(base: u32, row: u32, col: u32, m: mat4x4<f32>) {
         if (row + r >= p.m) { break; }
         for (var cc = 0u; cc < 4u; cc++) {
             if (col + cc < p.n) {
-                c[base + (row + r) * p.c_row + col + cc] = m[r][cc];
+                let at = base + (row + r) * p.c_row + col + cc;
+                var v = m[r][cc];
+                if ((p.flags & 2u) != 0u) { v += c[at]; }
+                c[at] = v;
             }
         }
     }

@@ -10,8 +10,9 @@
 // is any size (attention's 65 image tokens): the last step clamps B's rows
 // and zeroes A's values past K, which a partial last texel may hold (the
 // next key's scores, a padded row's stale data), with a select per texel
-// as matmul_bwd_weight_tex masks its rows. Batch z = wid.z finds its views as matmul_tex.wgsl says (P·V per
-// head); flags are ignored.
+// as matmul_bwd_weight_tex masks its rows. Batch z = wid.z finds its views
+// as matmul_tex.wgsl says (P·V per head). flags bit 1: add into C instead of
+// overwriting it (a Linear's dX added to the residual's gradient).
 //
 // matmul_fwd_tex says why textures. Per four k the lane reads one texel of
 // each of its TM rows of A and, for each four of its TN columns, the texels
@@ -121,12 +122,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wi
         c70 += x7 * y0; c71 += x7 * y1; c72 += x7 * y2; c73 += x7 * y3;
     }
     if (row0 >= p.m || col0 >= p.n) { return; }
-    store(cbase, row0 + 0u, col0 + 0u, c00, false); store(cbase, row0 + 0u, col0 + 4u, c01, false); store(cbase, row0 + 0u, col0 + 8u, c02, false); store(cbase, row0 + 0u, col0 + 12u, c03, false);
-    store(cbase, row0 + 4u, col0 + 0u, c10, false); store(cbase, row0 + 4u, col0 + 4u, c11, false); store(cbase, row0 + 4u, col0 + 8u, c12, false); store(cbase, row0 + 4u, col0 + 12u, c13, false);
-    store(cbase, row0 + 8u, col0 + 0u, c20, false); store(cbase, row0 + 8u, col0 + 4u, c21, false); store(cbase, row0 + 8u, col0 + 8u, c22, false); store(cbase, row0 + 8u, col0 + 12u, c23, false);
-    store(cbase, row0 + 12u, col0 + 0u, c30, false); store(cbase, row0 + 12u, col0 + 4u, c31, false); store(cbase, row0 + 12u, col0 + 8u, c32, false); store(cbase, row0 + 12u, col0 + 12u, c33, false);
-    store(cbase, row0 + 16u, col0 + 0u, c40, false); store(cbase, row0 + 16u, col0 + 4u, c41, false); store(cbase, row0 + 16u, col0 + 8u, c42, false); store(cbase, row0 + 16u, col0 + 12u, c43, false);
-    store(cbase, row0 + 20u, col0 + 0u, c50, false); store(cbase, row0 + 20u, col0 + 4u, c51, false); store(cbase, row0 + 20u, col0 + 8u, c52, false); store(cbase, row0 + 20u, col0 + 12u, c53, false);
-    store(cbase, row0 + 24u, col0 + 0u, c60, false); store(cbase, row0 + 24u, col0 + 4u, c61, false); store(cbase, row0 + 24u, col0 + 8u, c62, false); store(cbase, row0 + 24u, col0 + 12u, c63, false);
-    store(cbase, row0 + 28u, col0 + 0u, c70, false); store(cbase, row0 + 28u, col0 + 4u, c71, false); store(cbase, row0 + 28u, col0 + 8u, c72, false); store(cbase, row0 + 28u, col0 + 12u, c73, false);
+    let acc = (p.flags & 2u) != 0u;
+    store(cbase, row0 + 0u, col0 + 0u, c00, acc); store(cbase, row0 + 0u, col0 + 4u, c01, acc); store(cbase, row0 + 0u, col0 + 8u, c02, acc); store(cbase, row0 + 0u, col0 + 12u, c03, acc);
+    store(cbase, row0 + 4u, col0 + 0u, c10, acc); store(cbase, row0 + 4u, col0 + 4u, c11, acc); store(cbase, row0 + 4u, col0 + 8u, c12, acc); store(cbase, row0 + 4u, col0 + 12u, c13, acc);
+    store(cbase, row0 + 8u, col0 + 0u, c20, acc); store(cbase, row0 + 8u, col0 + 4u, c21, acc); store(cbase, row0 + 8u, col0 + 8u, c22, acc); store(cbase, row0 + 8u, col0 + 12u, c23, acc);
+    store(cbase, row0 + 12u, col0 + 0u, c30, acc); store(cbase, row0 + 12u, col0 + 4u, c31, acc); store(cbase, row0 + 12u, col0 + 8u, c32, acc); store(cbase, row0 + 12u, col0 + 12u, c33, acc);
+    store(cbase, row0 + 16u, col0 + 0u, c40, acc); store(cbase, row0 + 16u, col0 + 4u, c41, acc); store(cbase, row0 + 16u, col0 + 8u, c42, acc); store(cbase, row0 + 16u, col0 + 12u, c43, acc);
+    store(cbase, row0 + 20u, col0 + 0u, c50, acc); store(cbase, row0 + 20u, col0 + 4u, c51, acc); store(cbase, row0 + 20u, col0 + 8u, c52, acc); store(cbase, row0 + 20u, col0 + 12u, c53, acc);
+    store(cbase, row0 + 24u, col0 + 0u, c60, acc); store(cbase, row0 + 24u, col0 + 4u, c61, acc); store(cbase, row0 + 24u, col0 + 8u, c62, acc); store(cbase, row0 + 24u, col0 + 12u, c63, acc);
+    store(cbase, row0 + 28u, col0 + 0u, c70, acc); store(cbase, row0 + 28u, col0 + 4u, c71, acc); store(cbase, row0 + 28u, col0 + 8u, c72, acc); store(cbase, row0 + 28u, col0 + 12u, c73, acc);
 }

@@ -19,7 +19,7 @@ type MatMulDims struct {
 	Batch      int // number of products
 	Inner      int // batch z splits into (z / Inner, z % Inner); 1 for one level
 	Bias       bool
-	Accumulate bool // C += product instead of C = product (matmul_bwd_weight)
+	Accumulate bool // C += product instead of C = product (the NN and TN products)
 	A, B, C    Layout
 }
 
@@ -76,8 +76,9 @@ func MatMulForward(c, a, b, bias []float32, d MatMulDims) {
 }
 
 // MatMulBackwardInput is the twin of matmul_bwd_input, the NN product:
-// C[z][i][j] = Σ_k A[z][i][k]·B[z][k][j]. It gives the input gradient of a
-// Linear (dX = dY·W) and attention's P·V.
+// C[z][i][j] (+)= Σ_k A[z][i][k]·B[z][k][j]. It gives the input gradient of a
+// Linear (dX = dY·W, added to a residual's gradient with Accumulate) and
+// attention's P·V.
 func MatMulBackwardInput(c, a, b []float32, d MatMulDims) {
 	for z := 0; z < d.Batch; z++ {
 		for i := 0; i < d.M; i++ {
@@ -86,7 +87,11 @@ func MatMulBackwardInput(c, a, b []float32, d MatMulDims) {
 				for k := 0; k < d.K; k++ {
 					s += float64(a[d.A.At(z, d.Inner, i, k)]) * float64(b[d.B.At(z, d.Inner, k, j)])
 				}
-				c[d.C.At(z, d.Inner, i, j)] = float32(s)
+				at := d.C.At(z, d.Inner, i, j)
+				if d.Accumulate {
+					s += float64(c[at])
+				}
+				c[at] = float32(s)
 			}
 		}
 	}

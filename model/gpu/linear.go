@@ -22,13 +22,32 @@ func (d *Device) Linear(x, w, bias *Tensor) *Tensor {
 // matmul_bwd_input, matmul_bwd_weight, matmul_bwd_bias; twins
 // cpu.MatMulBackwardInput, cpu.MatMulBackwardWeight, cpu.MatMulBackwardBias.
 func (d *Device) LinearBackward(dy, x, w, dw, db *Tensor) *Tensor {
-	rows, k, n := x.Rows(), x.Cols(), w.Dim(0)
 	dx := d.Scratch(x.shape...)
+	d.linearBackward(dx, dy, x, w, dw, db, false)
+	return dx
+}
+
+// LinearBackwardAdd is LinearBackward adding dy·w into dx (the gradient
+// that reaches x by other paths, a residual's or another projection's of
+// the same input) instead of returning it: the product's store does the
+// add, one pass over dx fewer than Add.
+func (d *Device) LinearBackwardAdd(dx, dy, x, w, dw, db *Tensor) {
+	if dx.n != x.n {
+		d.failf("linear backward: dx %v for x %v", dx.shape, x.shape)
+		return
+	}
+	d.linearBackward(dx, dy, x, w, dw, db, true)
+}
+
+func (d *Device) linearBackward(dx, dy, x, w, dw, db *Tensor, add bool) {
+	rows, k, n := x.Rows(), x.Cols(), w.Dim(0)
 	if dy.Rows() != rows || dy.Cols() != n || len(w.shape) != 2 || w.Dim(1) != k {
 		d.failf("linear backward: dy %v, x %v, w %v do not match", dy.shape, x.shape, w.shape)
-		return dx
+		return
 	}
-	d.MatMulNN(dx, dy, w, cpu.DenseNN(1, rows, k, n, true))
+	dims := cpu.DenseNN(1, rows, k, n, true)
+	dims.Accumulate = add
+	d.MatMulNN(dx, dy, w, dims)
 	if dw != nil {
 		dims := cpu.DenseTN(1, n, k, rows)
 		dims.Accumulate = true
@@ -37,7 +56,6 @@ func (d *Device) LinearBackward(dy, x, w, dw, db *Tensor) *Tensor {
 	if db != nil {
 		d.BiasBackward(db, dy, true)
 	}
-	return dx
 }
 
 type biasBwdParams struct{ Rows, Cols, Accumulate, _ uint32 }

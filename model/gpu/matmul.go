@@ -124,6 +124,10 @@ func viewLens(dims cpu.MatMulDims, aRows, aCols, bRows, bCols int) (an, bn int) 
 // MatMulNTWith is MatMulNT on a named kernel variant (parity tests run both).
 func (d *Device) MatMulNTWith(kernel string, c, a, b, bias *Tensor, dims cpu.MatMulDims) {
 	dims.Bias = bias != nil
+	if dims.Accumulate {
+		d.failf("matmul NT: the forward kernels do not accumulate")
+		return
+	}
 	if bias == nil {
 		bias = a // never read (the flag is off); a read-only binding, since WebGPU forbids binding the written c twice
 	} else if bias.n < dims.N {
@@ -133,7 +137,8 @@ func (d *Device) MatMulNTWith(kernel string, c, a, b, bias *Tensor, dims cpu.Mat
 	d.matmul("matmul NT", kernel, dims, dims.M, dims.K, dims.N, dims.K, c, a, b, bias)
 }
 
-// MatMulNN writes C = A·B into c (attention's P·V; a Linear's dX = dY·W).
+// MatMulNN writes (or, with dims.Accumulate, adds) C = A·B into c
+// (attention's P·V; a Linear's dX = dY·W).
 // Kernel matmul_bwd_input_tex on CPU-class adapters when both operands can
 // be copied into textures (N a multiple of 4, rows 64-element aligned),
 // else matmul_bwd_input; twin cpu.MatMulBackwardInput.

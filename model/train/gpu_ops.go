@@ -104,6 +104,12 @@ func (s *GPUStepper) layerNormBack(n *nn.LayerNorm, dy *gpu.Tensor, ln *gpuLN) *
 	return dx
 }
 
+// linearBackAdd accumulates l's gradients (if trained) and adds dx into
+// into, which holds the gradient x gets by its other paths.
+func (s *GPUStepper) linearBackAdd(into *gpu.Tensor, l *nn.Linear, dy, x *gpu.Tensor) {
+	s.d.LinearBackwardAdd(into, dy, x, s.w(&l.Weight), s.grad(&l.Weight), s.grad(&l.Bias))
+}
+
 func (s *GPUStepper) add(a, b *gpu.Tensor) *gpu.Tensor { return s.keep(s.d.Add(a, b)) }
 
 // rows is positions start..start+n of axis 1 of x (B, T, C).

@@ -26,16 +26,25 @@ func (s *GPUStepper) attnForward(w *blip2.QFormerAttention, x, kv *gpu.Tensor, s
 	return out, b
 }
 
-// backward returns dx and dkv (for self-attention the caller adds them) and
-// releases the block's saved state; a cross-attention's kv (the image) is
-// not the block's to release.
+// backward returns dx and, for a cross-attention, dkv (a self-attention's
+// key and value gradients are added into dx) and releases the block's saved
+// state; a cross-attention's kv (the image) is not the block's to release.
+// The residual's gradient ds becomes dx: the projections' input gradients
+// are added into it by their products' stores.
 func (b *gpuAttnBlock) backward(s *GPUStepper, w *blip2.QFormerAttention, dout *gpu.Tensor) (dx, dkv *gpu.Tensor) {
 	ds := s.layerNormBack(&w.Norm, dout, b.ln)
 	dctx := s.linearBack(&w.Dense, ds, b.ctx)
 	dq, dk, dv := s.attentionBackward(dctx, b.a)
-	dx = s.add(ds, s.linearBack(&w.Query, dq, b.x))
-	dkv = s.add(s.linearBack(&w.Key, dk, b.kv), s.linearBack(&w.Value, dv, b.kv))
-	release(b.ctx, b.a.q, b.a.k, b.a.v, dq, dk, dv, dctx, ds)
+	s.linearBackAdd(ds, &w.Query, dq, b.x)
+	if b.self {
+		s.linearBackAdd(ds, &w.Key, dk, b.kv)
+		s.linearBackAdd(ds, &w.Value, dv, b.kv)
+	} else {
+		dkv = s.linearBack(&w.Key, dk, b.kv)
+		s.linearBackAdd(dkv, &w.Value, dv, b.kv)
+	}
+	dx = ds
+	release(b.ctx, b.a.q, b.a.k, b.a.v, dq, dk, dv, dctx)
 	release(b.x)
 	if b.self {
 		release(b.kv)
@@ -62,9 +71,9 @@ func (f *gpuFFN) backward(s *GPUStepper, up, down *nn.Linear, norm *nn.LayerNorm
 	ds := s.layerNormBack(norm, dout, f.ln)
 	da := s.linearBack(down, ds, f.a)
 	du := s.keep(s.d.ActBackward(gpu.Activation(s.m.actOp), da, f.u))
-	dx := s.add(ds, s.linearBack(up, du, f.x))
-	release(f.a, da, du, f.u, f.x, ds)
-	return dx
+	s.linearBackAdd(ds, up, du, f.x) // ds, the residual's gradient, becomes dx
+	release(f.a, da, du, f.u, f.x)
+	return ds
 }
 
 // gpuLayer is one Q-Former layer's saved state.
@@ -156,12 +165,12 @@ func (s *GPUStepper) qformerBackward(dout *gpu.Tensor, p *gpuPass) (demb, dimage
 			s.putRows(da, dh, 0)
 			release(dq, dh)
 		}
-		dxs, dkv := ls.self.backward(s, &l.Attention, da)
+		dxs, _ := ls.self.backward(s, &l.Attention, da)
 		if dx != dout {
 			dx.Release()
 		}
-		dx = s.add(dxs, dkv)
-		release(dxs, dkv, da)
+		dx = dxs
+		release(da)
 		p.layers[i] = gpuLayer{}
 	}
 	demb = s.layerNormBack(&qf.Norm, dx, p.emb)

@@ -109,8 +109,9 @@ func (s *GPUStepper) optBackward(dy *gpu.Tensor, os *gpuOPT, q int) *gpu.Tensor 
 		release(da, df1, dn2, ls.act, ls.f1, ls.n2)
 		dctx := s.linearBack(&l.Out, dh1, ls.ctx)
 		dq, dk, dv := s.attentionBackward(dctx, ls.a)
-		dn := s.add(s.linearBack(&l.Q, dq, ls.n), s.linearBack(&l.K, dk, ls.n))
-		dn = s.add(dn, s.linearBack(&l.V, dv, ls.n))
+		dn := s.linearBack(&l.Q, dq, ls.n)
+		s.linearBackAdd(dn, &l.K, dk, ls.n)
+		s.linearBackAdd(dn, &l.V, dv, ls.n)
 		dh = s.add(s.layerNormBack(&l.AttnNorm, dn, ls.ln1), dh1)
 		release(dctx, dq, dk, dv, ls.ctx, ls.a.q, ls.a.k, ls.a.v, ls.n, dh1)
 		os.layers[i] = gpuOPTLayer{}

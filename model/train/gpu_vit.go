@@ -93,8 +93,9 @@ func (s *GPUStepper) vitBackward(dcls *gpu.Tensor, vs *gpuViT) {
 		release(da, df1, dn2, ls.av, ls.f1, ls.n2)
 		dctx := s.linearBack(&l.SelfAttn.Projection, dx1, ls.ctx)
 		dq, dk, dv := s.attentionBackward(dctx, ls.a)
-		dn := s.add(s.linearBack(q, dq, ls.n), s.linearBack(k, dk, ls.n))
-		dn = s.add(dn, s.linearBack(val, dv, ls.n))
+		dn := s.linearBack(q, dq, ls.n)
+		s.linearBackAdd(dn, k, dk, ls.n)
+		s.linearBackAdd(dn, val, dv, ls.n)
 		dx = s.add(s.layerNormBack(&l.LayerNorm1, dn, ls.ln1), dx1)
 		release(dctx, dq, dk, dv, ls.ctx, ls.a.q, ls.a.k, ls.a.v, ls.n, dx1)
 		vs.layers[i] = gpuViTLayer{}

@@ -110,8 +110,8 @@ func views(m, n, k int, a, b cpu.Layout) cpu.MatMulDims {
 // aligned, offsets and texel dimensions multiples of 4, one batch), so the
 // odd sizes are made with padded rows: M and N that are not multiples of the
 // 32×128 block of a workgroup, a single row (whose copy stride is padded),
-// views at an offset, and for TN a K of 1, 6, 33 and 257 (a partial last
-// step) and accumulation.
+// views at an offset, accumulation, and for TN a K of 1, 6, 33 and 257 (a
+// partial last step).
 func texBackwardCases() {
 	const nn, tn = "matmul_bwd_input_tex", "matmul_bwd_weight_tex"
 	l := func(row, off int) cpu.Layout { return cpu.Layout{Row: row, Off: off} }
@@ -121,8 +121,14 @@ func texBackwardCases() {
 	padC.C = l(24, 4)
 	accBig := cpu.DenseTN(1, 768, 768, 32)
 	accBig.Accumulate = true
+	accNN := views(20, 36, 68, l(128, 0), l(64, 0))
+	accNN.Accumulate, accNN.C = true, l(44, 4)
+	accNNBig := cpu.DenseNN(1, 257, 256, 1024, true)
+	accNNBig.Accumulate = true
 	register(
 		mmCase(nn, mmNN, views(1, 64, 68, l(68, 0), l(64, 0)), true, "(1,68)·(68,64)"),
+		mmCase(nn, mmNN, accNN, true, "+= (20,68 of 128)·(68,36 of 64) → C 36 of 44 at +4"),
+		mmCase(nn, mmNN, accNNBig, false, "dX += (257,1024)·(1024,256)"),
 		mmCase(nn, mmNN, padC, true, "(37,68 of 128)·(68,20 of 64) → C 20 of 24 at +4"),
 		mmCase(nn, mmNN, views(130, 132, 128, l(128, 0), l(192, 0)), true, "(130,128)·(128,132 of 192)"),
 		mmCase(nn, mmNN, views(9, 36, 64, l(192, 64), l(64, 8)), true, "(9,64 of 192 at +64)·(64,36 of 64 at +8)"),
@@ -214,9 +220,12 @@ func init() {
 		mmCase("matmul_fwd", mmNT, withBias(cpu.DenseNT(1, 257, 1408, 1408, true)), false, "(257,1408)·(1408,1408)ᵀ+b"),
 		mmCase("matmul_fwd_tiled", mmNT, withBias(cpu.DenseNT(1, 257, 200, 1408, true)), false, "(257,1408)·(200,1408)ᵀ+b"),
 	)
+	accNN := cpu.DenseNN(2, 33, 130, 17, false)
+	accNN.Accumulate = true
 	for _, k := range []string{"matmul_bwd_input"} {
 		register(
 			mmCase(k, mmNN, cpu.DenseNN(1, 1, 3, 5, true), true, "(1,5)·(5,3)"),
+			mmCase(k, mmNN, accNN, true, "+= 2×(33,17)·(17,130)"),
 			mmCase(k, mmNN, cpu.DenseNN(2, 33, 130, 17, false), true, "2×(33,17)·(17,130)"),
 			mmCase(k, mmNN, headsPV(1, 32, 32, 12, 64), true, "PV (1,12,32,32)×(1,32,12·64)"),
 			mmCase(k, mmNN, headsPV(2, 32, 257, 12, 64), false, "PV (2,12,32,257)×(2,257,12·64)"),
