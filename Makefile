@@ -157,7 +157,7 @@ data:                                   ## the image–text dataset from registr
 RUNS         ?= runs
 MODEL_SIZES  ?= -vision-width 128 -vision-layers 6 -image-size 32 -patch 8 -qformer-width 128 -qformer-layers 4 \
                 -queries 16 -embed 128 -text-positions 32 -vocab 8000 -lm-width 256 -lm-layers 4 -lm-vocab 8000 -lm-positions 64
-STAGE0V_ARGS ?= -steps 2200 -batch 64 -text-len 24
+STAGE0V_ARGS ?= -steps 4000 -batch 64 -text-len 24
 STAGE0L_ARGS ?= -steps 1400 -batch 64 -text-len 32 -warmup 30
 STAGE1_ARGS  ?= -steps 1300 -batch 32 -text-len 24 -lr 3e-4 -warmup 30 -cross-init 0.09 -features $(RUNS)/features.f32
 STAGE1B_ARGS ?= -steps 1500 -batch 32 -text-len 24 -lr 3e-4 -warmup 30 -seed 2 -features $(RUNS)/features.f32
@@ -180,7 +180,7 @@ model-data:
 model-init: model-data                  ## a new random model in $(RUNS)/init
 	test -d $(RUNS)/init || $(TRAIN) init -data $(DATA_DIR) -out $(RUNS)/init $(MODEL_SIZES)
 
-model-stage0-vision: model-init         ## stage 0: the image encoder (about 40 min on 2-core lavapipe)
+model-stage0-vision: model-init         ## stage 0: the image encoder (4,000 steps, 51–75 min on 2-core lavapipe)
 	$(call stage,stage0-vision,$(RUNS)/init,$(RUNS)/stage0-vision,$(STAGE0V_ARGS))
 
 model-stage0-lm: model-stage0-vision    ## stage 0: the language model (about 70 min)
@@ -195,7 +195,7 @@ model-stage1b: model-stage1             ## stage 1 continued: a second warmup an
 model-stage2: model-stage1b             ## stage 2: the Q-Former to the language model (about 20 min)
 	$(call stage,stage2,$(RUNS)/stage1b/model,$(RUNS)/stage2,$(STAGE2_ARGS))
 
-model: model-stage2                     ## the default model in web/models/default, from a built dataset (about 4 h 20 min; resumable)
+model: model-stage2                     ## the default model in web/models/default, from a built dataset (about 4 h 40 min; resumable)
 	$(GO) run ./server convert -from $(RUNS)/stage2/model -to web/models/default -quant int8
 	# convert keeps the replaced version for clients mid-download; the repository keeps one.
 	cd web/models && for v in default.v*; do [ "$$v" = "$$(readlink default)" ] || rm -rf "$$v"; done
