@@ -180,7 +180,7 @@ model-data:
 model-init: model-data                  ## a new random model in $(RUNS)/init
 	test -d $(RUNS)/init || $(TRAIN) init -data $(DATA_DIR) -out $(RUNS)/init $(MODEL_SIZES)
 
-model-stage0-vision: model-init         ## stage 0: the image encoder (4,000 steps, 51–75 min on 2-core lavapipe)
+model-stage0-vision: model-init         ## stage 0: the image encoder (4,000 steps, about 60 min on 2-core lavapipe)
 	$(call stage,stage0-vision,$(RUNS)/init,$(RUNS)/stage0-vision,$(STAGE0V_ARGS))
 
 model-stage0-lm: model-stage0-vision    ## stage 0: the language model (about 70 min)
