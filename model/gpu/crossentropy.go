@@ -1,6 +1,10 @@
 package gpu
 
-import "github.com/gogpu/wgpu"
+import (
+	"github.com/gogpu/wgpu"
+
+	"blip2/model/cpu"
+)
 
 // IgnoreIndex is the label that leaves a row out of a cross-entropy loss,
 // PyTorch's default ignore_index.
@@ -63,11 +67,21 @@ func (d *Device) CrossEntropy(logits, labels *Tensor, eps float32) (loss, lse *T
 // CrossEntropyKernel names the kernel CrossEntropy runs for logits of
 // rows × cols on this adapter.
 func (d *Device) CrossEntropyKernel(rows, cols int) string {
-	lim := int(d.Info.MaxTexture2D)
-	if d.Info.Class == "cpu" && cols%64 == 0 && rows >= 128 && (lim == 0 || ceilPow2(rows) <= lim && ceilPow2(cols/4) <= lim) {
-		return "crossentropy_fwd_tex"
+	if d.Info.Class == "cpu" && rows >= 128 {
+		if _, why := d.logitsTexture(rows, cols, rows*cols); why == "" {
+			return "crossentropy_fwd_tex"
+		}
 	}
 	return "crossentropy_fwd"
+}
+
+// logitsTexture is the region crossentropy_fwd_tex's texture holds for
+// dense logits of rows × cols in a buffer of n elements, or why they cannot
+// be copied into one (the checks of the matmul operands: rows of a multiple
+// of 64 classes, within the adapter's texture size).
+func (d *Device) logitsTexture(rows, cols, n int) (texRegion, string) {
+	r, why, _ := d.texCopyable(cpu.Layout{Row: cols}, texOperand{rows, cols, "classes", false}, cpu.MatMulDims{Batch: 1, Inner: 1}, n)
+	return r, why
 }
 
 // CrossEntropyWith is CrossEntropy on a named kernel (parity tests run
@@ -86,11 +100,12 @@ func (d *Device) CrossEntropyWith(kernel string, logits, labels *Tensor, eps flo
 		d.Dispatch(kernel, g, prm, loss, lse, logits, labels)
 		return
 	}
-	if cols%64 != 0 {
-		d.failf("crossentropy: %s cannot take rows of %d classes (a multiple of 64)", kernel, cols)
+	r, why := d.logitsTexture(rows, cols, logits.n)
+	if why != "" {
+		d.failf("crossentropy: %s cannot take logits %v: %s", kernel, logits.shape, why)
 		return
 	}
-	view := d.copyToTexture(logits, 0, texRegion{rows: rows, texels: cols / 4, stride: cols}, 2)
+	view := d.copyToTexture(logits, 0, r, 2)
 	if view == nil {
 		return
 	}
