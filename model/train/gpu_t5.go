@@ -40,6 +40,11 @@ func (s *GPUStepper) frozenBack(l *nn.LinearNoBias, dy, x *gpu.Tensor) *gpu.Tens
 	return s.keep(s.d.LinearBackward(dy, x, s.w(&l.Weight), nil, nil))
 }
 
+// frozenBackAdd adds frozenBack's dx into into (linearBackAdd's frozen twin).
+func (s *GPUStepper) frozenBackAdd(into *gpu.Tensor, l *nn.LinearNoBias, dy, x *gpu.Tensor) {
+	s.d.LinearBackwardAdd(into, dy, x, s.w(&l.Weight), nil, nil)
+}
+
 type gpuT5FF struct{ n, u, a, l, h *gpu.Tensor }
 
 func (s *GPUStepper) t5FF(f *blip2.T5FF, n *gpu.Tensor, op int) (*gpu.Tensor, *gpuT5FF) {
@@ -64,7 +69,8 @@ func (s *GPUStepper) t5FFBack(f *blip2.T5FF, dy *gpu.Tensor, r *gpuT5FF, op int)
 	}
 	da, dl := s.keep(d.Mul(dh, r.l)), s.keep(d.Mul(dh, r.a))
 	dn := s.frozenBack(f.WI0, s.keep(d.ActBackward(gpu.Activation(op), da, r.u)), r.n)
-	return s.add(dn, s.frozenBack(f.WI1, dl, r.n))
+	s.frozenBackAdd(dn, f.WI1, dl, r.n)
+	return dn
 }
 
 type gpuT5Attn struct {
@@ -83,7 +89,8 @@ func (s *GPUStepper) t5Attend(at *blip2.T5Attention, x, kv *gpu.Tensor, spec *at
 // t5AttendBack returns d(x) and d(kv).
 func (s *GPUStepper) t5AttendBack(at *blip2.T5Attention, dy *gpu.Tensor, r *gpuT5Attn) (dx, dkv *gpu.Tensor) {
 	dq, dk, dv := s.attentionBackward(s.frozenBack(&at.O, dy, r.ctx), r.a)
-	dkv = s.add(s.frozenBack(&at.K, dk, r.kv), s.frozenBack(&at.V, dv, r.kv))
+	dkv = s.frozenBack(&at.K, dk, r.kv)
+	s.frozenBackAdd(dkv, &at.V, dv, r.kv)
 	return s.frozenBack(&at.Q, dq, r.x), dkv
 }
 
