@@ -42,7 +42,7 @@ func (s *GPUStepper) lm(b *Batch, update bool) (*LMResult, error) {
 		return nil, err
 	}
 	logits := s.keep(d.Linear(out, s.w(&o.Embed), nil))
-	labels := s.labels(lmLabels(b.LMIDs, b.LMMask))
+	labels := s.labels(lmLabels(b))
 	loss, lse := d.CrossEntropy(logits, labels, 0)
 	s.keep(loss, lse)
 	d.LossMean(s.stats, loss, labels, slotLM)

@@ -70,6 +70,32 @@ func TestGPULMParity(t *testing.T) {
 		check(p.Name, got.Grads[p.Name], want.Grads[p.Name])
 	}
 	t.Logf("loss %.6g (host %.6g), %d gradients compared", got.Loss, want.Loss, len(params))
+
+	// With labels, the first tokens are context: no loss on them.
+	wantTokens := 0
+	for i, row := range b.LMIDs {
+		labels := make([]int, len(row))
+		for r := range row {
+			labels[r] = -100
+			if r > 2 && b.LMMask[i][r] == 1 {
+				labels[r] = row[r]
+				wantTokens++
+			}
+		}
+		b.LMLabels = append(b.LMLabels, labels)
+	}
+	if want, err = m.LM(b); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = s.LM(b); err != nil {
+		t.Fatal(err)
+	}
+	if d := math.Abs(float64(got.Loss - want.Loss)); d > 1e-5*math.Abs(float64(want.Loss)) || got.Tokens != want.Tokens || want.Tokens != wantTokens {
+		t.Errorf("with labels: loss %.7g over %d tokens, host %.7g over %d, want %d tokens", got.Loss, got.Tokens, want.Loss, want.Tokens, wantTokens)
+	}
+	for _, p := range params {
+		check(p.Name, got.Grads[p.Name], want.Grads[p.Name])
+	}
 }
 
 // checker compares a device tensor with the host's: max|Δ| within 2e-4 of

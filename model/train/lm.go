@@ -35,13 +35,19 @@ type LMResult struct {
 }
 
 // lmLabels are the targets of rows 0 … L−2 of each sequence: the next
-// token where it is real, −100 where it is padding.
-func lmLabels(ids, mask [][]int) []int32 {
+// token where it is real, −100 where it is padding. A batch with LMLabels
+// (Hugging Face's labels, aligned with the ids, −100 for no loss) takes
+// its targets from them instead: a sequence whose first tokens are
+// context, not text to learn.
+func lmLabels(b *Batch) []int32 {
 	var out []int32
-	for b, row := range ids {
+	for i, row := range b.LMIDs {
 		for r := 0; r+1 < len(row); r++ {
 			y := int32(-100)
-			if mask[b][r+1] == 1 {
+			switch {
+			case b.LMLabels != nil:
+				y = int32(b.LMLabels[i][r+1])
+			case b.LMMask[i][r+1] == 1:
 				y = int32(row[r+1])
 			}
 			out = append(out, y)
@@ -56,6 +62,9 @@ func checkLMBatch(m *Model, b *Batch) error {
 	}
 	if len(b.LMIDs) == 0 || len(b.LMMask) != len(b.LMIDs) || len(b.LMIDs[0]) < 2 {
 		return fmt.Errorf("train: language-model batch of %d rows, %d masks", len(b.LMIDs), len(b.LMMask))
+	}
+	if b.LMLabels != nil && len(b.LMLabels) != len(b.LMIDs) {
+		return fmt.Errorf("train: language-model batch of %d rows, %d label rows", len(b.LMIDs), len(b.LMLabels))
 	}
 	return nil
 }
@@ -83,7 +92,7 @@ func (m *Model) lm(b *Batch, backward bool) (*LMResult, error) {
 	}
 	rows := B * (L - 1)
 	logits := linearW(&o.Embed, nil, out, rows)
-	labels := lmLabels(b.LMIDs, b.LMMask)
+	labels := lmLabels(b)
 	loss, ce := crossEntropy(logits, labels, V, 0)
 	r := &LMResult{Loss: loss, Tokens: int(ce.stats[1])}
 	if !backward {

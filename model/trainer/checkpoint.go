@@ -39,20 +39,24 @@ type State struct {
 // Hugging Face), temp (0.07 unless saved) and the saved state, nil when
 // the folder has none. Stage 0's dual-encoder head is LoadDualHead's: it
 // belongs to the text tower as stage 0 left it, which later stages move.
+//
+// dir may also be a converted model (manifest.json: the streaming format,
+// such as the shipped default), which holds the ITG head and temp among
+// its tensors; its quantized weights train as their dequantized values.
 func LoadModel(dir string, seed uint64) (*train.Model, *State, error) {
-	bm, err := blip2.LoadDir(dir)
+	bm, heads, err := loadInit(dir)
 	if err != nil {
 		return nil, nil, err
 	}
+	defer heads.Close()
 	cfg := bm.Config
 	if !bm.Retrieval() {
 		return nil, nil, fmt.Errorf("trainer: %s has no Q-Former text embeddings and projections (a retrieval-capable checkpoint is needed)", dir)
 	}
 	q := cfg.QFormer
 	head := train.NewITGHead(q.HiddenSize, q.VocabSize, q.LayerNormEps)
-	if f, err := weights.Open(filepath.Join(dir, itgHeadFile)); err == nil {
+	if f, err := heads.open(filepath.Join(dir, itgHeadFile)); err == nil {
 		err = weights.Bind(head, f, "", nil)
-		f.Close()
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", itgHeadFile, err)
 		}
@@ -150,15 +154,26 @@ func SaveCheckpoint(dst, src string, m *train.Model, st *State, extra ...string)
 	})
 }
 
-// copyTokenizerFiles copies config.json and every tokenizer file of src.
+// copyTokenizerFiles copies config.json and every tokenizer file of src
+// (of a converted model: its tokenizers, and its manifest's config as
+// config.json).
 func copyTokenizerFiles(src, dst string) error {
 	entries, err := os.ReadDir(src)
 	if err != nil {
 		return err
 	}
+	converted := isConverted(src)
+	if converted {
+		if err := convertedConfig(src, dst); err != nil {
+			return err
+		}
+	}
 	for _, e := range entries {
 		n := e.Name()
 		if e.IsDir() || strings.HasSuffix(n, ".safetensors") || n == weights.IndexFile || strings.HasPrefix(n, ".") {
+			continue
+		}
+		if converted && (n == "manifest.json" || strings.HasSuffix(n, ".bin")) {
 			continue
 		}
 		if err := copyFile(filepath.Join(src, n), filepath.Join(dst, n)); err != nil {

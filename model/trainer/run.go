@@ -45,9 +45,9 @@ type Options struct {
 	// (train.Model.FreezeQFormer): one model then serves retrieval with
 	// stage 1's query path and captioning through the projection.
 	FreezeQFormer bool `json:"freeze_qformer,omitempty"`
-	// ContextLines adds the train split's ContextLines to stage0-lm's
-	// corpus.
-	ContextLines bool `json:"context_lines,omitempty"`
+	// KeywordLines is the share of stage0-lm's sequences that are keyword
+	// lines (keywordprefix.go).
+	KeywordLines float64 `json:"keyword_lines,omitempty"`
 }
 
 // featurePath is where the run's frozen features are cached.
@@ -89,8 +89,8 @@ func (o *Options) check() error {
 	if o.FreezeQFormer && o.Stage != "stage2" {
 		bad = append(bad, "-freeze-qformer is for stage2 only")
 	}
-	if o.ContextLines && o.Stage != "stage0-lm" {
-		bad = append(bad, "-context-lines is for stage0-lm only")
+	if o.KeywordLines < 0 || o.KeywordLines >= 1 || (o.KeywordLines > 0 && o.Stage != "stage0-lm") {
+		bad = append(bad, fmt.Sprintf("-keyword-lines %g (a share below 1, for stage0-lm only)", o.KeywordLines))
 	}
 	if o.CrossInit < 0 || (o.CrossInit > 0 && o.Stage != "stage1") {
 		bad = append(bad, fmt.Sprintf("-cross-init %g (a std, for stage1 only)", o.CrossInit))

@@ -85,7 +85,10 @@ func evalCaptions(dataDir string) (map[string]bool, error) {
 // corpus, with a byte-level BPE tokenizer trained first, in Go, on the
 // training lines (tokenizer.json, OPT's specials at ids 0–3). Every
 // sequence is </s> text </s>: OPT's BOS and the end-of-sequence token the
-// captioner stops on. At the end, the held-out perplexity is written to
+// captioner stops on. An init whose language model is trained already
+// (it holds tokenizer.json) is continued with its own tokenizer; with
+// -keyword-lines, keyword lines (keywordprefix.go) are mixed in. At the
+// end, the held-out perplexity (and the keyword probe) is written to
 // out/heldout.json.
 func RunStage0LM(ctx context.Context, d *gpu.Device, out string, o Options, resume bool, w io.Writer) (*Summary, error) {
 	if w == nil {
@@ -99,28 +102,27 @@ func RunStage0LM(ctx context.Context, d *gpu.Device, out string, o Options, resu
 	if err != nil {
 		return nil, err
 	}
-	if r.o.ContextLines {
-		pairs, err := LoadPairs(r.o.Data, "train")
-		if err != nil {
-			return nil, err
-		}
-		evalText, err := evalCaptions(r.o.Data)
-		if err != nil {
-			return nil, err
-		}
-		lines := ContextLines(pairs, evalText)
-		fmt.Fprintf(w, "stage0-lm: %d context lines beside the corpus's %d\n", len(lines), len(corpus.Train))
-		corpus.Train = append(corpus.Train, lines...)
-	}
 	m, c := r.m, r.m.Config
 	if r.o.Batch > len(corpus.Train) {
 		return nil, fmt.Errorf("trainer: -batch %d is more than the corpus's %d training lines", r.o.Batch, len(corpus.Train))
+	}
+	keywords, probe, err := keywordData(r.o, len(corpus.Train))
+	if err != nil {
+		return nil, err
+	}
+	if len(keywords) > 0 {
+		fmt.Fprintf(w, "stage0-lm: %d keyword lines an epoch beside the corpus's %d lines\n", len(keywords), len(corpus.Train))
 	}
 	if err := r.begin(); err != nil {
 		return nil, err
 	}
 	tokDir := filepath.Join(out, "lm-tokenizer")
-	if _, err := os.Stat(filepath.Join(tokDir, "tokenizer.json")); err != nil { // a resumed run has it already
+	if _, err := os.Stat(filepath.Join(r.o.Init, "tokenizer.json")); err == nil {
+		// Its language model is trained already: go on with its tokenizer,
+		// the one its embeddings mean.
+		tokDir = r.o.Init
+		fmt.Fprintf(w, "continuing the language model of %s with its tokenizer\n", r.o.Init)
+	} else if _, err := os.Stat(filepath.Join(tokDir, "tokenizer.json")); err != nil { // a resumed run has it already
 		fmt.Fprintf(w, "training a byte-level BPE of %d tokens on %d lines\n", c.OPT.VocabSize, len(corpus.Train))
 		if err := writeBPE(tokDir, corpus.Train, c.OPT.VocabSize); err != nil {
 			return nil, err
@@ -130,17 +132,25 @@ func RunStage0LM(ctx context.Context, d *gpu.Device, out string, o Options, resu
 	if err != nil {
 		return nil, err
 	}
-	ord := newOrder(r.o.Seed, len(corpus.Train), r.o.Batch)
+	P := c.NumQueryTokens
+	ord := newOrder(r.o.Seed, len(corpus.Train)+len(keywords), r.o.Batch)
 	return r.loop(ctx, d, stage{
 		title:  "stage 0: language model (next-token cross-entropy)",
 		params: m.LMParams(),
 		files:  tokDir,
 		step: func(s *train.GPUStepper, step int) (map[string]float32, error) {
-			var lines []string
+			b := &train.Batch{}
 			for _, i := range ord.indices(step) {
-				lines = append(lines, corpus.Train[i])
+				var ids, mask, labels []int
+				if i < len(corpus.Train) {
+					ids, mask = LMSequence(tok, corpus.Train[i], r.o.TextLen)
+					labels = maskedLabels(ids, mask)
+				} else {
+					ids, mask, labels = keywordSequence(tok, keywords[i-len(corpus.Train)], P, r.o.TextLen)
+				}
+				b.LMIDs, b.LMMask, b.LMLabels = append(b.LMIDs, ids), append(b.LMMask, mask), append(b.LMLabels, labels)
 			}
-			res, err := s.StepLM(lmBatch(tok, lines, r.o.TextLen))
+			res, err := s.StepLM(b)
 			if err != nil {
 				return nil, err
 			}
@@ -152,8 +162,17 @@ func RunStage0LM(ctx context.Context, d *gpu.Device, out string, o Options, resu
 			if err != nil {
 				return err
 			}
-			js, _ := json.Marshal(map[string]any{"lines": len(corpus.HeldOut), "perplexity": ppl})
 			fmt.Fprintf(w, "held-out perplexity %.2f over %d lines\n", ppl, len(corpus.HeldOut))
+			res := map[string]any{"lines": len(corpus.HeldOut), "perplexity": ppl}
+			if len(probe) > 1 {
+				kp, err := keywordProbe(s, tok, probe, P, r.o.TextLen, r.o.Batch)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "val sentences, nats per token: after their own keywords %.3f, after another pair's %.3f\n", kp.Own, kp.Other)
+				res["keyword_probe"] = kp
+			}
+			js, _ := json.Marshal(res)
 			return atomicfile.WriteFile(HeldOutFile(out), append(js, '\n'))
 		},
 	}, w)
