@@ -52,12 +52,13 @@ pairs:
 // and the padding).
 func keywordSequence(tok *tokenizer.BPE, l keywordLine, prefix, n int) (ids, mask, labels []int) {
 	words := tok.Encode(l.keywords)[1:]
+	again := tok.Encode(", " + strings.TrimSpace(l.keywords))[1:] // the repeats run on after a comma
 	var seq []int
 	for len(words) > 0 && len(seq) < prefix {
 		seq = append(seq, words[:min(len(words), prefix-len(seq))]...)
-		words = tok.Encode(", " + strings.TrimSpace(l.keywords))[1:] // the repeats run on after a comma
+		words = again
 	}
-	for len(seq) < prefix { // no keywords at all: padding the prompt's places cannot be
+	for len(seq) < prefix { // keywords that encode to no token: <pad> holds the places
 		seq = append(seq, train.OPTPad)
 	}
 	seq = append(seq, tok.Encode(l.sentence)...) // the sentence's own BOS stands where stage 2's does
