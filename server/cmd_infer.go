@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"blip2/model/blip2"
@@ -131,7 +130,7 @@ func loadModel(ckpt string, b nn.Backend) (m *blip2.Model, dir string, err error
 // loadCheckpoint binds a Hugging Face BLIP-2 folder, or a converted one
 // (manifest.json), on the host.
 func loadCheckpoint(dir string) (*blip2.Model, error) {
-	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err == nil {
+	if stream.IsConverted(dir) {
 		s, err := stream.OpenDir(dir)
 		if err != nil {
 			return nil, err
@@ -144,7 +143,7 @@ func loadCheckpoint(dir string) (*blip2.Model, error) {
 
 // loadResident is loadCheckpoint with the layers of parts resident on b.
 func loadResident(dir string, b *gpu.Backend, parts blip2.Resident) (*blip2.Model, error) {
-	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err == nil {
+	if stream.IsConverted(dir) {
 		s, err := stream.OpenDir(dir)
 		if err != nil {
 			return nil, err

@@ -88,6 +88,13 @@ func NewStore(m *Manifest, fetch Fetcher) *Store {
 	return s
 }
 
+// IsConverted reports whether dir holds a model in the streaming format
+// (its manifest.json).
+func IsConverted(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, "manifest.json"))
+	return err == nil
+}
+
 // OpenDir reads manifest.json and the shards beside it.
 func OpenDir(dir string) (*Store, error) {
 	f, err := os.Open(filepath.Join(dir, "manifest.json"))

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"blip2/model/blip2"
+	"blip2/model/stream"
 	"blip2/model/train"
 	"blip2/model/weights"
 )
@@ -162,7 +163,7 @@ func copyTokenizerFiles(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	converted := isConverted(src)
+	converted := stream.IsConverted(src)
 	if converted {
 		if err := convertedConfig(src, dst); err != nil {
 			return err

@@ -1,8 +1,6 @@
 package trainer
 
 import (
-	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 
@@ -10,12 +8,6 @@ import (
 	"blip2/model/stream"
 	"blip2/model/weights"
 )
-
-// isConverted reports whether dir is a model in the streaming format.
-func isConverted(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, "manifest.json"))
-	return err == nil
-}
 
 // headSource finds the ITG head of an init folder: its own file, or the
 // cls.* tensors of a converted model.
@@ -49,7 +41,7 @@ func (h *headSource) Close() {
 
 // loadInit binds the model of a checkpoint folder or of a converted one.
 func loadInit(dir string) (*blip2.Model, *headSource, error) {
-	if !isConverted(dir) {
+	if !stream.IsConverted(dir) {
 		m, err := blip2.LoadDir(dir)
 		return m, &headSource{}, err
 	}
@@ -64,8 +56,9 @@ func loadInit(dir string) (*blip2.Model, *headSource, error) {
 	return m, &headSource{converted: s}, nil
 }
 
-// convertedConfig writes a converted model's config as dst/config.json,
-// so that a checkpoint made from it is a Hugging Face folder.
+// convertedConfig writes a converted model's config (kept verbatim in its
+// manifest) as dst/config.json, so that a checkpoint made from it is a
+// Hugging Face folder.
 func convertedConfig(src, dst string) error {
 	f, err := os.Open(filepath.Join(src, "manifest.json"))
 	if err != nil {
@@ -76,10 +69,5 @@ func convertedConfig(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	var v any
-	if err := json.Unmarshal(m.Config, &v); err != nil {
-		return errors.New("trainer: " + src + "/manifest.json: its config is not JSON")
-	}
-	js, _ := json.MarshalIndent(v, "", "  ")
-	return os.WriteFile(filepath.Join(dst, "config.json"), append(js, '\n'), 0o644)
+	return os.WriteFile(filepath.Join(dst, "config.json"), append(m.Config, '\n'), 0o644)
 }

@@ -122,24 +122,20 @@ type KeywordProbe struct {
 func keywordProbe(s *train.GPUStepper, tok *tokenizer.BPE, lines []keywordLine, prefix, n, batch int) (KeywordProbe, error) {
 	kp := KeywordProbe{Lines: len(lines)}
 	for k, dst := range []*float64{&kp.Own, &kp.Other} {
-		var sum float64
-		var count int
-		for start := 0; start < len(lines); start += batch {
+		var err error
+		*dst, err = meanLoss(s, len(lines), batch, func(start, end int) *train.Batch {
 			b := &train.Batch{}
-			for i := start; i < min(start+batch, len(lines)); i++ {
+			for i := start; i < end; i++ {
 				l := lines[i]
 				l.keywords = lines[(i+k)%len(lines)].keywords // k = 1: the next pair's
 				ids, mask, labels := keywordSequence(tok, l, prefix, n)
 				b.LMIDs, b.LMMask, b.LMLabels = append(b.LMIDs, ids), append(b.LMMask, mask), append(b.LMLabels, labels)
 			}
-			r, err := s.LM(b)
-			if err != nil {
-				return kp, err
-			}
-			sum += float64(r.Loss) * float64(r.Tokens)
-			count += r.Tokens
+			return b
+		})
+		if err != nil {
+			return kp, err
 		}
-		*dst = sum / float64(count)
 	}
 	return kp, nil
 }

@@ -222,15 +222,22 @@ func LMSequence(tok *tokenizer.BPE, line string, n int) (ids, mask []int) {
 
 // perplexity is exp of the mean next-token cross-entropy over lines.
 func perplexity(s *train.GPUStepper, tok *tokenizer.BPE, lines []string, n, batch int) (float64, error) {
+	loss, err := meanLoss(s, len(lines), batch, func(start, end int) *train.Batch { return lmBatch(tok, lines[start:end], n) })
+	return math.Exp(loss), err
+}
+
+// meanLoss is the language model's mean loss per predicted token over
+// count sequences, made a batch at a time by build.
+func meanLoss(s *train.GPUStepper, count, batch int, build func(start, end int) *train.Batch) (float64, error) {
 	var sum float64
-	var count int
-	for start := 0; start < len(lines); start += batch {
-		r, err := s.LM(lmBatch(tok, lines[start:min(start+batch, len(lines))], n))
+	var tokens int
+	for start := 0; start < count; start += batch {
+		r, err := s.LM(build(start, min(start+batch, count)))
 		if err != nil {
 			return 0, err
 		}
 		sum += float64(r.Loss) * float64(r.Tokens)
-		count += r.Tokens
+		tokens += r.Tokens
 	}
-	return math.Exp(sum / float64(count)), nil
+	return sum / float64(tokens), nil
 }
