@@ -41,6 +41,8 @@ func runEval(args []string) error {
 	fs.IntVar(&gen.MaxNewTokens, "max-new-tokens", 24, "new tokens at most per caption")
 	fs.Float64Var(&gen.RepetitionPenalty, "repetition-penalty", def.RepetitionPenalty, "> 1 discourages tokens already generated when captioning (1: Hugging Face's decoding)")
 	lmLen := fs.Int("lm-len", 32, "tokens per held-out corpus line for the perplexity (stage0-lm's -text-len), and per caption for -prompt-probe")
+	nearest := fs.Int("nearest", 0, "images of the subset captioned with the nearest train caption by ITC, scored as captions are: what the queries know, whatever decodes them (0: skip)")
+	nearestOut := fs.String("nearest-out", "", "JSON lines of each -nearest image: id, nearest, cosine, references")
 	probe := fs.Int("prompt-probe", 100, "pairs of the subset whose captions are scored after every one of their images' visual prompts and after none (0: skip)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -104,6 +106,13 @@ func runEval(args []string) error {
 		return err
 	}
 	out := map[string]any{"checkpoint": *ckpt, "split": *split, "retrieval": rep}
+	if k := min(*nearest, len(pairs)); k > 0 {
+		r, err := evalNearest(b, m, tok, *data, pairs[:k], *textLen, *nearestOut)
+		if err != nil {
+			return err
+		}
+		out["nearest_train_caption"] = r
+	}
 	if m.OPT != nil && !hasLMTokenizer(*ckpt) {
 		// A stage-0 image-encoder folder: its language model is untrained
 		// and has no tokenizer yet.

@@ -1,0 +1,87 @@
+package eval
+
+import (
+	"fmt"
+	"io"
+	"math"
+
+	"blip2/model/blip2"
+	"blip2/model/nn"
+)
+
+// textBatch is how many texts NearestTexts embeds at a time (a test
+// makes it small).
+var textBatch = 256
+
+// NearestTexts returns, for each of n images, the index of the text that
+// ITC scores highest against it (the max over queries of the cosine
+// between the image's and the text's embeddings, as retrieval ranks), and
+// that score. Captioning each image with the nearest caption of the train
+// split measures what the query outputs know, whatever decodes them:
+// a generated caption that names less than its nearest train caption
+// loses in the decoding, one that names as little loses in the queries.
+func NearestTexts(b nn.Backend, m *blip2.Model, n int, pixels func(i int) ([]float32, error), ids, mask [][]int, progress io.Writer) ([]int, []float32, error) {
+	if !m.Retrieval() {
+		return nil, nil, fmt.Errorf("eval: the checkpoint has no Q-Former text side (ITC heads)")
+	}
+	if len(ids) == 0 || len(ids) != len(mask) {
+		return nil, nil, fmt.Errorf("eval: %d texts with %d masks", len(ids), len(mask))
+	}
+	if progress == nil {
+		progress = io.Discard
+	}
+	S := m.Config.Vision.ImageSize
+	var imgs []nn.Tensor // (≤ batch, Q, d) each: ITC's image embeddings
+	defer func() { b.Free(imgs...) }()
+	for start := 0; start < n; start += batch {
+		k := min(batch, n-start)
+		var px []float32
+		for i := start; i < start+k; i++ {
+			p, err := pixels(i)
+			if err != nil {
+				return nil, nil, err
+			}
+			px = append(px, p...)
+		}
+		t := b.Upload(px, k, 3, S, S)
+		g, err := m.EmbedImages(b, t)
+		b.Free(t)
+		if err != nil {
+			return nil, nil, err
+		}
+		b.Free(g.Features)
+		imgs = append(imgs, g.Embeds)
+	}
+	best, score := make([]int, n), make([]float32, n)
+	for i := range score {
+		score[i] = float32(math.Inf(-1))
+	}
+	for start := 0; start < len(ids); start += textBatch {
+		end := min(start+textBatch, len(ids))
+		emb, th := m.TextHidden(b, ids[start:end], mask[start:end])
+		te := m.TextEmbeds(b, th[len(th)-1])
+		b.Free(append(th, emb)...)
+		w := end - start
+		for k, img := range imgs {
+			sim := m.Similarity(b, img, te) // (≤ batch, w)
+			v, err := b.Read(sim)
+			b.Free(sim)
+			if err != nil {
+				b.Free(te)
+				return nil, nil, err
+			}
+			for r := 0; r < len(v)/w; r++ {
+				i := k*batch + r
+				for j, s := range v[r*w : (r+1)*w] {
+					if s > score[i] {
+						best[i], score[i] = start+j, s
+					}
+				}
+			}
+		}
+		b.Free(te)
+		fmt.Fprintf(progress, "\rnearest texts: %d/%d ", end, len(ids))
+	}
+	fmt.Fprintln(progress)
+	return best, score, b.Err()
+}
