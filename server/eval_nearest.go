@@ -3,7 +3,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 
@@ -50,15 +49,10 @@ func evalNearest(b nn.Backend, m *blip2.Model, tok *tokenizer.WordPiece, data st
 		caps[i], refs[i] = texts[best[i]], p.Captions
 	}
 	if path != "" {
-		f, err := os.Create(path)
+		err := writeJSONLines(path, len(pairs), func(i int) any {
+			return map[string]any{"id": pairs[i].ID, "nearest": caps[i], "cosine": score[i], "references": pairs[i].Captions}
+		})
 		if err != nil {
-			return nil, err
-		}
-		enc := json.NewEncoder(f)
-		for i, p := range pairs {
-			enc.Encode(map[string]any{"id": p.ID, "nearest": caps[i], "cosine": score[i], "references": p.Captions})
-		}
-		if err := f.Close(); err != nil {
 			return nil, err
 		}
 	}

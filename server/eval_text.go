@@ -40,19 +40,30 @@ func evalCaptions(b nn.Backend, m *blip2.Model, tok *tokenizer.BPE, qtok app.Tok
 	}
 	rep.Beams = o.NumBeams
 	if path != "" {
-		f, err := os.Create(path)
+		err := writeJSONLines(path, len(pairs), func(i int) any {
+			return map[string]any{"id": pairs[i].ID, "caption": caps[i], "references": pairs[i].Captions}
+		})
 		if err != nil {
-			return nil, err
-		}
-		enc := json.NewEncoder(f)
-		for i, p := range pairs {
-			enc.Encode(map[string]any{"id": p.ID, "caption": caps[i], "references": p.Captions})
-		}
-		if err := f.Close(); err != nil {
 			return nil, err
 		}
 	}
 	return rep, nil
+}
+
+// writeJSONLines writes n JSON lines to path, line i being line(i).
+func writeJSONLines(path string, n int, line func(i int) any) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(f)
+	for i := 0; i < n; i++ {
+		if err := enc.Encode(line(i)); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
 }
 
 // captionGuider is ITC's guide (app.ITCGuide) for -guide weight, through

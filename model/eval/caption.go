@@ -35,18 +35,12 @@ func Caption(b nn.Backend, m *blip2.Model, n int, pixels func(i int) ([]float32,
 	out := make([]string, 0, n)
 	for start := 0; start < n; start += batch {
 		k := min(batch, n-start)
-		var px []float32
-		for i := start; i < start+k; i++ {
-			p, err := pixels(i)
-			if err != nil {
-				return nil, err
-			}
-			px = append(px, p...)
+		t, err := uploadImages(b, pixels, start, k, S)
+		if err != nil {
+			return nil, err
 		}
-		t := b.Upload(px, k, 3, S, S)
 		release := func() {}
 		if guider != nil {
-			var err error
 			if o.Guide, release, err = guider(t); err != nil {
 				b.Free(t)
 				return nil, err
@@ -65,6 +59,19 @@ func Caption(b nn.Backend, m *blip2.Model, n int, pixels func(i int) ([]float32,
 	}
 	fmt.Fprintln(progress)
 	return out, nil
+}
+
+// uploadImages uploads images start … start+k−1 as one (k, 3, S, S) batch.
+func uploadImages(b nn.Backend, pixels func(i int) ([]float32, error), start, k, S int) (nn.Tensor, error) {
+	var px []float32
+	for i := start; i < start+k; i++ {
+		p, err := pixels(i)
+		if err != nil {
+			return nil, err
+		}
+		px = append(px, p...)
+	}
+	return b.Upload(px, k, 3, S, S), nil
 }
 
 // ScoreCaptions is BLEU-4, CIDEr-D and naming (ScoreNaming, with the

@@ -35,15 +35,10 @@ func NearestTexts(b nn.Backend, m *blip2.Model, n int, pixels func(i int) ([]flo
 	defer func() { b.Free(imgs...) }()
 	for start := 0; start < n; start += batch {
 		k := min(batch, n-start)
-		var px []float32
-		for i := start; i < start+k; i++ {
-			p, err := pixels(i)
-			if err != nil {
-				return nil, nil, err
-			}
-			px = append(px, p...)
+		t, err := uploadImages(b, pixels, start, k, S)
+		if err != nil {
+			return nil, nil, err
 		}
-		t := b.Upload(px, k, 3, S, S)
 		g, err := m.EmbedImages(b, t)
 		b.Free(t)
 		if err != nil {

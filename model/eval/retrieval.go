@@ -42,16 +42,11 @@ func encode(b nn.Backend, m *blip2.Model, set Set, progress io.Writer) (*encoded
 	g := &blip2.Gallery{}
 	for start := 0; start < set.N; start += batch {
 		n := min(batch, set.N-start)
-		var px []float32
-		for i := start; i < start+n; i++ {
-			p, err := set.Pixels(i)
-			if err != nil {
-				g.Free(b)
-				return nil, err
-			}
-			px = append(px, p...)
+		t, err := uploadImages(b, set.Pixels, start, n, S)
+		if err != nil {
+			g.Free(b)
+			return nil, err
 		}
-		t := b.Upload(px, n, 3, S, S)
 		vh, img := m.Vision.Forward(b, t)
 		b.Free(append(vh, t)...)
 		cls := b.Rows(img, 0, 1)

@@ -69,16 +69,42 @@ func (s *GPUStepper) ReferenceTensors(b *Batch) ([]weights.Tensor, error) {
 }
 
 func (s *GPUStepper) stage1(b *Batch, parts int, update bool) (*Stage1Result, error) {
-	m := s.m
-	if m.Head == nil || !m.Retrieval() {
-		return nil, fmt.Errorf("train: stage 1 needs the ITG head and a retrieval checkpoint")
-	}
-	if err := b.check(); err != nil {
+	if err := s.m.checkStage1(b); err != nil {
 		return nil, err
 	}
-	d := s.d
-	params := m.Stage1Params()
+	params := s.m.Stage1Params()
 	s.begin(params)
+	p, err := s.stage1Pass(b, parts)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.finish(params, update)
+	if err != nil {
+		return nil, err
+	}
+	return s.stage1Result(p, st)
+}
+
+// checkStage1 is what a stage-1 step needs of the model and the batch.
+func (m *Model) checkStage1(b *Batch) error {
+	if m.Head == nil || !m.Retrieval() {
+		return fmt.Errorf("train: stage 1 needs the ITG head and a retrieval checkpoint")
+	}
+	return b.check()
+}
+
+// gpuStage1Pass is what a stage-1 pass on the device leaves for reading its result.
+type gpuStage1Pass struct {
+	r                *Stage1Result
+	pairImg, pairTxt *gpu.Tensor
+	rows             int
+}
+
+// stage1Pass is what one stage-1 step adds between begin and finish: the
+// forward of ITC, ITM and ITG and the backward of the parts asked for,
+// into the gradients begin zeroed.
+func (s *GPUStepper) stage1Pass(b *Batch, parts int) (*gpuStage1Pass, error) {
+	m, d := s.m, s.d
 	B := len(b.IDs)
 	pre := s.features(b)
 	v, vln := s.layerNorm(&m.Vision.Post, pre)
@@ -112,13 +138,17 @@ func (s *GPUStepper) stage1(b *Batch, parts int, update bool) (*Stage1Result, er
 		}
 	}
 	s.visionBackward(dv, vln)
-	st, err := s.finish(params, update)
-	if err != nil {
-		return nil, err
-	}
+	return &gpuStage1Pass{r: r, pairImg: pairImg, pairTxt: pairTxt, rows: B}, nil
+}
+
+// stage1Result reads a finished stage-1 pass's losses (and, for parity
+// checks, its kept outputs) from the step's stats and ends the step.
+func (s *GPUStepper) stage1Result(p *gpuStage1Pass, st []float32) (*Stage1Result, error) {
+	r, B := p.r, p.rows
+	var err error
 	r.LossI2T, r.LossT2I, r.LossITM, r.LossITG = st[slotI2T], st[slotT2I], st[slotITM], st[slotITG]
 	if s.keepOutputs && r.NegImage == nil {
-		if r.NegImage, r.NegText, err = readNegatives(pairImg, pairTxt); err != nil {
+		if r.NegImage, r.NegText, err = readNegatives(p.pairImg, p.pairTxt); err != nil {
 			return nil, err
 		}
 	}

@@ -153,11 +153,21 @@ func (s *GPUStepper) stage2(b *Batch, update bool) (*Stage2Result, error) {
 	if m.T5 != nil {
 		return s.stage2T5(b, update)
 	}
-	B := len(b.LMIDs)
-	d := s.d
-	Q, T := m.Config.NumQueryTokens, len(b.LMIDs[0])
 	params := m.Stage2Params()
 	s.begin(params)
+	if err := s.stage2Pass(b, 1); err != nil {
+		return nil, err
+	}
+	return s.finish2(params, update, slotLMBOS)
+}
+
+// stage2Pass is what one stage-2 step with the OPT language model adds
+// between begin and finish: the captioning loss's forward and the
+// backward of g times it, down to the visual prompt's parameters.
+func (s *GPUStepper) stage2Pass(b *Batch, g float32) error {
+	m, d := s.m, s.d
+	B := len(b.LMIDs)
+	Q, T := m.Config.NumQueryTokens, len(b.LMIDs[0])
 	prompt, vp := s.visualPrompt(b) // (B, Q, E)
 	w, _ := flatIDs(b.LMIDs)
 	tok := s.keep(d.Embedding(s.ids(w, m.OPT.Embed.Shape[0], B, T), s.w(&m.OPT.Embed), 0))
@@ -166,7 +176,7 @@ func (s *GPUStepper) stage2(b *Batch, update bool) (*Stage2Result, error) {
 	out, os, err := s.optForward(x, onesThen(Q, b.LMMask), Q)
 	if err != nil {
 		s.abort()
-		return nil, err
+		return err
 	}
 	lm := &m.OPT.LMHead
 	logits := s.keep(d.Linear(out, s.w(lm), nil)) // row r of each batch: position Q−1+r
@@ -188,12 +198,12 @@ func (s *GPUStepper) stage2(b *Batch, update bool) (*Stage2Result, error) {
 	loss, lse := d.CrossEntropy(logits, lab, 0)
 	s.keep(loss, lse)
 	d.LossMean(s.stats, loss, lab, slotLM)
-	dl := s.keep(d.CrossEntropyBackward(logits, lab, lse, s.stats, slotLM, 0, 1))
+	dl := s.keep(d.CrossEntropyBackward(logits, lab, lse, s.stats, slotLM, 0, g))
 	dout := s.keep(d.LinearBackward(dl, out, s.w(lm), nil, nil))
 	release(dl, logits, out)
 	dx := s.optBackward(dout, os, Q)
 	s.visualPromptBack(s.rows(dx, 0, Q), vp)
-	return s.finish2(params, update, slotLMBOS)
+	return nil
 }
 
 // gpuPrompt is the soft visual prompt's saved forward.
@@ -237,11 +247,19 @@ func (s *GPUStepper) finish2(params []*weights.Param, update bool, bosSlot int) 
 
 // stage2T5 is Model.stage2T5 on the device.
 func (s *GPUStepper) stage2T5(b *Batch, update bool) (*Stage2Result, error) {
+	params := s.m.Stage2Params()
+	s.begin(params)
+	if err := s.stage2T5Pass(b, 1); err != nil {
+		return nil, err
+	}
+	return s.finish2(params, update, slotLM) // T5 has no BOS target
+}
+
+// stage2T5Pass is stage2Pass with a T5 language model.
+func (s *GPUStepper) stage2T5Pass(b *Batch, g float32) error {
 	m, d := s.m, s.d
 	c := m.Config.T5
 	B, Q, P := len(b.LMIDs), m.Config.NumQueryTokens, len(b.LMIDs[0])
-	params := m.Stage2Params()
-	s.begin(params)
 	x, vp := s.visualPrompt(b) // (B, Q, d)
 	if P > 0 {
 		w, _ := flatIDs(b.LMIDs)
@@ -252,13 +270,13 @@ func (s *GPUStepper) stage2T5(b *Batch, update bool) (*Stage2Result, error) {
 	logits, r, err := s.t5Forward(x, onesThen(Q, b.LMMask), decIDs, decMask)
 	if err != nil {
 		s.abort()
-		return nil, err
+		return err
 	}
 	lab := s.labels(labels)
 	loss, lse := d.CrossEntropy(logits, lab, 0)
 	s.keep(loss, lse)
 	d.LossMean(s.stats, loss, lab, slotLM)
-	dl := s.keep(d.CrossEntropyBackward(logits, lab, lse, s.stats, slotLM, 0, 1))
+	dl := s.keep(d.CrossEntropyBackward(logits, lab, lse, s.stats, slotLM, 0, g))
 	s.visualPromptBack(s.rows(s.t5Backward(dl, r), 0, Q), vp)
-	return s.finish2(params, update, slotLM) // T5 has no BOS target
+	return nil
 }

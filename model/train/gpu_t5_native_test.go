@@ -3,6 +3,7 @@
 package train
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -33,24 +34,7 @@ func TestGPUStage2T5MatchesHost(t *testing.T) {
 		if d := math.Abs(float64(got.Loss - want.Loss)); d > 1e-4*math.Abs(float64(want.Loss)) {
 			t.Errorf("tied %v: loss %.7g, host %.7g", tied, got.Loss, want.Loss)
 		}
-		worst := 0.0
-		for _, p := range m.Stage2Params() {
-			g, h := got.Grads[p.Name], want.Grads[p.Name]
-			if len(g) != len(h) {
-				t.Fatalf("%s: %d gradient entries, host %d", p.Name, len(g), len(h))
-			}
-			scale := 0.0
-			for _, v := range h {
-				scale = math.Max(scale, math.Abs(float64(v)))
-			}
-			for i := range h {
-				e := math.Abs(float64(g[i]-h[i])) / (1e-5 + 1e-3*scale)
-				worst = math.Max(worst, e)
-				if e > 1 {
-					t.Fatalf("tied %v: %s[%d] %.6g, host %.6g", tied, p.Name, i, g[i], h[i])
-				}
-			}
-		}
+		worst := matchGrads(t, fmt.Sprintf("tied %v", tied), m.Stage2Params(), got.Grads, want.Grads)
 		t.Logf("tied %v: loss %.6f, %d tensors, worst gradient error %.2f× tolerance", tied, got.Loss, len(m.Stage2Params()), worst)
 	}
 }

@@ -45,6 +45,11 @@ type Options struct {
 	// (train.Model.FreezeQFormer): one model then serves retrieval with
 	// stage 1's query path and captioning through the projection.
 	FreezeQFormer bool `json:"freeze_qformer,omitempty"`
+	// KeepStage1 makes every stage-2 update also descend stage 1's loss
+	// (ITC + ITM + ITG) on the same images (train.GPUStepper.StepJoint), so
+	// that the query path learns to prompt the language model without
+	// leaving the text side ITC compares it with.
+	KeepStage1 bool `json:"keep_stage1,omitempty"`
 	// KeywordLines is the share of stage0-lm's sequences that are keyword
 	// lines (keywordprefix.go).
 	KeywordLines float64 `json:"keyword_lines,omitempty"`
@@ -88,6 +93,9 @@ func (o *Options) check() error {
 	}
 	if o.FreezeQFormer && o.Stage != "stage2" {
 		bad = append(bad, "-freeze-qformer is for stage2 only")
+	}
+	if o.KeepStage1 && (o.Stage != "stage2" || o.FreezeQFormer) {
+		bad = append(bad, "-keep-stage1 is for stage2 with the Q-Former trained (not with -freeze-qformer)")
 	}
 	if o.KeywordLines < 0 || o.KeywordLines >= 1 || (o.KeywordLines > 0 && o.Stage != "stage0-lm") {
 		bad = append(bad, fmt.Sprintf("-keyword-lines %g (a share below 1, for stage0-lm only)", o.KeywordLines))

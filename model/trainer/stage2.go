@@ -50,18 +50,36 @@ func RunStage2(ctx context.Context, d *gpu.Device, out string, o Options, resume
 		return nil, err
 	}
 	ord := newOrder(r.o.Seed, len(r.pairs), r.o.Batch)
+	captions := func(step int) *train.Batch {
+		idx := ord.indices(step)
+		rng := stepRand(r.o.Seed, step, 0)
+		b := &train.Batch{Features: feats.Of(idx), PixelShape: []int{len(idx), 3, c.Vision.ImageSize, c.Vision.ImageSize}}
+		for _, i := range idx {
+			ids, mask, labels := target(chooseCaption(rng, r.pairs[i].Captions, r.o.Canonical))
+			b.LMIDs, b.LMMask, b.LMLabels = append(b.LMIDs, ids), append(b.LMMask, mask), append(b.LMLabels, labels)
+		}
+		return b
+	}
+	if r.o.KeepStage1 {
+		decID := r.tok.AddSpecial("[DEC]")
+		return r.loop(ctx, d, stage{
+			title:  "stage 2 with stage 1's losses: captioning, ITC, ITM and ITG",
+			params: m.JointParams(),
+			step: func(s *train.GPUStepper, step int) (map[string]float32, error) {
+				b1 := stage1Batch(ord, step, r.pairs, feats, r.tok, r.o.TextLen, c.Vision.ImageSize, decID, r.o.Canonical)
+				r1, r2, err := s.StepJoint(b1, captions(step), 1)
+				if err != nil {
+					return nil, err
+				}
+				return map[string]float32{"loss": r1.Loss + r2.Loss, "caption": r2.Loss, "itc": r1.LossITC, "itm": r1.LossITM, "itg": r1.LossITG}, nil
+			},
+		}, w)
+	}
 	return r.loop(ctx, d, stage{
 		title:  "stage 2: captioning through the frozen language model",
 		params: m.Stage2Params(),
 		step: func(s *train.GPUStepper, step int) (map[string]float32, error) {
-			idx := ord.indices(step)
-			rng := stepRand(r.o.Seed, step, 0)
-			b := &train.Batch{Features: feats.Of(idx), PixelShape: []int{len(idx), 3, c.Vision.ImageSize, c.Vision.ImageSize}}
-			for _, i := range idx {
-				ids, mask, labels := target(chooseCaption(rng, r.pairs[i].Captions, r.o.Canonical))
-				b.LMIDs, b.LMMask, b.LMLabels = append(b.LMIDs, ids), append(b.LMMask, mask), append(b.LMLabels, labels)
-			}
-			res, err := s.Step2(b)
+			res, err := s.Step2(captions(step))
 			if err != nil {
 				return nil, err
 			}
