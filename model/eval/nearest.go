@@ -31,8 +31,9 @@ func NearestTexts(b nn.Backend, m *blip2.Model, n int, pixels func(i int) ([]flo
 		progress = io.Discard
 	}
 	S := m.Config.Vision.ImageSize
-	var imgs []nn.Tensor // (≤ batch, Q, d) each: ITC's image embeddings
-	defer func() { b.Free(imgs...) }()
+	// The image embeddings come back batch by batch and go up once as one
+	// tensor, so that each text batch is one similarity and one readback.
+	var host []float32
 	for start := 0; start < n; start += batch {
 		k := min(batch, n-start)
 		t, err := uploadImages(b, pixels, start, k, S)
@@ -44,9 +45,16 @@ func NearestTexts(b nn.Backend, m *blip2.Model, n int, pixels func(i int) ([]flo
 		if err != nil {
 			return nil, nil, err
 		}
-		b.Free(g.Features)
-		imgs = append(imgs, g.Embeds)
+		v, err := b.Read(g.Embeds)
+		g.Free(b)
+		if err != nil {
+			return nil, nil, err
+		}
+		host = append(host, v...)
 	}
+	Q := m.Config.NumQueryTokens
+	imgs := b.Upload(host, n, Q, len(host)/(n*Q))
+	defer b.Free(imgs)
 	best, score := make([]int, n), make([]float32, n)
 	for i := range score {
 		score[i] = float32(math.Inf(-1))
@@ -56,25 +64,21 @@ func NearestTexts(b nn.Backend, m *blip2.Model, n int, pixels func(i int) ([]flo
 		emb, th := m.TextHidden(b, ids[start:end], mask[start:end])
 		te := m.TextEmbeds(b, th[len(th)-1])
 		b.Free(append(th, emb)...)
+		sim := m.Similarity(b, imgs, te) // (n, end−start)
+		b.Free(te)
+		v, err := b.Read(sim)
+		b.Free(sim)
+		if err != nil {
+			return nil, nil, err
+		}
 		w := end - start
-		for k, img := range imgs {
-			sim := m.Similarity(b, img, te) // (≤ batch, w)
-			v, err := b.Read(sim)
-			b.Free(sim)
-			if err != nil {
-				b.Free(te)
-				return nil, nil, err
-			}
-			for r := 0; r < len(v)/w; r++ {
-				i := k*batch + r
-				for j, s := range v[r*w : (r+1)*w] {
-					if s > score[i] {
-						best[i], score[i] = start+j, s
-					}
+		for i := 0; i < n; i++ {
+			for j, s := range v[i*w : (i+1)*w] {
+				if s > score[i] {
+					best[i], score[i] = start+j, s
 				}
 			}
 		}
-		b.Free(te)
 		fmt.Fprintf(progress, "\rnearest texts: %d/%d ", end, len(ids))
 	}
 	fmt.Fprintln(progress)

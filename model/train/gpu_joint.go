@@ -55,10 +55,7 @@ func (s *GPUStepper) joint(b1, b2 *Batch, w float32, update bool) (*Stage1Result
 	if err != nil {
 		return nil, nil, err
 	}
-	pass2, bos := s.stage2Pass, slotLMBOS
-	if m.T5 != nil {
-		pass2, bos = s.stage2T5Pass, slotLM // T5 has no BOS target
-	}
+	pass2, bos := s.captionPass()
 	if err := pass2(b2, w); err != nil {
 		return nil, nil, err
 	}

@@ -150,15 +150,22 @@ func (s *GPUStepper) stage2(b *Batch, update bool) (*Stage2Result, error) {
 	if err := m.checkStage2(b); err != nil {
 		return nil, err
 	}
-	if m.T5 != nil {
-		return s.stage2T5(b, update)
-	}
 	params := m.Stage2Params()
 	s.begin(params)
-	if err := s.stage2Pass(b, 1); err != nil {
+	pass, bos := s.captionPass()
+	if err := pass(b, 1); err != nil {
 		return nil, err
 	}
-	return s.finish2(params, update, slotLMBOS)
+	return s.finish2(params, update, bos)
+}
+
+// captionPass is the stage-2 pass of the model's language model and the
+// stats slot of its loss with the BOS target (T5 has none: its own loss).
+func (s *GPUStepper) captionPass() (pass func(b *Batch, g float32) error, bosSlot int) {
+	if s.m.T5 != nil {
+		return s.stage2T5Pass, slotLM
+	}
+	return s.stage2Pass, slotLMBOS
 }
 
 // stage2Pass is what one stage-2 step with the OPT language model adds
@@ -245,17 +252,8 @@ func (s *GPUStepper) finish2(params []*weights.Param, update bool, bosSlot int) 
 	return &Stage2Result{Loss: st[slotLM], LossWithBOS: st[bosSlot]}, nil
 }
 
-// stage2T5 is Model.stage2T5 on the device.
-func (s *GPUStepper) stage2T5(b *Batch, update bool) (*Stage2Result, error) {
-	params := s.m.Stage2Params()
-	s.begin(params)
-	if err := s.stage2T5Pass(b, 1); err != nil {
-		return nil, err
-	}
-	return s.finish2(params, update, slotLM) // T5 has no BOS target
-}
-
-// stage2T5Pass is stage2Pass with a T5 language model.
+// stage2T5Pass is stage2Pass with a T5 language model (Model.stage2T5 on
+// the device).
 func (s *GPUStepper) stage2T5Pass(b *Batch, g float32) error {
 	m, d := s.m, s.d
 	c := m.Config.T5

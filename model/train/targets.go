@@ -32,12 +32,19 @@ func CaptionTarget(tok Encoder, prompt []int, caption string, n int) (ids, mask,
 	}
 	seq := append(append(tok.Encode("")[:1:1], prompt...), tok.Encode(text)[1:]...)
 	ids, mask = Padded(append(seq, OPTEOS), n)
-	labels = make([]int, n)
+	return ids, mask, LabelsFrom(ids, mask, len(prompt)+1)
+}
+
+// LabelsFrom are Hugging Face's labels of a padded row: the real tokens
+// from position first on, −100 before it (context: a BOS, a prompt) and on
+// the padding.
+func LabelsFrom(ids, mask []int, first int) []int {
+	labels := make([]int, len(ids))
 	for i := range labels {
 		labels[i] = -100
-		if mask[i] == 1 && i > len(prompt) {
+		if mask[i] == 1 && i >= first {
 			labels[i] = ids[i]
 		}
 	}
-	return ids, mask, labels
+	return labels
 }

@@ -63,14 +63,7 @@ func keywordSequence(tok *tokenizer.BPE, l keywordLine, prefix, n int) (ids, mas
 	}
 	seq = append(seq, tok.Encode(l.sentence)...) // the sentence's own BOS stands where stage 2's does
 	ids, mask = train.Padded(append(seq, train.OPTEOS), n)
-	labels = make([]int, n)
-	for i := range labels {
-		labels[i] = -100
-		if mask[i] == 1 && i > prefix {
-			labels[i] = ids[i]
-		}
-	}
-	return ids, mask, labels
+	return ids, mask, train.LabelsFrom(ids, mask, prefix+1)
 }
 
 // keywordRepeats is how many times each keyword line is in an epoch, for
@@ -138,16 +131,4 @@ func keywordProbe(s *train.GPUStepper, tok *tokenizer.BPE, lines []keywordLine, 
 		}
 	}
 	return kp, nil
-}
-
-// maskedLabels are a plain line's labels: every real token.
-func maskedLabels(ids, mask []int) []int {
-	labels := make([]int, len(ids))
-	for i := range ids {
-		labels[i] = -100
-		if mask[i] == 1 {
-			labels[i] = ids[i]
-		}
-	}
-	return labels
 }

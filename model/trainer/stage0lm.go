@@ -144,7 +144,7 @@ func RunStage0LM(ctx context.Context, d *gpu.Device, out string, o Options, resu
 				var ids, mask, labels []int
 				if i < len(corpus.Train) {
 					ids, mask = LMSequence(tok, corpus.Train[i], r.o.TextLen)
-					labels = maskedLabels(ids, mask)
+					labels = train.LabelsFrom(ids, mask, 0)
 				} else {
 					ids, mask, labels = keywordSequence(tok, keywords[i-len(corpus.Train)], P, r.o.TextLen)
 				}
