@@ -73,6 +73,7 @@ func runTrain(args []string) error {
 	fs.BoolVar(&o.FreezeQFormer, "freeze-qformer", false, "stage2: train language_projection only, keeping stage 1's Q-Former (and its retrieval) as it is")
 	fs.BoolVar(&o.KeepStage1, "keep-stage1", false, "stage2: every update also descends stage 1's loss (ITC + ITM + ITG) on the same images, so that the query path learns captioning and keeps retrieval")
 	fs.Float64Var(&o.KeywordLines, "keyword-lines", 0, "stage0-lm: the share of sequences that are a train pair's sentence after its label and tags in the visual prompt's places, so that the language model learns to read what stands before its BOS")
+	fs.BoolVar(&o.Pack, "pack", false, "stage0-lm: lay the corpus lines end to end in each sequence (</s> a </s> b </s> …) instead of one line a sequence, so that a step trains on tokens rather than padding")
 	fs.Float64Var(&o.CrossInit, "cross-init", def.CrossInit, "stage1: draw the Q-Former's cross-attention anew with this std before the first step (0: keep the init's)")
 	fs.StringVar(&o.Prompt, "prompt", "", "stage2: text before each caption, e.g. \"a picture of\" (no loss on it)")
 	if err := fs.Parse(args[1:]); err != nil {

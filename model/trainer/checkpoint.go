@@ -68,7 +68,13 @@ func LoadModel(dir string, seed uint64) (*train.Model, *State, error) {
 	} else {
 		return nil, nil, err
 	}
-	m, err := train.New(bm, head, 0.07)
+	// A converted model carries its learned temperature in its weights; a
+	// checkpoint folder in train_state.safetensors (loadState, below).
+	temp := float32(0.07)
+	if bm.Temp > 0 {
+		temp = bm.Temp
+	}
+	m, err := train.New(bm, head, temp)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -12,11 +12,20 @@ import (
 )
 
 // TestLoadModelFromConvertedFolder: a model in the streaming format (f32)
-// trains from the same weights as its Hugging Face folder, and a
-// checkpoint made from it is a Hugging Face folder again.
+// trains from the same weights and learned temperature as its Hugging
+// Face folder, and a checkpoint made from it is a Hugging Face folder
+// again.
 func TestLoadModelFromConvertedFolder(t *testing.T) {
 	tmp := t.TempDir()
-	init := tinyInit(t, filepath.Join(tmp, "init"))
+	fresh, _, err := LoadModel(tinyInit(t, filepath.Join(tmp, "fresh")), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh.Temp.Data[0] = 0.0432 // as stage 1 leaves it, not the 0.07 a new run starts from
+	init := filepath.Join(tmp, "init")
+	if err := SaveCheckpoint(init, filepath.Join(tmp, "fresh"), fresh, nil); err != nil {
+		t.Fatal(err)
+	}
 	cfg, err := os.ReadFile(filepath.Join(init, "config.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -26,6 +35,16 @@ func TestLoadModelFromConvertedFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer closer.Close()
+	state, err := weights.Open(filepath.Join(init, trainStateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer state.Close()
+	// as `server convert` takes it: the model and the temperature beside it
+	src, err = weights.Merge(src, weights.Only(state, func(n string) bool { return n == "temp" }))
+	if err != nil {
+		t.Fatal(err)
+	}
 	conv := filepath.Join(tmp, "conv")
 	if err := os.MkdirAll(conv, 0o755); err != nil {
 		t.Fatal(err)
@@ -43,6 +62,9 @@ func TestLoadModelFromConvertedFolder(t *testing.T) {
 	got, _, err := LoadModel(conv, 1)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if want.Temp.Data[0] != 0.0432 || got.Temp.Data[0] != 0.0432 {
+		t.Errorf("temperature %g from the folder, %g from its conversion, want 0.0432", want.Temp.Data[0], got.Temp.Data[0])
 	}
 	wp, gp := weights.Params(want.Model), weights.Params(got.Model)
 	if len(wp) != len(gp) {

@@ -75,9 +75,10 @@ func keywordRepeats(o Options, corpus, lines int) int {
 	return max(1, int(math.Round(o.KeywordLines/(1-o.KeywordLines)*float64(corpus)/float64(lines))))
 }
 
-// keywordData is a stage0-lm run's keyword lines, each repeated for the
-// asked share, and the val split's (never trained on) for the probe.
-func keywordData(o Options, corpus int) (train, probe []keywordLine, err error) {
+// keywordData is a stage0-lm run's keyword lines, each once (repeated
+// for the asked share by keywordEpoch), and the val split's (never
+// trained on) for the probe.
+func keywordData(o Options) (train, probe []keywordLine, err error) {
 	if o.KeywordLines <= 0 {
 		return nil, nil, nil
 	}
@@ -93,14 +94,22 @@ func keywordData(o Options, corpus int) (train, probe []keywordLine, err error) 
 	if len(lines) == 0 {
 		return nil, nil, fmt.Errorf("trainer: -keyword-lines: no train pair of %s has a label, a sentence and tags outside val and test", o.Data)
 	}
-	for range keywordRepeats(o, corpus, len(lines)) {
-		train = append(train, lines...)
-	}
+	train = lines
 	if val, err := LoadPairs(o.Data, "val"); err == nil {
 		probe = keywordLines(val, nil)
 		probe = probe[:min(len(probe), 256)]
 	}
 	return train, probe, nil
+}
+
+// keywordEpoch is the keyword lines of an epoch beside corpus plain
+// sequences: each line repeated for the share -keyword-lines asks.
+func keywordEpoch(o Options, lines []keywordLine, corpus int) []keywordLine {
+	var epoch []keywordLine
+	for range keywordRepeats(o, corpus, len(lines)) {
+		epoch = append(epoch, lines...)
+	}
+	return epoch
 }
 
 // KeywordProbe is how much a language model reads before its BOS: the

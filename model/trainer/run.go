@@ -53,6 +53,9 @@ type Options struct {
 	// KeywordLines is the share of stage0-lm's sequences that are keyword
 	// lines (keywordprefix.go).
 	KeywordLines float64 `json:"keyword_lines,omitempty"`
+	// Pack lays stage0-lm's corpus lines end to end in each sequence
+	// (PackLines) instead of one line a sequence.
+	Pack bool `json:"pack,omitempty"`
 }
 
 // featurePath is where the run's frozen features are cached.
@@ -102,6 +105,9 @@ func (o *Options) check() error {
 	}
 	if o.CrossInit < 0 || (o.CrossInit > 0 && o.Stage != "stage1") {
 		bad = append(bad, fmt.Sprintf("-cross-init %g (a std, for stage1 only)", o.CrossInit))
+	}
+	if o.Pack && o.Stage != "stage0-lm" {
+		bad = append(bad, "-pack (for stage0-lm only)")
 	}
 	if o.Canonical < 0 || o.Canonical > 1 {
 		bad = append(bad, fmt.Sprintf("-canonical %g (a probability)", o.Canonical))

@@ -106,12 +106,9 @@ func RunStage0LM(ctx context.Context, d *gpu.Device, out string, o Options, resu
 	if r.o.Batch > len(corpus.Train) {
 		return nil, fmt.Errorf("trainer: -batch %d is more than the corpus's %d training lines", r.o.Batch, len(corpus.Train))
 	}
-	keywords, probe, err := keywordData(r.o, len(corpus.Train))
+	keywordBase, probe, err := keywordData(r.o)
 	if err != nil {
 		return nil, err
-	}
-	if len(keywords) > 0 {
-		fmt.Fprintf(w, "stage0-lm: %d keyword lines an epoch beside the corpus's %d lines\n", len(keywords), len(corpus.Train))
 	}
 	if err := r.begin(); err != nil {
 		return nil, err
@@ -132,8 +129,19 @@ func RunStage0LM(ctx context.Context, d *gpu.Device, out string, o Options, resu
 	if err != nil {
 		return nil, err
 	}
+	plain := plainSequences(tok, corpus.Train, r.o)
+	if r.o.Pack {
+		fmt.Fprintf(w, "stage0-lm: %d lines packed into %d sequences of %d tokens\n", len(corpus.Train), len(plain), r.o.TextLen)
+	}
+	if r.o.Batch > len(plain) {
+		return nil, fmt.Errorf("trainer: -batch %d is more than the corpus's %d training sequences", r.o.Batch, len(plain))
+	}
+	keywords := keywordEpoch(r.o, keywordBase, len(plain))
+	if len(keywords) > 0 {
+		fmt.Fprintf(w, "stage0-lm: %d keyword lines an epoch beside the corpus's %d sequences\n", len(keywords), len(plain))
+	}
 	P := c.NumQueryTokens
-	ord := newOrder(r.o.Seed, len(corpus.Train)+len(keywords), r.o.Batch)
+	ord := newOrder(r.o.Seed, len(plain)+len(keywords), r.o.Batch)
 	return r.loop(ctx, d, stage{
 		title:  "stage 0: language model (next-token cross-entropy)",
 		params: m.LMParams(),
@@ -142,11 +150,11 @@ func RunStage0LM(ctx context.Context, d *gpu.Device, out string, o Options, resu
 			b := &train.Batch{}
 			for _, i := range ord.indices(step) {
 				var ids, mask, labels []int
-				if i < len(corpus.Train) {
-					ids, mask = LMSequence(tok, corpus.Train[i], r.o.TextLen)
+				if i < len(plain) {
+					ids, mask = train.Padded(plain[i], r.o.TextLen)
 					labels = train.LabelsFrom(ids, mask, 0)
 				} else {
-					ids, mask, labels = keywordSequence(tok, keywords[i-len(corpus.Train)], P, r.o.TextLen)
+					ids, mask, labels = keywordSequence(tok, keywords[i-len(plain)], P, r.o.TextLen)
 				}
 				b.LMIDs, b.LMMask, b.LMLabels = append(b.LMIDs, ids), append(b.LMMask, mask), append(b.LMLabels, labels)
 			}
@@ -176,6 +184,20 @@ func RunStage0LM(ctx context.Context, d *gpu.Device, out string, o Options, resu
 			return atomicfile.WriteFile(HeldOutFile(out), append(js, '\n'))
 		},
 	}, w)
+}
+
+// plainSequences is the corpus's training lines as token sequences:
+// one line each (LMSequence), or packed with -pack (PackLines).
+func plainSequences(tok *tokenizer.BPE, lines []string, o Options) [][]int {
+	if o.Pack {
+		return PackLines(tok.Encode, lines, o.TextLen, o.Seed)
+	}
+	seqs := make([][]int, len(lines))
+	for i, l := range lines {
+		seq := append(tok.Encode(l), train.OPTEOS)
+		seqs[i] = seq[:min(len(seq), o.TextLen)]
+	}
+	return seqs
 }
 
 // writeBPE trains the tokenizer and publishes tokenizer.json and

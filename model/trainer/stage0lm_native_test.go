@@ -109,3 +109,34 @@ func TestStage0LMTinyRun(t *testing.T) {
 		t.Errorf("held-out: %s (%v)", raw, err)
 	}
 }
+
+// TestStage0LMPacked: with -pack the language model trains on sequences
+// that hold several corpus lines, learns, and records the choice; -pack
+// is refused for other stages.
+func TestStage0LMPacked(t *testing.T) {
+	tmp := t.TempDir()
+	init := tinyInit(t, filepath.Join(tmp, "init"))
+	lmData(t, tmp)
+	o := tinyLMOptions(init)
+	o.Pack = true
+	out := filepath.Join(tmp, "packed")
+	var log strings.Builder
+	sum, err := RunStage0LM(context.Background(), testDevice(t), out, o, false, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(sum.LastLoss < sum.FirstLoss) {
+		t.Errorf("the packed run does not learn: %v", losses(t, out))
+	}
+	if !strings.Contains(log.String(), "packed into") {
+		t.Errorf("no packing line in the progress:\n%s", log.String())
+	}
+	if raw, err := os.ReadFile(filepath.Join(out, "run.json")); err != nil || !strings.Contains(string(raw), `"pack": true`) {
+		t.Errorf("run.json does not record -pack: %s %v", raw, err)
+	}
+	s1 := tiny(Stage1Defaults(), init)
+	s1.Pack = true
+	if err := s1.check(); err == nil || !strings.Contains(err.Error(), "-pack") {
+		t.Errorf("-pack on stage 1: %v", err)
+	}
+}

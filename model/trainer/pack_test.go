@@ -1,0 +1,83 @@
+package trainer
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"blip2/model/train"
+)
+
+// TestPackLines: every line is in exactly one sequence, whole (or cut only
+// when longer than a sequence), between </s> tokens; no sequence is
+// longer than n, and no line that would have fitted was pushed on.
+func TestPackLines(t *testing.T) {
+	vocab := map[string]int{}
+	encode := func(s string) []int { // BOS, then one id a word
+		ids := []int{train.OPTEOS}
+		for _, w := range strings.Fields(s) {
+			if _, ok := vocab[w]; !ok {
+				vocab[w] = 10 + len(vocab)
+			}
+			ids = append(ids, vocab[w])
+		}
+		return ids
+	}
+	var lines []string
+	for i := range 200 {
+		words := make([]string, 1+(i*7)%11)
+		for j := range words {
+			words[j] = fmt.Sprintf("w%d_%d", i, j) // every line's words are its own
+		}
+		lines = append(lines, strings.Join(words, " "))
+	}
+	lines = append(lines, strings.Repeat("long ", 40)) // longer than a sequence
+	const n = 16
+	seqs := PackLines(encode, lines, n, 3)
+	seen := map[string]int{}
+	used := 0
+	for k, s := range seqs {
+		if len(s) > n || len(s) < 2 || s[0] != train.OPTEOS {
+			t.Fatalf("sequence %d: %v", k, s)
+		}
+		used += len(s)
+		if s[len(s)-1] != train.OPTEOS && len(s) != n {
+			t.Errorf("sequence %d ends inside a line without being full: %v", k, s)
+		}
+		start := 1
+		for i := 1; i <= len(s); i++ {
+			if i == len(s) || s[i] == train.OPTEOS {
+				seen[fmt.Sprint(s[start:i])]++
+				start = i + 1
+			}
+		}
+		if k+1 < len(seqs) {
+			next := seqs[k+1]
+			firstLen := slices.Index(next[1:], train.OPTEOS) + 1 // the next line's tokens and its </s>
+			if firstLen > 0 && len(s)+firstLen <= n {
+				t.Errorf("sequence %d (%d tokens) had room for the next one's first line (%d)", k, len(s), firstLen)
+			}
+		}
+	}
+	for _, l := range lines {
+		ids := encode(l)[1:]
+		if len(ids)+1 > n {
+			ids = ids[:n-1]
+		}
+		if seen[fmt.Sprint(ids)] != 1 {
+			t.Errorf("line %.30q is in %d sequences", l, seen[fmt.Sprint(ids)])
+		}
+	}
+	fill := float64(used) / float64(len(seqs)*n)
+	t.Logf("%d lines in %d sequences, %.0f%% full", len(lines), len(seqs), 100*fill)
+	if fill < 0.9 { // one line a sequence fills 45 %, closing at the first misfit 77 %
+		t.Errorf("sequences are only %.0f%% full", 100*fill)
+	}
+	if again := PackLines(encode, lines, n, 3); !slices.EqualFunc(again, seqs, slices.Equal) {
+		t.Error("the packing is not a function of the seed")
+	}
+	if other := PackLines(encode, lines, n, 4); slices.EqualFunc(other, seqs, slices.Equal) {
+		t.Error("another seed packs the same")
+	}
+}
