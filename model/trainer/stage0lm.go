@@ -190,7 +190,7 @@ func RunStage0LM(ctx context.Context, d *gpu.Device, out string, o Options, resu
 // one line each (LMSequence), or packed with -pack (PackLines).
 func plainSequences(tok *tokenizer.BPE, lines []string, o Options) [][]int {
 	if o.Pack {
-		return PackLines(tok.Encode, lines, o.TextLen, o.Seed)
+		return PackLines(tok.Encode, lines, o.TextLen)
 	}
 	seqs := make([][]int, len(lines))
 	for i, l := range lines {
