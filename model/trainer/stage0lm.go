@@ -194,10 +194,15 @@ func plainSequences(tok *tokenizer.BPE, lines []string, o Options) [][]int {
 	}
 	seqs := make([][]int, len(lines))
 	for i, l := range lines {
-		seq := append(tok.Encode(l), train.OPTEOS)
-		seqs[i] = seq[:min(len(seq), o.TextLen)]
+		seqs[i] = lineTokens(tok, l, o.TextLen)
 	}
 	return seqs
+}
+
+// lineTokens is one corpus line, </s> text </s>, cut to n tokens.
+func lineTokens(tok *tokenizer.BPE, line string, n int) []int {
+	seq := append(tok.Encode(line), train.OPTEOS)
+	return seq[:min(len(seq), n)]
 }
 
 // writeBPE trains the tokenizer and publishes tokenizer.json and
@@ -239,7 +244,7 @@ func lmBatch(tok *tokenizer.BPE, lines []string, n int) *train.Batch {
 // LMSequence is one corpus line as the language model learns it:
 // </s> text </s>, cut to n tokens and padded with <pad> (mask 0).
 func LMSequence(tok *tokenizer.BPE, line string, n int) (ids, mask []int) {
-	return train.Padded(append(tok.Encode(line), train.OPTEOS), n)
+	return train.Padded(lineTokens(tok, line, n), n)
 }
 
 // perplexity is exp of the mean next-token cross-entropy over lines.
