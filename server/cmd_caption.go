@@ -27,6 +27,7 @@ func runCaption(args []string) error {
 	fs.IntVar(&o.NumBeams, "beams", def.NumBeams, "beam width (1: greedy)")
 	fs.Float64Var(&o.LengthPenalty, "length-penalty", def.LengthPenalty, "beam scores divided by length^this")
 	fs.Float64Var(&o.GuideWeight, "guide", def.GuideWeight, app.GuideUsage)
+	usePrefixes := fs.Bool("prefixes", true, prefixesUsage)
 	fs.Float64Var(&o.RepetitionPenalty, "repetition-penalty", def.RepetitionPenalty, "> 1 discourages repeats")
 	fs.BoolVar(&o.Sample, "sample", def.Sample, "nucleus sampling instead of search")
 	fs.Float64Var(&o.TopP, "top-p", def.TopP, "nucleus mass when sampling")
@@ -64,6 +65,11 @@ func runCaption(args []string) error {
 	c := &app.Captioner{Model: m, Backend: b, Tok: tok, Options: o}
 	if o.GuideWeight > 0 && m.Retrieval() {
 		if c.QTok, err = tokenizer.LoadWordPiece(dir); err != nil {
+			return err
+		}
+	}
+	if *usePrefixes && *prompt == "" {
+		if c.Prefixes, err = loadPrefixBank(dir, m, b, tok); err != nil {
 			return err
 		}
 	}

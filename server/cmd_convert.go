@@ -3,6 +3,7 @@
 package main
 
 import (
+	"blip2/model/app"
 	"errors"
 	"flag"
 	"fmt"
@@ -132,9 +133,9 @@ func checkDrift(from, to, inputs string) error {
 }
 
 // tokenizerFiles are copied beside the converted weights so that caption and
-// search find them there.
+// search find them there (and the caption prefixes stage 2 writes).
 var tokenizerFiles = []string{"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-	"vocab.json", "merges.txt", "vocab.txt", "added_tokens.json", "spiece.model", "preprocessor_config.json"}
+	"vocab.json", "merges.txt", "vocab.txt", "added_tokens.json", "spiece.model", "preprocessor_config.json", app.PrefixesFile}
 
 func copyTokenizerFiles(from, to string) error {
 	for _, name := range tokenizerFiles {

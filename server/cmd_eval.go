@@ -43,6 +43,7 @@ func runEval(args []string) error {
 	lmLen := fs.Int("lm-len", 32, "tokens per held-out corpus line for the perplexity (stage0-lm's -text-len), and per caption for -prompt-probe")
 	nearest := fs.Int("nearest", 0, "images of the subset captioned with the nearest train caption by ITC, scored as captions are: what the queries know, whatever decodes them (0: skip)")
 	nearestOut := fs.String("nearest-out", "", "JSON lines of each -nearest image: id, nearest, cosine, references")
+	usePrefixes := fs.Bool("prefixes", true, prefixesUsage)
 	probe := fs.Int("prompt-probe", 100, "pairs of the subset whose captions are scored after every one of their images' visual prompts and after none (0: skip)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -127,7 +128,13 @@ func runEval(args []string) error {
 			if *nCaptions > 0 {
 				k = min(k, *nCaptions)
 			}
-			c, err := evalCaptions(b, m, bpe, tok, *data, pairs[:k], gen, *captionsOut)
+			var bank *app.PrefixBank
+			if *usePrefixes {
+				if bank, err = loadPrefixBank(*ckpt, m, b, bpe); err != nil {
+					return err
+				}
+			}
+			c, err := evalCaptions(b, m, bpe, tok, bank, *data, pairs[:k], gen, *captionsOut)
 			if err != nil {
 				return err
 			}

@@ -38,6 +38,7 @@ func runSheet(args []string) error {
 	o, def := blip2.GenerateOptions{MinNewTokens: 1, LengthPenalty: 1}, app.CaptionOptions()
 	fs.IntVar(&o.NumBeams, "beams", def.NumBeams, "beam width (1: greedy)")
 	fs.Float64Var(&o.GuideWeight, "guide", def.GuideWeight, app.GuideUsage)
+	usePrefixes := fs.Bool("prefixes", true, prefixesUsage)
 	fs.IntVar(&o.MaxNewTokens, "max-new-tokens", 24, "new tokens at most")
 	fs.Float64Var(&o.RepetitionPenalty, "repetition-penalty", def.RepetitionPenalty, "> 1 discourages repeats (1: Hugging Face's decoding)")
 	if err := fs.Parse(args); err != nil {
@@ -89,6 +90,12 @@ func runSheet(args []string) error {
 		}
 		guider = captionGuider(m, b, tok, qtok, o.GuideWeight)
 	}
+	var bank *app.PrefixBank
+	if *usePrefixes {
+		if bank, err = loadPrefixBank(dir, m, b, tok); err != nil {
+			return err
+		}
+	}
 	imgs := make([]*image.RGB, len(files))
 	for i, f := range files {
 		raw, err := os.ReadFile(f)
@@ -101,7 +108,7 @@ func runSheet(args []string) error {
 	}
 	size := m.Config.Vision.ImageSize
 	pixels := func(i int) ([]float32, error) { return readImage(files[i], size) }
-	caps, err := eval.Caption(b, m, len(files), pixels, func(ids []int) string { return tok.Decode(ids, true) }, o, guider, os.Stderr)
+	caps, err := eval.Caption(b, m, len(files), pixels, func(ids []int) string { return tok.Decode(ids, true) }, o, guider, prompter(bank), os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -120,6 +127,9 @@ func runSheet(args []string) error {
 	}
 	var buf bytes.Buffer
 	title := fmt.Sprintf("%s: captions, %d beams", filepath.Base(filepath.Clean(*ckpt)), o.NumBeams)
+	if bank != nil {
+		title += ", the start of ITC's nearest example"
+	}
 	if guider != nil {
 		title += fmt.Sprintf(", ITC guide %g", o.GuideWeight)
 	}

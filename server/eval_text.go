@@ -21,12 +21,12 @@ import (
 
 // evalCaptions captions pairs' images and scores them against all of each
 // pair's captions; with path, it writes one JSON line per image.
-func evalCaptions(b nn.Backend, m *blip2.Model, tok *tokenizer.BPE, qtok app.Tokenizer, data string, pairs []Pair,
+func evalCaptions(b nn.Backend, m *blip2.Model, tok *tokenizer.BPE, qtok app.Tokenizer, bank *app.PrefixBank, data string, pairs []Pair,
 	o blip2.GenerateOptions, path string) (*eval.CaptionReport, error) {
 	size := m.Config.Vision.ImageSize
 	pixels := func(i int) ([]float32, error) { return trainer.LoadImage(data, pairs[i], size) }
 	decode := func(ids []int) string { return tok.Decode(ids, true) }
-	caps, err := eval.Caption(b, m, len(pairs), pixels, decode, o, captionGuider(m, b, tok, qtok, o.GuideWeight), os.Stderr)
+	caps, err := eval.Caption(b, m, len(pairs), pixels, decode, o, captionGuider(m, b, tok, qtok, o.GuideWeight), prompter(bank), os.Stderr)
 	if err != nil {
 		return nil, err
 	}

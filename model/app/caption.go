@@ -33,7 +33,8 @@ const GuideUsage = "weight of ITC's logit (image–text cosine / temperature) be
 // finished beams, the one with the best beam score + 0.5·ITC logit is
 // the caption (GuideWeight; -guide 0 takes the best beam): on 100 val
 // images it took CIDEr-D from 0.116 to 0.171 and the captions that name
-// their image from 2 to 6 (docs/training.md).
+// their image from 2 to 6 (docs/training.md). A model folder's caption
+// prefixes (PrefixBank) choose the caption's first words before all this.
 func CaptionOptions() blip2.GenerateOptions {
 	return blip2.GenerateOptions{MaxNewTokens: 30, MinNewTokens: 1, NumBeams: 5, LengthPenalty: 1,
 		RepetitionPenalty: 1.5, TopP: 0.9, Temperature: 1, Seed: 1, GuideWeight: 0.5}
@@ -49,6 +50,9 @@ type Captioner struct {
 	// heads, Options.GuideWeight > 0 lets ITC choose among the finished
 	// beams (ITCGuide).
 	QTok Tokenizer
+	// Prefixes, when set, start each caption without a prompt with the
+	// prefix ITC chooses for the image (PrefixBank).
+	Prefixes *PrefixBank
 }
 
 // Timing is where one caption's time went.
@@ -121,13 +125,23 @@ func (c *Captioner) caption(px []float32, prompt string, times *blip2.StageTimes
 	}
 	o := c.Options
 	o.Times = times
-	if o.GuideWeight > 0 && c.QTok != nil && c.Model.Retrieval() {
-		guide, release, err := ITCGuide(c.Model, c.Backend, c.Tok, c.QTok, pixels)
+	guided := o.GuideWeight > 0 && c.QTok != nil && c.Model.Retrieval()
+	prefixed := c.Prefixes != nil && ids == nil
+	if guided || prefixed {
+		gal, err := c.Model.EmbedImages(c.Backend, pixels)
 		if err != nil {
 			return "", err
 		}
-		defer release()
-		o.Guide = guide
+		defer gal.Free(c.Backend)
+		if guided {
+			o.Guide = &itcGuide{m: c.Model, b: c.Backend, lm: c.Tok, q: c.QTok, embeds: gal.Embeds}
+		}
+		if prefixed {
+			if ids, mask, _, err = c.Prefixes.Prompts(gal.Embeds); err != nil {
+				return "", err
+			}
+			o.PromptInCaption = true
+		}
 	}
 	g, err := c.Model.Generate(c.Backend, pixels, ids, mask, o)
 	if err != nil {

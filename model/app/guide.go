@@ -29,20 +29,11 @@ type itcGuide struct {
 }
 
 func (g *itcGuide) Score(row int, cands [][]int) ([]float32, error) {
-	ids := make([][]int, len(cands))
-	width := 0
+	texts := make([]string, len(cands))
 	for i, c := range cands {
-		ids[i], _ = qformerIDs(g.m, g.q, g.lm.Decode(c, true))
-		width = max(width, len(ids[i]))
+		texts[i] = g.lm.Decode(c, true)
 	}
-	mask := make([][]int, len(ids))
-	for i := range ids {
-		mask[i] = make([]int, width)
-		for j := range ids[i] {
-			mask[i][j] = 1
-		}
-		ids[i] = append(ids[i], make([]int, width-len(ids[i]))...)
-	}
+	ids, mask := qformerBatch(g.m, g.q, texts)
 	_, th := g.m.TextHidden(g.b, ids, mask)
 	te := g.m.TextEmbeds(g.b, th[len(th)-1])
 	g.b.Free(th...)
@@ -65,4 +56,24 @@ func (g *itcGuide) Score(row int, cands [][]int) ([]float32, error) {
 		s[i] /= temp
 	}
 	return s, nil
+}
+
+// qformerBatch tokenizes texts for the Q-Former's text side (each cut to
+// its positions), padded on the right to the longest, with their mask.
+func qformerBatch(m *blip2.Model, q Tokenizer, texts []string) (ids, mask [][]int) {
+	width := 0
+	for _, t := range texts {
+		row, _ := qformerIDs(m, q, t)
+		ids = append(ids, row)
+		width = max(width, len(row))
+	}
+	mask = make([][]int, len(ids))
+	for i := range ids {
+		mask[i] = make([]int, width)
+		for j := range ids[i] {
+			mask[i][j] = 1
+		}
+		ids[i] = append(ids[i], make([]int, width-len(ids[i]))...)
+	}
+	return ids, mask
 }

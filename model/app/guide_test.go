@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"blip2/model/blip2"
 	"blip2/model/cpu"
+	"blip2/model/nn"
 )
 
 // idWords is a stand-in language-model tokenizer: token t decodes to "w<t>".
@@ -29,12 +31,7 @@ func TestITCGuideIsSearchsITC(t *testing.T) {
 	m, imgs := refImages(t)
 	b := cpu.New()
 	q := wordIDs{vocab: m.Config.QFormer.VocabSize}
-	S := m.Config.Vision.ImageSize
-	var px []float32
-	for _, im := range imgs {
-		px = append(px, im...)
-	}
-	pixels := b.Upload(px, len(imgs), 3, S, S)
+	pixels := uploadAll(b, m, imgs)
 	defer b.Free(pixels)
 	guide, release, err := ITCGuide(m, b, idWords{}, q, pixels)
 	if err != nil {
@@ -70,4 +67,14 @@ func TestITCGuideIsSearchsITC(t *testing.T) {
 		}
 		x.Free()
 	}
+}
+
+// uploadAll is images (3·S·S each) as one batch (B, 3, S, S).
+func uploadAll(b nn.Backend, m *blip2.Model, imgs [][]float32) nn.Tensor {
+	S := m.Config.Vision.ImageSize
+	var px []float32
+	for _, im := range imgs {
+		px = append(px, im...)
+	}
+	return b.Upload(px, len(imgs), 3, S, S)
 }

@@ -56,7 +56,7 @@ func beamSearch(st stepper, batch, start, eos, pad int, o GenerateOptions) (*Gen
 				if math.IsInf(bm.logp, -1) {
 					continue
 				}
-				lp := logSoftmax(process(logits[i*k+j], bm.tokens, step, eos, o))
+				lp := logSoftmax(process(logits[i*k+j], o.inCaption(i, bm.tokens), step, eos, o))
 				for t, v := range lp {
 					cands = append(cands, cand{j, t, bm.logp + v})
 				}

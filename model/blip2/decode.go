@@ -59,7 +59,7 @@ func sampleOrGreedy(st stepper, batch, start, eos, pad int, o GenerateOptions) (
 			if done[i] {
 				next[i] = pad
 			} else {
-				l := process(logits[i], g.IDs[i][1:], step, eos, o)
+				l := process(logits[i], o.inCaption(i, g.IDs[i][1:]), step, eos, o)
 				if o.Sample {
 					next[i] = nucleus(l, o.TopP, o.Temperature, rng)
 				} else {

@@ -26,6 +26,15 @@ type GenerateOptions struct {
 	// (pickHypothesis); greedy decoding and sampling ignore it.
 	Guide       Guide
 	GuideWeight float64
+	// PromptInCaption says the prompt is the caption's first words (a
+	// caption prefix, app.PrefixBank) rather than a question: with an OPT
+	// model, each returned row holds the prompt's tokens (its bos and left
+	// padding dropped) between the start token and the new tokens, and the
+	// guide scores the prompt and the new tokens together; the repetition
+	// penalty counts the prompt's words too (the caption "an icon of an
+	// icon of an arrow" repeats itself).
+	PromptInCaption bool
+	lead            [][]int // with PromptInCaption, each image's prompt words
 	// Times, when set, receives the time of each stage; the device is
 	// waited for between them, so set it only where the split is shown.
 	Times *StageTimes
@@ -66,6 +75,14 @@ func (m *Model) Generate(b nn.Backend, pixels nn.Tensor, prompt, mask [][]int, o
 		return nil, fmt.Errorf("blip2: MaxNewTokens must be positive")
 	}
 	batch := pixels.Shape()[0]
+	var lead [][]int // with PromptInCaption: each image's prompt words
+	if o.PromptInCaption && m.OPT != nil && prompt != nil {
+		lead = captionLead(prompt, mask, intOr(m.OPT.cfg.BOSTokenID, 2))
+		o.lead = lead
+		if o.Guide != nil {
+			o.Guide = leadGuide{o.Guide, lead}
+		}
+	}
 	proj := m.timedVisualPrompt(b, pixels, o.Times)
 	if o.Times != nil {
 		defer func(start time.Time) { o.Times.LanguageModel = time.Since(start) }(time.Now())
@@ -105,10 +122,57 @@ func (m *Model) Generate(b nn.Backend, pixels nn.Tensor, prompt, mask [][]int, o
 		st = &t5Stepper{b: b, m: m.T5, proj: proj, prompt: prompt, mask: mask, start: start}
 	}
 	defer st.release()
+	var g *Generated
+	var err error
 	if beams {
-		return beamSearch(st, batch, start, eos, pad, o)
+		g, err = beamSearch(st, batch, start, eos, pad, o)
+	} else {
+		g, err = sampleOrGreedy(st, batch, start, eos, pad, o)
 	}
-	return sampleOrGreedy(st, batch, start, eos, pad, o)
+	if err == nil && lead != nil {
+		for i, ids := range g.IDs {
+			g.IDs[i] = append(append([]int{ids[0]}, lead[i]...), ids[1:]...)
+		}
+	}
+	return g, err
+}
+
+// inCaption is what the caption of image i holds so far: its prompt words
+// with PromptInCaption, then the new tokens.
+func (o GenerateOptions) inCaption(i int, tokens []int) []int {
+	if o.lead == nil {
+		return tokens
+	}
+	return append(append([]int(nil), o.lead[i]...), tokens...)
+}
+
+// captionLead is each prompt row's tokens under its mask, the bos dropped.
+func captionLead(prompt, mask [][]int, bos int) [][]int {
+	out := make([][]int, len(prompt))
+	for i, row := range prompt {
+		out[i] = []int{}
+		for j, t := range row {
+			if mask[i][j] != 0 && !(len(out[i]) == 0 && t == bos) {
+				out[i] = append(out[i], t)
+			}
+		}
+	}
+	return out
+}
+
+// leadGuide scores a row's candidates after the row's prompt words: whole
+// captions, as ITC saw them in training.
+type leadGuide struct {
+	g    Guide
+	lead [][]int
+}
+
+func (l leadGuide) Score(row int, cands [][]int) ([]float32, error) {
+	full := make([][]int, len(cands))
+	for i, c := range cands {
+		full[i] = append(append([]int(nil), l.lead[row]...), c...)
+	}
+	return l.g.Score(row, full)
 }
 
 // VisualPrompt is language_projection(Q-Former(ViT(pixels))): (B, Q, d_lm).

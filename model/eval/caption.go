@@ -23,11 +23,16 @@ type CaptionReport struct {
 // of pixels (B, 3, S, S); release frees what the guide holds.
 type Guider func(pixels nn.Tensor) (g blip2.Guide, release func(), err error)
 
+// Prompter gives a batch of pixels (B, 3, S, S) the first words of their
+// captions (app.PrefixBank.PromptsFor): prompt rows for Generate with
+// PromptInCaption.
+type Prompter func(pixels nn.Tensor) (ids, mask [][]int, err error)
+
 // Caption generates one caption for each of n images, batch images a
 // forward; decode turns generated ids into text. guider, if not nil,
-// guides each batch's decoding.
+// guides each batch's decoding; prompter, if not nil, starts each caption.
 func Caption(b nn.Backend, m *blip2.Model, n int, pixels func(i int) ([]float32, error),
-	decode func(ids []int) string, o blip2.GenerateOptions, guider Guider, progress io.Writer) ([]string, error) {
+	decode func(ids []int) string, o blip2.GenerateOptions, guider Guider, prompter Prompter, progress io.Writer) ([]string, error) {
 	if progress == nil {
 		progress = io.Discard
 	}
@@ -46,7 +51,16 @@ func Caption(b nn.Backend, m *blip2.Model, n int, pixels func(i int) ([]float32,
 				return nil, err
 			}
 		}
-		g, err := m.Generate(b, t, nil, nil, o)
+		var ids, mask [][]int
+		if prompter != nil {
+			if ids, mask, err = prompter(t); err != nil {
+				release()
+				b.Free(t)
+				return nil, err
+			}
+			o.PromptInCaption = true
+		}
+		g, err := m.Generate(b, t, ids, mask, o)
 		release()
 		b.Free(t)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"blip2/model/gpu"
 	"blip2/model/tokenizer"
@@ -44,6 +45,15 @@ func RunStage2(ctx context.Context, d *gpu.Device, out string, o Options, resume
 	if err := r.begin(); err != nil {
 		return nil, err
 	}
+	var files string
+	if m.OPT != nil {
+		dir := filepath.Join(out, "caption-prefixes")
+		if ok, err := WriteCaptionPrefixes(dir, r.pairs); err != nil {
+			return nil, err
+		} else if ok {
+			files = dir
+		}
+	}
 	c := m.Config
 	feats, err := ComputeFeatures(d, m.Model, r.o.Data, r.pairs, 32, r.o.featurePath(out), w)
 	if err != nil {
@@ -64,6 +74,7 @@ func RunStage2(ctx context.Context, d *gpu.Device, out string, o Options, resume
 		decID := r.tok.AddSpecial("[DEC]")
 		return r.loop(ctx, d, stage{
 			title:  "stage 2 with stage 1's losses: captioning, ITC, ITM and ITG",
+			files:  files,
 			params: m.JointParams(),
 			step: func(s *train.GPUStepper, step int) (map[string]float32, error) {
 				b1 := stage1Batch(ord, step, r.pairs, feats, r.tok, r.o.TextLen, c.Vision.ImageSize, decID, r.o.Canonical)
@@ -77,6 +88,7 @@ func RunStage2(ctx context.Context, d *gpu.Device, out string, o Options, resume
 	}
 	return r.loop(ctx, d, stage{
 		title:  "stage 2: captioning through the frozen language model",
+		files:  files,
 		params: m.Stage2Params(),
 		step: func(s *train.GPUStepper, step int) (map[string]float32, error) {
 			res, err := s.Step2(captions(step))

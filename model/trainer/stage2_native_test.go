@@ -4,10 +4,12 @@ package trainer
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
+	"blip2/model/app"
 	"blip2/model/atomicfile"
 	"blip2/model/gpu"
 	"blip2/model/tokenizer"
@@ -48,6 +50,16 @@ func TestStage2TinyRun(t *testing.T) {
 	}
 	if _, err := tokenizer.LoadBPE(FinalModel(out), tokenizer.OPTOptions()); err != nil {
 		t.Errorf("the final model lost the language model's tokenizer: %v", err)
+	}
+	// The sample's sentences have several starts: the model carries them.
+	raw, err := os.ReadFile(filepath.Join(FinalModel(out), app.PrefixesFile))
+	if err != nil {
+		t.Fatalf("the final model has no caption prefixes: %v", err)
+	}
+	if p, err := app.ParsePrefixes(raw); err != nil {
+		t.Error(err)
+	} else {
+		t.Logf("caption prefixes: %d, the first %q", len(p.Prefixes), p.Prefixes[0].Text)
 	}
 	if _, err := RunStage2(context.Background(), d, filepath.Join(tmp, "bad"), tinyStage2Options(init), false, nil); err == nil {
 		t.Error("stage 2 from a model without a language-model tokenizer was accepted")

@@ -195,6 +195,11 @@ func (tn *tuning) applied(file []byte) {
 // reindex encodes the gallery again with the weights the model has now
 // (its cached index is keyed by them).
 func (tn *tuning) reindex() {
+	if p := tn.c.Prefixes; p != nil {
+		if err := p.Refresh(); err != nil {
+			status("error", "Caption prefixes: "+err.Error())
+		}
+	}
 	if tn.srch == nil {
 		return
 	}

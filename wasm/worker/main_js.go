@@ -112,6 +112,11 @@ func main() {
 		s, err := newSearch(c, jsutil.Query("model"), jsutil.Query("gallery-base"), jsutil.Query("gallery"), enqueue)
 		if err == nil {
 			c.QTok = s.index.Tok // ITC chooses among the caption's beams (app.CaptionOptions)
+			var perr error
+			if c.Prefixes, perr = loadPrefixes(c, jsutil.Query("model")); perr != nil {
+				// Captions still work, starting as the language model likes.
+				js.Global().Get("console").Call("warn", "caption prefixes: "+perr.Error())
+			}
 			tune, err = newTuning(c, s, jsutil.Query("model"))
 		}
 		var jobs []func()
