@@ -3,7 +3,6 @@
 package main
 
 import (
-	"blip2/model/app"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"blip2/model/app"
 	"blip2/model/blip2"
 	"blip2/model/config"
 	"blip2/model/cpu"

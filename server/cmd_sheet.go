@@ -82,13 +82,12 @@ func runSheet(args []string) error {
 	if err != nil {
 		return err
 	}
-	var guider eval.Guider
-	if o.GuideWeight > 0 && m.Retrieval() {
-		qtok, err := tokenizer.LoadWordPiece(dir)
-		if err != nil {
+	var qtok app.Tokenizer
+	guided := o.GuideWeight > 0 && m.Retrieval()
+	if guided {
+		if qtok, err = tokenizer.LoadWordPiece(dir); err != nil {
 			return err
 		}
-		guider = captionGuider(m, b, tok, qtok, o.GuideWeight)
 	}
 	var bank *app.PrefixBank
 	if *usePrefixes {
@@ -108,7 +107,7 @@ func runSheet(args []string) error {
 	}
 	size := m.Config.Vision.ImageSize
 	pixels := func(i int) ([]float32, error) { return readImage(files[i], size) }
-	caps, err := eval.Caption(b, m, len(files), pixels, func(ids []int) string { return tok.Decode(ids, true) }, o, guider, prompter(bank), os.Stderr)
+	caps, err := eval.Caption(b, m, len(files), pixels, func(ids []int) string { return tok.Decode(ids, true) }, o, captionDecoding(m, b, tok, qtok, o.GuideWeight, bank), os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -130,7 +129,7 @@ func runSheet(args []string) error {
 	if bank != nil {
 		title += ", the start of ITC's nearest example"
 	}
-	if guider != nil {
+	if guided {
 		title += fmt.Sprintf(", ITC guide %g", o.GuideWeight)
 	}
 	if err := png.Encode(&buf, eval.CaptionSheet(title, panels, 4)); err != nil {

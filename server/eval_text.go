@@ -26,7 +26,7 @@ func evalCaptions(b nn.Backend, m *blip2.Model, tok *tokenizer.BPE, qtok app.Tok
 	size := m.Config.Vision.ImageSize
 	pixels := func(i int) ([]float32, error) { return trainer.LoadImage(data, pairs[i], size) }
 	decode := func(ids []int) string { return tok.Decode(ids, true) }
-	caps, err := eval.Caption(b, m, len(pairs), pixels, decode, o, captionGuider(m, b, tok, qtok, o.GuideWeight), prompter(bank), os.Stderr)
+	caps, err := eval.Caption(b, m, len(pairs), pixels, decode, o, captionDecoding(m, b, tok, qtok, o.GuideWeight, bank), os.Stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -66,14 +66,22 @@ func writeJSONLines(path string, n int, line func(i int) any) error {
 	return f.Close()
 }
 
-// captionGuider is ITC's guide (app.ITCGuide) for -guide weight, through
-// the language model's tokenizer lm and the Q-Former's q; nil when weight
-// is 0 or the model has no ITC heads.
-func captionGuider(m *blip2.Model, b nn.Backend, lm, q app.Tokenizer, weight float64) eval.Guider {
-	if weight <= 0 || !m.Retrieval() {
+// captionDecoding is app.PrepareDecoding for eval.Caption: ITC's guide for
+// -guide weight (through the language model's tokenizer lm and the
+// Q-Former's q) when the model has ITC heads, and the bank's caption
+// starts; nil when there is neither.
+func captionDecoding(m *blip2.Model, b nn.Backend, lm, q app.Tokenizer, weight float64, bank *app.PrefixBank) eval.Preparer {
+	guided := weight > 0 && q != nil && m.Retrieval()
+	if !guided && bank == nil {
 		return nil
 	}
-	return func(px nn.Tensor) (blip2.Guide, func(), error) { return app.ITCGuide(m, b, lm, q, px) }
+	return func(px nn.Tensor) (blip2.Guide, [][]int, [][]int, func(), error) {
+		d, err := app.PrepareDecoding(m, b, lm, q, guided, bank, px)
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		return d.Guide, d.IDs, d.Mask, d.Release, nil
+	}
 }
 
 // perplexityReport is the language model on the held-out corpus lines.

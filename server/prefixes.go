@@ -27,21 +27,9 @@ func loadPrefixBank(dir string, m *blip2.Model, b nn.Backend, lm app.Tokenizer) 
 	if err != nil {
 		return nil, err
 	}
-	p, err := app.ParsePrefixes(raw)
-	if err != nil {
-		return nil, err
-	}
 	q, err := tokenizer.LoadWordPiece(dir)
 	if err != nil {
 		return nil, err
 	}
-	return app.NewPrefixBank(m, b, lm, q, p)
-}
-
-// prompter is the bank's eval.Prompter, or nil without a bank.
-func prompter(k *app.PrefixBank) func(nn.Tensor) ([][]int, [][]int, error) {
-	if k == nil {
-		return nil
-	}
-	return k.PromptsFor
+	return app.LoadPrefixBank(raw, m, b, lm, q)
 }

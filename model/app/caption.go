@@ -125,23 +125,18 @@ func (c *Captioner) caption(px []float32, prompt string, times *blip2.StageTimes
 	}
 	o := c.Options
 	o.Times = times
-	guided := o.GuideWeight > 0 && c.QTok != nil && c.Model.Retrieval()
-	prefixed := c.Prefixes != nil && ids == nil
-	if guided || prefixed {
-		gal, err := c.Model.EmbedImages(c.Backend, pixels)
-		if err != nil {
-			return "", err
-		}
-		defer gal.Free(c.Backend)
-		if guided {
-			o.Guide = &itcGuide{m: c.Model, b: c.Backend, lm: c.Tok, q: c.QTok, embeds: gal.Embeds}
-		}
-		if prefixed {
-			if ids, mask, _, err = c.Prefixes.Prompts(gal.Embeds); err != nil {
-				return "", err
-			}
-			o.PromptInCaption = true
-		}
+	var bank *PrefixBank
+	if ids == nil {
+		bank = c.Prefixes
+	}
+	d, err := PrepareDecoding(c.Model, c.Backend, c.Tok, c.QTok, o.GuideWeight > 0 && c.QTok != nil && c.Model.Retrieval(), bank, pixels)
+	if err != nil {
+		return "", err
+	}
+	defer d.Release()
+	o.Guide = d.Guide
+	if d.IDs != nil {
+		ids, mask, o.PromptInCaption = d.IDs, d.Mask, true
 	}
 	g, err := c.Model.Generate(c.Backend, pixels, ids, mask, o)
 	if err != nil {

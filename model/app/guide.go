@@ -13,11 +13,53 @@ import (
 // after decoding with the language model's lm. release frees the image
 // embeddings it holds.
 func ITCGuide(m *blip2.Model, b nn.Backend, lm, q Tokenizer, pixels nn.Tensor) (guide blip2.Guide, release func(), err error) {
-	gal, err := m.EmbedImages(b, pixels)
+	d, err := PrepareDecoding(m, b, lm, q, true, nil, pixels)
 	if err != nil {
 		return nil, nil, err
 	}
-	return &itcGuide{m: m, b: b, lm: lm, q: q, embeds: gal.Embeds}, func() { gal.Free(b) }, nil
+	return d.Guide, d.Release, nil
+}
+
+// Decoding is what a batch of images is decoded with besides the
+// options: ITC's guide among the finished beams, and each caption's start
+// as prompt rows for Generate with PromptInCaption.
+type Decoding struct {
+	Guide     blip2.Guide // nil: the best beam
+	IDs, Mask [][]int     // nil: the language model starts alone
+	b         nn.Backend
+	gal       *blip2.Gallery
+}
+
+// Release frees the image embeddings the guide holds.
+func (d *Decoding) Release() {
+	if d.gal != nil {
+		d.gal.Free(d.b)
+	}
+}
+
+// PrepareDecoding embeds pixels (B, 3, S, S) once for both: the guide when
+// guided (texts through the language model's lm, then the Q-Former's q),
+// the starts when bank is not nil. Neither wanted, nothing is computed.
+func PrepareDecoding(m *blip2.Model, b nn.Backend, lm, q Tokenizer, guided bool, bank *PrefixBank, pixels nn.Tensor) (*Decoding, error) {
+	d := &Decoding{b: b}
+	if !guided && bank == nil {
+		return d, nil
+	}
+	gal, err := m.EmbedImages(b, pixels)
+	if err != nil {
+		return nil, err
+	}
+	d.gal = gal
+	if guided {
+		d.Guide = &itcGuide{m: m, b: b, lm: lm, q: q, embeds: gal.Embeds}
+	}
+	if bank != nil {
+		if d.IDs, d.Mask, err = bank.Prompts(gal.Embeds); err != nil {
+			d.Release()
+			return nil, err
+		}
+	}
+	return d, nil
 }
 
 // itcGuide scores captions by ITC against one image per row.

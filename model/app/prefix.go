@@ -61,6 +61,16 @@ func ParsePrefixes(data []byte) (*CaptionPrefixes, error) {
 	return &p, nil
 }
 
+// LoadPrefixBank embeds the prefixes of a PrefixesFile's bytes for m; nil
+// when m cannot choose among them (no ITC heads or no OPT language model).
+func LoadPrefixBank(raw []byte, m *blip2.Model, b nn.Backend, lm, q Tokenizer) (*PrefixBank, error) {
+	p, err := ParsePrefixes(raw)
+	if err != nil || !m.Retrieval() || m.OPT == nil {
+		return nil, err
+	}
+	return NewPrefixBank(m, b, lm, q, p)
+}
+
 // PrefixBank holds the example captions' ITC embeddings on a backend.
 type PrefixBank struct {
 	m      *blip2.Model
@@ -113,12 +123,12 @@ func (k *PrefixBank) Free() { k.b.Free(k.embeds); k.embeds = nil }
 // that start their captions: bos and the prefix of the image's nearest
 // example, left padded (OPT's positions count real tokens only, so the
 // padding moves nothing), for Generate with PromptInCaption.
-func (k *PrefixBank) Prompts(imageEmbeds nn.Tensor) (ids, mask [][]int, chosen []int, err error) {
+func (k *PrefixBank) Prompts(imageEmbeds nn.Tensor) (ids, mask [][]int, err error) {
 	sim := k.m.Similarity(k.b, imageEmbeds, k.embeds) // (B, examples)
 	s, err := k.b.Read(sim)
 	k.b.Free(sim)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	n := len(k.owner)
 	width := 0
@@ -140,18 +150,7 @@ func (k *PrefixBank) Prompts(imageEmbeds nn.Tensor) (ids, mask [][]int, chosen [
 		for _, t := range l {
 			row, m = append(row, t), append(m, 1)
 		}
-		ids, mask, chosen = append(ids, row), append(mask, m), append(chosen, k.owner[best])
+		ids, mask = append(ids, row), append(mask, m)
 	}
-	return ids, mask, chosen, nil
-}
-
-// PromptsFor is Prompts for pixels (B, 3, S, S).
-func (k *PrefixBank) PromptsFor(pixels nn.Tensor) (ids, mask [][]int, err error) {
-	gal, err := k.m.EmbedImages(k.b, pixels)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer gal.Free(k.b)
-	ids, mask, _, err = k.Prompts(gal.Embeds)
-	return ids, mask, err
+	return ids, mask, nil
 }

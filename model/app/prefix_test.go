@@ -62,10 +62,12 @@ func TestPrefixBankChoosesTheNearestExample(t *testing.T) {
 	defer k.Free()
 	pixels := uploadAll(b, m, imgs)
 	defer b.Free(pixels)
-	ids, mask, err := k.PromptsFor(pixels)
+	d, err := PrepareDecoding(m, b, lmWords{}, q, false, k, pixels)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer d.Release()
+	ids, mask := d.IDs, d.Mask
 	if len(ids) != len(imgs) {
 		t.Fatalf("%d prompt rows for %d images", len(ids), len(imgs))
 	}

@@ -75,12 +75,11 @@ func (m *Model) Generate(b nn.Backend, pixels nn.Tensor, prompt, mask [][]int, o
 		return nil, fmt.Errorf("blip2: MaxNewTokens must be positive")
 	}
 	batch := pixels.Shape()[0]
-	var lead [][]int // with PromptInCaption: each image's prompt words
+	o.lead = nil
 	if o.PromptInCaption && m.OPT != nil && prompt != nil {
-		lead = captionLead(prompt, mask, intOr(m.OPT.cfg.BOSTokenID, 2))
-		o.lead = lead
+		o.lead = captionLead(prompt, mask, intOr(m.OPT.cfg.BOSTokenID, 2))
 		if o.Guide != nil {
-			o.Guide = leadGuide{o.Guide, lead}
+			o.Guide = leadGuide{o.Guide, o.lead}
 		}
 	}
 	proj := m.timedVisualPrompt(b, pixels, o.Times)
@@ -129,9 +128,9 @@ func (m *Model) Generate(b nn.Backend, pixels nn.Tensor, prompt, mask [][]int, o
 	} else {
 		g, err = sampleOrGreedy(st, batch, start, eos, pad, o)
 	}
-	if err == nil && lead != nil {
+	if err == nil && o.lead != nil {
 		for i, ids := range g.IDs {
-			g.IDs[i] = append(append([]int{ids[0]}, lead[i]...), ids[1:]...)
+			g.IDs[i] = append(append([]int{ids[0]}, o.lead[i]...), ids[1:]...)
 		}
 	}
 	return g, err

@@ -19,20 +19,18 @@ type CaptionReport struct {
 	Naming Naming    `json:"naming"`
 }
 
-// Guider makes the decoding guide (blip2.GenerateOptions.Guide) of a batch
-// of pixels (B, 3, S, S); release frees what the guide holds.
-type Guider func(pixels nn.Tensor) (g blip2.Guide, release func(), err error)
-
-// Prompter gives a batch of pixels (B, 3, S, S) the first words of their
-// captions (app.PrefixBank.PromptsFor): prompt rows for Generate with
-// PromptInCaption.
-type Prompter func(pixels nn.Tensor) (ids, mask [][]int, err error)
+// Preparer makes what a batch of pixels (B, 3, S, S) is decoded with
+// besides the options (app.PrepareDecoding): the guide
+// (blip2.GenerateOptions.Guide; nil for none) and the captions' first
+// words as prompt rows for Generate with PromptInCaption (nil for none);
+// release frees what they hold.
+type Preparer func(pixels nn.Tensor) (g blip2.Guide, ids, mask [][]int, release func(), err error)
 
 // Caption generates one caption for each of n images, batch images a
-// forward; decode turns generated ids into text. guider, if not nil,
-// guides each batch's decoding; prompter, if not nil, starts each caption.
+// forward; decode turns generated ids into text. prepare, if not nil,
+// guides each batch's decoding and starts its captions.
 func Caption(b nn.Backend, m *blip2.Model, n int, pixels func(i int) ([]float32, error),
-	decode func(ids []int) string, o blip2.GenerateOptions, guider Guider, prompter Prompter, progress io.Writer) ([]string, error) {
+	decode func(ids []int) string, o blip2.GenerateOptions, prepare Preparer, progress io.Writer) ([]string, error) {
 	if progress == nil {
 		progress = io.Discard
 	}
@@ -45,20 +43,13 @@ func Caption(b nn.Backend, m *blip2.Model, n int, pixels func(i int) ([]float32,
 			return nil, err
 		}
 		release := func() {}
-		if guider != nil {
-			if o.Guide, release, err = guider(t); err != nil {
-				b.Free(t)
-				return nil, err
-			}
-		}
 		var ids, mask [][]int
-		if prompter != nil {
-			if ids, mask, err = prompter(t); err != nil {
-				release()
+		if prepare != nil {
+			if o.Guide, ids, mask, release, err = prepare(t); err != nil {
 				b.Free(t)
 				return nil, err
 			}
-			o.PromptInCaption = true
+			o.PromptInCaption = ids != nil
 		}
 		g, err := m.Generate(b, t, ids, mask, o)
 		release()

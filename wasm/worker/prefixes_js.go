@@ -18,12 +18,5 @@ func loadPrefixes(c *app.Captioner, base string) (*app.PrefixBank, error) {
 		}
 		return nil, fmt.Errorf("the caption prefixes: %w", err)
 	}
-	p, err := app.ParsePrefixes(raw)
-	if err != nil {
-		return nil, err
-	}
-	if !c.Model.Retrieval() || c.Model.OPT == nil {
-		return nil, nil
-	}
-	return app.NewPrefixBank(c.Model, c.Backend, c.Tok, c.QTok, p)
+	return app.LoadPrefixBank(raw, c.Model, c.Backend, c.Tok, c.QTok)
 }
