@@ -29,6 +29,7 @@ func runConvert(args []string) error {
 	quant := fs.String("quant", "int8", "f32, f16, int8 or int4: the image encoder's mode, and the others' default (int8/int4 keep the Q-Former f32 and the language model f16)")
 	qformer := fs.String("qformer", "", "the Q-Former's mode, if not -quant's default: f32, f16, int8 or int4")
 	lm := fs.String("lm", "", "the language model's mode, if not -quant's default: f32, f16, int8 or int4 (its Linear weights packed like the image encoder's)")
+	device := fs.String("device", "gpu", "gpu or cpu: where the caption prefixes' examples ("+app.PrefixesFile+") are embedded for "+app.PrefixEmbedsFile)
 	check := fs.String("check", "", "inputs.safetensors of a reference set: report the end-to-end drift against the unconverted model (host reference; small models only)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -70,7 +71,10 @@ func runConvert(args []string) error {
 		if err != nil {
 			return err
 		}
-		return copyTokenizerFiles(*from, dir)
+		if err := copyTokenizerFiles(*from, dir); err != nil {
+			return err
+		}
+		return writePrefixEmbeds(dir, *device)
 	})
 	if err != nil {
 		return err

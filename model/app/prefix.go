@@ -4,9 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-
-	"blip2/model/blip2"
-	"blip2/model/nn"
 )
 
 // How a caption starts. The default model's small language model reads
@@ -59,98 +56,4 @@ func ParsePrefixes(data []byte) (*CaptionPrefixes, error) {
 		}
 	}
 	return &p, nil
-}
-
-// LoadPrefixBank embeds the prefixes of a PrefixesFile's bytes for m; nil
-// when m cannot choose among them (no ITC heads or no OPT language model).
-func LoadPrefixBank(raw []byte, m *blip2.Model, b nn.Backend, lm, q Tokenizer) (*PrefixBank, error) {
-	p, err := ParsePrefixes(raw)
-	if err != nil || !m.Retrieval() || m.OPT == nil {
-		return nil, err
-	}
-	return NewPrefixBank(m, b, lm, q, p)
-}
-
-// PrefixBank holds the example captions' ITC embeddings on a backend.
-type PrefixBank struct {
-	m      *blip2.Model
-	b      nn.Backend
-	lead   [][]int   // each prefix in language-model tokens, bos first
-	embeds nn.Tensor // (examples, d)
-	owner  []int     // prefix of each example
-	pad    int
-	// the examples in the Q-Former's tokens, padded, for Refresh
-	ids, mask [][]int
-}
-
-// NewPrefixBank embeds p's examples with the model's ITC text side (q is
-// the Q-Former's tokenizer, lm the language model's).
-func NewPrefixBank(m *blip2.Model, b nn.Backend, lm, q Tokenizer, p *CaptionPrefixes) (*PrefixBank, error) {
-	if !m.Retrieval() || m.OPT == nil {
-		return nil, fmt.Errorf("caption prefixes need a model with ITC heads and an OPT language model")
-	}
-	k := &PrefixBank{m: m, b: b, pad: 1}
-	if c := m.Config.OPT; c != nil && c.PadTokenID != nil {
-		k.pad = *c.PadTokenID
-	}
-	var examples []string
-	for i, x := range p.Prefixes {
-		k.lead = append(k.lead, lm.Encode(x.Text))
-		for _, e := range x.Examples {
-			examples, k.owner = append(examples, e), append(k.owner, i)
-		}
-	}
-	k.ids, k.mask = qformerBatch(m, q, examples)
-	return k, k.Refresh()
-}
-
-// Refresh embeds the examples again, with the weights the model has now
-// (after fine-tuning).
-func (k *PrefixBank) Refresh() error {
-	if k.embeds != nil {
-		k.b.Free(k.embeds)
-	}
-	_, th := k.m.TextHidden(k.b, k.ids, k.mask)
-	k.embeds = k.m.TextEmbeds(k.b, th[len(th)-1])
-	k.b.Free(th...)
-	return k.b.Err()
-}
-
-// Free releases the embeddings.
-func (k *PrefixBank) Free() { k.b.Free(k.embeds); k.embeds = nil }
-
-// Prompts are, for images with ITC embeddings (B, Q, d), the prompt rows
-// that start their captions: bos and the prefix of the image's nearest
-// example, left padded (OPT's positions count real tokens only, so the
-// padding moves nothing), for Generate with PromptInCaption.
-func (k *PrefixBank) Prompts(imageEmbeds nn.Tensor) (ids, mask [][]int, err error) {
-	sim := k.m.Similarity(k.b, imageEmbeds, k.embeds) // (B, examples)
-	s, err := k.b.Read(sim)
-	k.b.Free(sim)
-	if err != nil {
-		return nil, nil, err
-	}
-	n := len(k.owner)
-	width := 0
-	for _, l := range k.lead {
-		width = max(width, len(l))
-	}
-	for i := 0; i < len(s)/n; i++ {
-		best := 0
-		for j, v := range s[i*n : (i+1)*n] {
-			if v > s[i*n+best] {
-				best = j
-			}
-		}
-		l := k.lead[k.owner[best]]
-		row, m := make([]int, 0, width), make([]int, 0, width)
-		for range width - len(l) {
-			row, m = append(row, k.pad), append(m, 0)
-		}
-		for _, t := range l {
-			row, m = append(row, t), append(m, 1)
-		}
-		ids, mask = append(ids, row), append(mask, m)
-	}
-	return ids, mask, nil
 }

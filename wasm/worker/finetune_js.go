@@ -196,7 +196,13 @@ func (tn *tuning) applied(file []byte) {
 // (its cached index is keyed by them).
 func (tn *tuning) reindex() {
 	if p := tn.c.Prefixes; p != nil {
-		if err := p.Refresh(); err != nil {
+		// Back at the base weights the bank's first embeddings hold; tuned
+		// ones need every example embedded again.
+		refresh := p.Refresh
+		if tn.file == nil {
+			refresh = p.Restore
+		}
+		if err := refresh(); err != nil {
 			status("error", "Caption prefixes: "+err.Error())
 		}
 	}
