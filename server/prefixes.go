@@ -60,7 +60,7 @@ func writePrefixEmbeds(dir, device string) error {
 	}
 	b, done, err := openBackend(device)
 	if err != nil {
-		return err
+		return fmt.Errorf("embedding the caption prefixes: %w (-device cpu embeds them on the CPU)", err)
 	}
 	defer done()
 	m, _, err := loadModel(dir, b)
