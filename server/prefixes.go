@@ -51,12 +51,8 @@ func loadPrefixBank(dir string, m *blip2.Model, b nn.Backend, lm app.Tokenizer) 
 // example. Nothing to do when dir has no prefixes or its model cannot use
 // them.
 func writePrefixEmbeds(dir, device string) error {
-	raw, err := os.ReadFile(filepath.Join(dir, app.PrefixesFile))
-	if errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(dir, app.PrefixesFile)); errors.Is(err, os.ErrNotExist) {
 		return nil
-	}
-	if err != nil {
-		return err
 	}
 	b, done, err := openBackend(device)
 	if err != nil {
@@ -74,17 +70,13 @@ func writePrefixEmbeds(dir, device string) error {
 	if err != nil {
 		return err
 	}
-	q, err := tokenizer.LoadWordPiece(dir)
-	if err != nil {
+	start := time.Now()
+	k, err := loadPrefixBank(dir, m, b, lm)
+	if err != nil || k == nil {
 		return err
 	}
-	start := time.Now()
-	k, err := app.LoadPrefixBank(raw, nil, m, b, lm, q)
-	if err != nil {
-		return fmt.Errorf("caption prefixes: %w", err)
-	}
 	defer k.Free()
-	if err := app.WritePrefixEmbeds(dir, k, raw); err != nil {
+	if err := app.WritePrefixEmbeds(dir, k); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "caption prefixes: %d examples embedded in %.1f s (%s)\n", k.Examples(), time.Since(start).Seconds(), app.PrefixEmbedsFile)

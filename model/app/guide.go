@@ -103,19 +103,27 @@ func (g *itcGuide) Score(row int, cands [][]int) ([]float32, error) {
 // qformerBatch tokenizes texts for the Q-Former's text side (each cut to
 // its positions), padded on the right to the longest, with their mask.
 func qformerBatch(m *blip2.Model, q Tokenizer, texts []string) (ids, mask [][]int) {
-	width := 0
-	for _, t := range texts {
-		row, _ := qformerIDs(m, q, t)
-		ids = append(ids, row)
-		width = max(width, len(row))
+	rows := make([][]int, len(texts))
+	for i, t := range texts {
+		rows[i], _ = qformerIDs(m, q, t)
 	}
-	mask = make([][]int, len(ids))
-	for i := range ids {
-		mask[i] = make([]int, width)
-		for j := range ids[i] {
+	return padRows(rows)
+}
+
+// padRows pads token rows on the right (with 0) to the longest, with their
+// mask; the rows are copied.
+func padRows(rows [][]int) (ids, mask [][]int) {
+	width := 0
+	for _, r := range rows {
+		width = max(width, len(r))
+	}
+	ids, mask = make([][]int, len(rows)), make([][]int, len(rows))
+	for i, r := range rows {
+		ids[i], mask[i] = make([]int, width), make([]int, width)
+		copy(ids[i], r)
+		for j := range r {
 			mask[i][j] = 1
 		}
-		ids[i] = append(ids[i], make([]int, width-len(ids[i]))...)
 	}
 	return ids, mask
 }

@@ -29,8 +29,9 @@ func LoadPrefixBank(raw, embeds []byte, m *blip2.Model, b nn.Backend, lm, q Toke
 	if err != nil {
 		return nil, err
 	}
+	k.source = prefixesHash(raw)
 	if embeds != nil {
-		if k.StoredErr = k.useStored(embeds, raw); k.StoredErr == nil {
+		if k.StoredErr = k.useStored(embeds); k.StoredErr == nil {
 			return k, nil
 		}
 	}
@@ -41,14 +42,13 @@ func LoadPrefixBank(raw, embeds []byte, m *blip2.Model, b nn.Backend, lm, q Toke
 type PrefixBank struct {
 	m      *blip2.Model
 	b      nn.Backend
-	q      Tokenizer
 	lead   [][]int   // each prefix in language-model tokens, bos first
-	texts  []string  // the example captions
+	ids    [][]int   // each example caption in Q-Former tokens, unpadded
 	owner  []int     // prefix of each example
-	host   []float32 // (examples, d) as on the device
-	base   []float32 // host as the bank was made (for Restore)
+	base   []float32 // (examples, d) as the bank was made (for Restore)
 	embeds nn.Tensor // (examples, d)
 	pad    int
+	source string // prefixesHash of the PrefixesFile, when loaded from one
 	// Stored says the embeddings came from the folder's PrefixEmbedsFile;
 	// StoredErr, when the folder had one, why it was not used.
 	Stored    bool
@@ -69,14 +69,15 @@ func newPrefixBank(m *blip2.Model, b nn.Backend, lm, q Tokenizer, p *CaptionPref
 	if !m.Retrieval() || m.OPT == nil {
 		return nil, fmt.Errorf("caption prefixes need a model with ITC heads and an OPT language model")
 	}
-	k := &PrefixBank{m: m, b: b, q: q, pad: 1}
+	k := &PrefixBank{m: m, b: b, pad: 1}
 	if c := m.Config.OPT; c != nil && c.PadTokenID != nil {
 		k.pad = *c.PadTokenID
 	}
 	for i, x := range p.Prefixes {
 		k.lead = append(k.lead, lm.Encode(x.Text))
 		for _, e := range x.Examples {
-			k.texts, k.owner = append(k.texts, e), append(k.owner, i)
+			ids, _ := qformerIDs(m, q, e)
+			k.ids, k.owner = append(k.ids, ids), append(k.owner, i)
 		}
 	}
 	return k, nil
@@ -85,14 +86,11 @@ func newPrefixBank(m *blip2.Model, b nn.Backend, lm, q Tokenizer, p *CaptionPref
 // Refresh embeds every example again, with the weights the model has now
 // (after fine-tuning), in chunks of similar lengths.
 func (k *PrefixBank) Refresh() error {
-	order := make([]int, len(k.texts))
-	length := make([]int, len(k.texts))
-	for i, t := range k.texts {
+	order := make([]int, len(k.ids))
+	for i := range order {
 		order[i] = i
-		ids, _ := qformerIDs(k.m, k.q, t)
-		length[i] = len(ids)
 	}
-	sort.SliceStable(order, func(a, b int) bool { return length[order[a]] < length[order[b]] })
+	sort.SliceStable(order, func(a, b int) bool { return len(k.ids[order[a]]) < len(k.ids[order[b]]) })
 	var all []float32
 	d := 0
 	for start := 0; start < len(order); start += prefixChunk {
@@ -103,7 +101,7 @@ func (k *PrefixBank) Refresh() error {
 		}
 		if all == nil {
 			d = len(e) / len(rows)
-			all = make([]float32, len(k.texts)*d)
+			all = make([]float32, len(k.ids)*d)
 		}
 		for j, r := range rows {
 			copy(all[r*d:(r+1)*d], e[j*d:(j+1)*d])
@@ -115,11 +113,11 @@ func (k *PrefixBank) Refresh() error {
 
 // embed runs the ITC text side over the examples rows, in one batch.
 func (k *PrefixBank) embed(rows []int) ([]float32, error) {
-	texts := make([]string, len(rows))
+	rs := make([][]int, len(rows))
 	for i, r := range rows {
-		texts[i] = k.texts[r]
+		rs[i] = k.ids[r]
 	}
-	ids, mask := qformerBatch(k.m, k.q, texts)
+	ids, mask := padRows(rs)
 	_, th := k.m.TextHidden(k.b, ids, mask)
 	te := k.m.TextEmbeds(k.b, th[len(th)-1])
 	k.b.Free(th...)
@@ -136,11 +134,10 @@ func (k *PrefixBank) set(all []float32, d int) error {
 	if k.embeds != nil {
 		k.b.Free(k.embeds)
 	}
-	k.host = all
 	if k.base == nil {
 		k.base = all
 	}
-	k.embeds = k.b.Upload(all, len(k.texts), d)
+	k.embeds = k.b.Upload(all, len(k.ids), d)
 	return k.b.Err()
 }
 
@@ -148,11 +145,17 @@ func (k *PrefixBank) set(all []float32, d int) error {
 // whose weights went back to those it was loaded with (fine-tuning undone):
 // no text pass.
 func (k *PrefixBank) Restore() error {
-	return k.set(k.base, len(k.base)/len(k.texts))
+	return k.set(k.base, len(k.base)/len(k.ids))
 }
 
 // Examples is the number of example captions.
-func (k *PrefixBank) Examples() int { return len(k.texts) }
+func (k *PrefixBank) Examples() int { return len(k.ids) }
+
+// embeddings reads the (examples, d) embeddings back from the device.
+func (k *PrefixBank) embeddings() (all []float32, d int, err error) {
+	all, err = k.b.Read(k.embeds)
+	return all, len(all) / len(k.ids), err
+}
 
 // Free releases the embeddings.
 func (k *PrefixBank) Free() { k.b.Free(k.embeds); k.embeds = nil }

@@ -38,12 +38,18 @@ func prefixesHash(raw []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// WritePrefixEmbeds writes k's embeddings into dir as PrefixEmbedsFile;
-// raw is the PrefixesFile k was made from.
-func WritePrefixEmbeds(dir string, k *PrefixBank, raw []byte) error {
-	d := len(k.host) / max(len(k.texts), 1)
-	t := weights.Tensor{Name: "embeds", DType: weights.F16, Shape: []int{len(k.texts), d}, Data: k.host}
-	meta := map[string]string{"prefixes_sha256": prefixesHash(raw), "examples": strconv.Itoa(len(k.texts))}
+// WritePrefixEmbeds writes k's embeddings into dir as PrefixEmbedsFile; k
+// must come from LoadPrefixBank, which knows the PrefixesFile it belongs to.
+func WritePrefixEmbeds(dir string, k *PrefixBank) error {
+	if k.source == "" {
+		return fmt.Errorf("%s: the bank was not loaded from a %s", PrefixEmbedsFile, PrefixesFile)
+	}
+	all, d, err := k.embeddings()
+	if err != nil {
+		return err
+	}
+	t := weights.Tensor{Name: "embeds", DType: weights.F16, Shape: []int{len(k.ids), d}, Data: all}
+	meta := map[string]string{"prefixes_sha256": k.source, "examples": strconv.Itoa(len(k.ids))}
 	return atomicfile.Write(filepath.Join(dir, PrefixEmbedsFile), func(w io.Writer) error {
 		return weights.Write(w, []weights.Tensor{t}, meta)
 	})
@@ -51,17 +57,17 @@ func WritePrefixEmbeds(dir string, k *PrefixBank, raw []byte) error {
 
 // useStored takes the embeddings of a PrefixEmbedsFile when they are the
 // ones k's model gives its examples.
-func (k *PrefixBank) useStored(file, raw []byte) error {
+func (k *PrefixBank) useStored(file []byte) error {
 	f, err := weights.NewFile(bytes.NewReader(file), int64(len(file)))
 	if err != nil {
 		return fmt.Errorf("%s: %w", PrefixEmbedsFile, err)
 	}
-	if h := f.Header.Metadata["prefixes_sha256"]; h != prefixesHash(raw) {
+	if h := f.Header.Metadata["prefixes_sha256"]; h != k.source {
 		return fmt.Errorf("%s was written for another %s", PrefixEmbedsFile, PrefixesFile)
 	}
 	info, ok := f.Info("embeds")
-	if !ok || len(info.Shape) != 2 || info.Shape[0] != len(k.texts) || info.Shape[1] == 0 {
-		return fmt.Errorf("%s: want a tensor \"embeds\" of %d rows, have %v", PrefixEmbedsFile, len(k.texts), info.Shape)
+	if !ok || len(info.Shape) != 2 || info.Shape[0] != len(k.ids) || info.Shape[1] == 0 {
+		return fmt.Errorf("%s: want a tensor \"embeds\" of %d rows, have %v", PrefixEmbedsFile, len(k.ids), info.Shape)
 	}
 	all, err := f.ReadF32("embeds")
 	if err != nil {
@@ -69,10 +75,10 @@ func (k *PrefixBank) useStored(file, raw []byte) error {
 	}
 	d := info.Shape[1]
 	var rows []int
-	for i := range min(storedSamples, len(k.texts)) {
-		rows = append(rows, i*len(k.texts)/min(storedSamples, len(k.texts)))
+	for i := range min(storedSamples, len(k.ids)) {
+		rows = append(rows, i*len(k.ids)/min(storedSamples, len(k.ids)))
 	}
-	rows = append(rows, len(k.texts)-1)
+	rows = append(rows, len(k.ids)-1)
 	e, err := k.embed(rows)
 	if err != nil {
 		return err
