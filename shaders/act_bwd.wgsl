@@ -19,6 +19,7 @@ struct Params {
 @group(0) @binding(3) var<uniform> p: Params;
 
 // #import erf
+// #import act
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -26,30 +27,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (i >= p.n) {
         return;
     }
-    let v = x[i];
-    var g: f32;
-    switch p.op {
-        case 0u: { g = select(0.0, 1.0, v > 0.0); }
-        // φ(x) = exp(-x²/2)/√(2π); for huge |x| exp underflows to 0 first.
-        case 1u: { g = 0.5 * onePlusErf(v * 0.70710678) + v * 0.39894228 * exp(-0.5 * v * v); }
-        // s·(1-s) is formed as sigmoid(z)·sigmoid(-z): 1 - s cancels for
-        // large z and cost 1e-6 relative in the gradient near x = 4.
-        case 2u: {
-            let z = 1.5957691 * (v + 0.044715 * v * v * v);
-            let s = sigmoid(z);
-            // Beyond |x| = 10, s·(1-s) < 1e-37 while x² may overflow to
-            // inf: drop the term rather than form 0·inf.
-            let t = (v * s * sigmoid(-z)) * 1.5957691 * (1.0 + 0.134145 * v * v);
-            g = s + select(t, 0.0, abs(v) > 10.0);
-        }
-        case 3u: {
-            let s = sigmoid(1.702 * v);
-            // Past |x| = 60 the term is < 1e-40, but near f32 max 1.702·x is
-            // inf and the compiler may reorder the product into inf·0: select.
-            let t = 1.702 * v * s * sigmoid(-1.702 * v);
-            g = s + select(t, 0.0, abs(v) > 60.0);
-        }
-        default: { g = 1.1283792 * exp(-v * v); }
-    }
-    dx[i] = dy[i] * g;
+    dx[i] = dy[i] * actDerivative(p.op, x[i]);
 }

@@ -5,7 +5,7 @@
 //   3 quickgelu   x·sigmoid(1.702·x)   (CLIP ViT-L)
 //   4 erf         erf(x), exposed so the approximation itself is tested
 // Twin: cpu.ActForward(out, x, n, op), which uses math.Erf and math.Tanh in
-// float64. The op is uniform, so the switch costs no divergence.
+// float64. The functions are lib/act.wgsl's, shared with act_fwd_tex.
 
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -19,6 +19,7 @@ struct Params {
 @group(0) @binding(2) var<uniform> p: Params;
 
 // #import erf
+// #import act
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -26,16 +27,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (i >= p.n) {
         return;
     }
-    let v = x[i];
-    var r: f32;
-    switch p.op {
-        case 0u: { r = max(v, 0.0); }
-        case 1u: { r = 0.5 * v * onePlusErf(v * 0.70710678); }
-        // 1 + tanh(u) = 2·sigmoid(2u): no cancellation for negative x, and
-        // no reliance on the precision of the tanh builtin.
-        case 2u: { r = v * sigmoid(1.5957691 * (v + 0.044715 * v * v * v)); }
-        case 3u: { r = v * sigmoid(1.702 * v); }
-        default: { r = erfApprox(v); }
-    }
-    out[i] = r;
+    out[i] = actForward(p.op, x[i]);
 }

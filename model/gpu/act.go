@@ -16,26 +16,50 @@ const (
 
 type actParams struct{ N, Op, Stride, _ uint32 }
 
-// Act returns f(x) elementwise. Kernel act_fwd; twin cpu.ActForward.
+// Act returns f(x) elementwise. Kernel act_fwd, or act_fwd_tex where
+// ActKernel chooses it; twin cpu.ActForward.
 func (d *Device) Act(f Activation, x *Tensor) *Tensor {
+	return d.ActWith(d.ActKernel(x.Rows(), x.Cols()), f, x)
+}
+
+// ActWith is Act on a named kernel (parity tests run both).
+func (d *Device) ActWith(kernel string, f Activation, x *Tensor) *Tensor {
 	out := d.Scratch(x.shape...)
 	if f > Erf {
 		d.failf("act: unknown activation %d", f)
 		return out
 	}
+	if kernel == "act_fwd_tex" {
+		d.actTex(kernel, f, []*Tensor{out}, x)
+		return out
+	}
 	g, stride := Groups1D(x.n, 256)
-	d.Dispatch("act_fwd", g, actParams{N: uint32(x.n), Op: uint32(f), Stride: stride}, out, x)
+	d.Dispatch(kernel, g, actParams{N: uint32(x.n), Op: uint32(f), Stride: stride}, out, x)
 	return out
 }
 
-// ActBackward returns dy·f'(x). Kernel act_bwd; twin cpu.ActBackward.
+// ActBackward returns dy·f'(x). Kernel act_bwd, or act_bwd_tex where
+// ActKernel chooses act_fwd_tex; twin cpu.ActBackward.
 func (d *Device) ActBackward(f Activation, dy, x *Tensor) *Tensor {
+	kernel := "act_bwd"
+	if d.ActKernel(x.Rows(), x.Cols()) == "act_fwd_tex" {
+		kernel = "act_bwd_tex"
+	}
+	return d.ActBackwardWith(kernel, f, dy, x)
+}
+
+// ActBackwardWith is ActBackward on a named kernel.
+func (d *Device) ActBackwardWith(kernel string, f Activation, dy, x *Tensor) *Tensor {
 	dx := d.Scratch(x.shape...)
 	if f > Erf || dy.n != x.n {
 		d.failf("act backward: activation %d, dy %v, x %v: dy must match x", f, dy.shape, x.shape)
 		return dx
 	}
+	if kernel == "act_bwd_tex" {
+		d.actTex(kernel, f, []*Tensor{dx}, dy, x)
+		return dx
+	}
 	g, stride := Groups1D(x.n, 256)
-	d.Dispatch("act_bwd", g, actParams{N: uint32(x.n), Op: uint32(f), Stride: stride}, dx, dy, x)
+	d.Dispatch(kernel, g, actParams{N: uint32(x.n), Op: uint32(f), Stride: stride}, dx, dy, x)
 	return dx
 }

@@ -56,10 +56,10 @@ func rowGroups(rows int) (groups [3]uint32, gx uint32) {
 // CrossEntropy returns the per-row smoothed cross-entropy of logits
 // (..., C) against labels (one i32 per row, IgnoreIndex to skip a row) and
 // the per-row logsumexp that CrossEntropyBackward needs. Both are (rows).
-// Kernel crossentropy_fwd_tex on CPU-class adapters when the logits can be
-// copied into a texture (rows of a multiple of 64 classes) and there are
-// rows enough for its thread per row to fill the cores (128: two
-// workgroups), else crossentropy_fwd; twin cpu.CrossEntropyForward.
+// Kernels: on CPU-class adapters, crossentropy_fwd_tex when the logits can
+// be copied into a texture (rows of a multiple of 64 classes), else
+// crossentropy_fwd_rows for rows of up to rowsCEMaxCols; elsewhere
+// crossentropy_fwd. Twin cpu.CrossEntropyForward.
 func (d *Device) CrossEntropy(logits, labels *Tensor, eps float32) (loss, lse *Tensor) {
 	return d.CrossEntropyWith(d.CrossEntropyKernel(logits.Rows(), logits.Cols()), logits, labels, eps)
 }
@@ -67,13 +67,22 @@ func (d *Device) CrossEntropy(logits, labels *Tensor, eps float32) (loss, lse *T
 // CrossEntropyKernel names the kernel CrossEntropy runs for logits of
 // rows × cols on this adapter.
 func (d *Device) CrossEntropyKernel(rows, cols int) string {
-	if d.Info.Class == "cpu" && rows >= 128 {
+	if d.Info.Class == "cpu" {
 		if _, why := d.logitsTexture(rows, cols, rows*cols); why == "" {
 			return "crossentropy_fwd_tex"
+		}
+		if cols <= rowsCEMaxCols {
+			return "crossentropy_fwd_rows"
 		}
 	}
 	return "crossentropy_fwd"
 }
+
+// rowsCEMaxCols is the longest row crossentropy_fwd_rows takes: a thread
+// per row beat the workgroup per row by 30-300× up to 8,000 classes on
+// lavapipe, where even 64 rows fill one core only; past it the workgroup
+// kernel's threads read the long rows (docs/kernels-norms.md).
+const rowsCEMaxCols = 8192
 
 // logitsTexture is the region crossentropy_fwd_tex's texture holds for
 // dense logits of rows × cols in a buffer of n elements, or why they cannot
@@ -94,9 +103,15 @@ func (d *Device) CrossEntropyWith(kernel string, logits, labels *Tensor, eps flo
 		return
 	}
 	prm := crossEntropyParams{Rows: uint32(rows), Cols: uint32(cols), Ignore: IgnoreIndex, Eps: eps}
-	if kernel != "crossentropy_fwd_tex" {
+	switch kernel {
+	case "crossentropy_fwd":
 		g, gx := rowGroups(rows)
 		prm.GX = gx
+		d.Dispatch(kernel, g, prm, loss, lse, logits, labels)
+		return
+	case "crossentropy_fwd_rows":
+		g, stride := Groups1D(rows, 64)
+		prm.GX = stride
 		d.Dispatch(kernel, g, prm, loss, lse, logits, labels)
 		return
 	}

@@ -17,7 +17,8 @@ const rowsWG = 64
 
 // LayerNorm normalises each row of x (…, C) and applies gamma and beta (C).
 // It returns y (x's shape) and the per-row mean and rstd (rows) that
-// LayerNormBackward needs. Kernel layernorm_fwd; twin cpu.LayerNormForward.
+// LayerNormBackward needs. Kernel layernorm_fwd, or layernorm_fwd_tex where
+// LayerNormKernel chooses it; twin cpu.LayerNormForward.
 func (d *Device) LayerNorm(x, gamma, beta *Tensor, eps float32) (y, mean, rstd *Tensor) {
 	rows, cols := x.Rows(), x.Cols()
 	y, mean, rstd = d.Scratch(x.shape...), d.Scratch(rows), d.Scratch(rows)
@@ -25,14 +26,14 @@ func (d *Device) LayerNorm(x, gamma, beta *Tensor, eps float32) (y, mean, rstd *
 		d.failf("layernorm: x %v with gamma %v and beta %v: both must have x's last dimension", x.shape, gamma.shape, beta.shape)
 		return
 	}
-	g, stride := Groups1D(rows, rowsWG)
-	d.Dispatch("layernorm_fwd", g, rowParams{Rows: uint32(rows), Cols: uint32(cols), Eps: eps, Stride: stride}, y, mean, rstd, x, gamma, beta)
+	d.layerNormFwd(d.LayerNormKernel(rows, cols), y, mean, rstd, x, gamma, beta, eps)
 	return
 }
 
 // LayerNormBackward returns dx (x's shape), dgamma and dbeta (C) from the
 // upstream gradient dy and what LayerNorm saved. Kernels
-// layernorm_bwd_input and layernorm_bwd_weight; twins
+// layernorm_bwd_input (or its _tex form, with layernorm_fwd_tex) and
+// layernorm_bwd_weight; twins
 // cpu.LayerNormBackwardInput and cpu.LayerNormBackwardWeight.
 func (d *Device) LayerNormBackward(dy, x, gamma, mean, rstd *Tensor) (dx, dgamma, dbeta *Tensor) {
 	rows, cols := x.Rows(), x.Cols()
@@ -62,9 +63,11 @@ func (d *Device) LayerNormBackwardInput(dy, x, gamma, mean, rstd *Tensor) *Tenso
 }
 
 func (d *Device) layerNormBwdInput(dx, dy, x, gamma, mean, rstd *Tensor) {
-	rows, cols := x.Rows(), x.Cols()
-	g, stride := Groups1D(rows, rowsWG)
-	d.Dispatch("layernorm_bwd_input", g, rowBwdParams{Rows: uint32(rows), Cols: uint32(cols), Stride: stride}, dx, dy, x, gamma, mean, rstd)
+	kernel := "layernorm_bwd_input"
+	if d.LayerNormKernel(x.Rows(), x.Cols()) == "layernorm_fwd_tex" {
+		kernel = "layernorm_bwd_input_tex"
+	}
+	d.layerNormBwdInputWith(kernel, dx, dy, x, gamma, mean, rstd)
 }
 
 // LayerNormBackwardWeight returns only dgamma and dbeta (C), for a

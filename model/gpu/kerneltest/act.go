@@ -50,80 +50,107 @@ var actBwdTol = [][2]float64{
 func init() {
 	for op := range actNames {
 		name := actNames[op]
-		register(Case{
-			Kernels: []string{"act_fwd"}, Shape: name + " dense grid", Atol: actTol[op][0], Rtol: actTol[op][1], Browser: true,
-			Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
-				x := actGrid()
-				return runAct(d, op, x)
-			},
-		}, Case{
-			Kernels: []string{"act_bwd"}, Shape: name + " dense grid", Atol: actBwdTol[op][0], Rtol: actBwdTol[op][1], Browser: true,
-			Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
-				x := actGrid()
-				return runActBwd(d, op, x, randn(rng, len(x), 1))
-			},
-		})
-		for _, s := range [][2]int{{257, 6144}, {32, 3072}, {3, 37}} {
-			rows, cols := s[0], s[1]
+		for _, tex := range []string{"", "_tex"} {
+			fwd, bwd := "act_fwd"+tex, "act_bwd"+tex
 			register(Case{
-				Kernels: []string{"act_fwd", "act_bwd"}, Shape: fmt.Sprintf("%s (%d,%d) randn·3", name, rows, cols),
-				Atol: max(actTol[op][0], actBwdTol[op][0]), Rtol: max(actTol[op][1], actBwdTol[op][1]), Browser: rows*cols < 1000,
+				Kernels: []string{fwd}, Shape: name + " dense grid", Atol: actTol[op][0], Rtol: actTol[op][1], Browser: true,
 				Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
-					x, dy := randn(rng, rows*cols, 3), randn(rng, rows*cols, 1)
-					g1, w1, err := runAct(d, op, x)
-					if err != nil {
-						return nil, nil, err
-					}
-					g2, w2, err := runActBwd(d, op, x, dy)
-					return concat(g1, g2), concat(w1, w2), err
+					x := actGridRows()
+					return runAct(d, fwd, op, x, len(x)/256, 256)
+				},
+			}, Case{
+				Kernels: []string{bwd}, Shape: name + " dense grid", Atol: actBwdTol[op][0], Rtol: actBwdTol[op][1], Browser: true,
+				Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
+					x := actGridRows()
+					return runActBwd(d, bwd, op, x, randn(rng, len(x), 1), len(x)/256, 256)
 				},
 			})
+			for _, s := range [][2]int{{257, 6144}, {32, 3072}, {3, 37}, {4, 64}} {
+				rows, cols := s[0], s[1]
+				if tex != "" && cols%64 != 0 {
+					continue // the _tex kernels take rows of a multiple of 64
+				}
+				register(Case{
+					Kernels: []string{fwd, bwd}, Shape: fmt.Sprintf("%s (%d,%d) randn·3", name, rows, cols),
+					Atol: max(actTol[op][0], actBwdTol[op][0]), Rtol: max(actTol[op][1], actBwdTol[op][1]), Browser: rows*cols < 1000,
+					Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
+						x, dy := randn(rng, rows*cols, 3), randn(rng, rows*cols, 1)
+						g1, w1, err := runAct(d, fwd, op, x, rows, cols)
+						if err != nil {
+							return nil, nil, err
+						}
+						g2, w2, err := runActBwd(d, bwd, op, x, dy, rows, cols)
+						return concat(g1, g2), concat(w1, w2), err
+					},
+				})
+			}
 		}
 	}
 }
 
-func runAct(d *gpu.Device, op int, x []float32) ([]float32, []float32, error) {
+// actGridRows is actGrid padded with zeros to rows of 256, which both
+// kernels take as (rows, 256).
+func actGridRows() []float32 {
+	x := actGrid()
+	for len(x)%256 != 0 {
+		x = append(x, 0)
+	}
+	return x
+}
+
+func runAct(d *gpu.Device, kernel string, op int, x []float32, rows, cols int) ([]float32, []float32, error) {
 	want := make([]float32, len(x))
 	cpu.ActForward(want, x, len(x), op)
-	tx := d.Upload(x, len(x))
+	tx := d.Upload(x, rows, cols)
 	defer tx.Release()
-	got, err := readAll(d.Act(gpu.Activation(op), tx))
+	got, err := readAll(d.ActWith(kernel, gpu.Activation(op), tx))
 	return got, want, err
 }
 
-func runActBwd(d *gpu.Device, op int, x, dy []float32) ([]float32, []float32, error) {
+func runActBwd(d *gpu.Device, kernel string, op int, x, dy []float32, rows, cols int) ([]float32, []float32, error) {
 	want := make([]float32, len(x))
 	cpu.ActBackward(want, dy, x, len(x), op)
-	tx, tdy := d.Upload(x, len(x)), d.Upload(dy, len(x))
+	tx, tdy := d.Upload(x, rows, cols), d.Upload(dy, rows, cols)
 	defer release(tx, tdy)
-	got, err := readAll(d.ActBackward(gpu.Activation(op), tdy, tx))
+	got, err := readAll(d.ActBackwardWith(kernel, gpu.Activation(op), tdy, tx))
 	return got, want, err
 }
 
 func init() {
-	// The ViT-g MLP activation: 257 tokens × 6144.
-	const rows, cols = 257, 6144
-	for _, op := range []int{cpu.ActGELU, cpu.ActQuickGELU} {
-		registerBench(Bench{
-			Kernel: "act_fwd", Shape: fmt.Sprintf("%s (%d,%d)", actNames[op], rows, cols), Bytes: 8 * rows * cols,
-			Setup: func(d *gpu.Device, rng *rand.Rand) (func(), func()) {
-				x := d.Upload(randn(rng, rows*cols, 1), rows, cols)
-				return func() { d.Act(gpu.Activation(op), x).Release() }, func() { x.Release() }
-			},
-			Twin: func(rng *rand.Rand) func() {
-				x, out := randn(rng, rows*cols, 1), make([]float32, rows*cols)
-				return func() { cpu.ActForward(out, x, len(x), op) }
-			},
-		}, Bench{
-			Kernel: "act_bwd", Shape: fmt.Sprintf("%s (%d,%d)", actNames[op], rows, cols), Bytes: 12 * rows * cols,
-			Setup: func(d *gpu.Device, rng *rand.Rand) (func(), func()) {
-				x, dy := d.Upload(randn(rng, rows*cols, 1), rows, cols), d.Upload(randn(rng, rows*cols, 1), rows, cols)
-				return func() { d.ActBackward(gpu.Activation(op), dy, x).Release() }, func() { release(x, dy) }
-			},
-			Twin: func(rng *rand.Rand) func() {
-				x, dy, out := randn(rng, rows*cols, 1), randn(rng, rows*cols, 1), make([]float32, rows*cols)
-				return func() { cpu.ActBackward(out, dy, x, len(x), op) }
-			},
-		})
+	// The ViT-g MLP activation (257 tokens × 6144), and the default
+	// model's ViT MLP in a stage-0 step (64 images × 17 tokens × 512).
+	for _, s := range [][2]int{{257, 6144}, {1088, 512}} {
+		for _, op := range []int{cpu.ActGELU, cpu.ActQuickGELU} {
+			for _, tex := range []string{"", "_tex"} {
+				registerActBench(s[0], s[1], op, tex)
+			}
+		}
 	}
+}
+
+// registerActBench times act_fwd and act_bwd (tex "") or their _tex forms.
+func registerActBench(rows, cols, op int, tex string) {
+	fwd, bwd := "act_fwd"+tex, "act_bwd"+tex
+	shape := fmt.Sprintf("%s (%d,%d)", actNames[op], rows, cols)
+	registerBench(Bench{
+		Kernel: fwd, Shape: shape, Bytes: 8 * float64(rows*cols),
+		Setup: func(d *gpu.Device, rng *rand.Rand) (func(), func()) {
+			x := d.Upload(randn(rng, rows*cols, 1), rows, cols)
+			return func() { d.ActWith(fwd, gpu.Activation(op), x).Release() }, func() { x.Release() }
+		},
+		Twin: func(rng *rand.Rand) func() {
+			x, out := randn(rng, rows*cols, 1), make([]float32, rows*cols)
+			return func() { cpu.ActForward(out, x, len(x), op) }
+		},
+	}, Bench{
+		Kernel: bwd, Shape: shape, Bytes: 12 * float64(rows*cols),
+		Setup: func(d *gpu.Device, rng *rand.Rand) (func(), func()) {
+			x, dy := d.Upload(randn(rng, rows*cols, 1), rows, cols), d.Upload(randn(rng, rows*cols, 1), rows, cols)
+			return func() { d.ActBackwardWith(bwd, gpu.Activation(op), dy, x).Release() }, func() { release(x, dy) }
+		},
+		Twin: func(rng *rand.Rand) func() {
+			x, dy, out := randn(rng, rows*cols, 1), randn(rng, rows*cols, 1), make([]float32, rows*cols)
+			return func() { cpu.ActBackward(out, dy, x, len(x), op) }
+		},
+	})
 }

@@ -51,15 +51,20 @@ func ceInputs(rng *rand.Rand, rows, cols int, ignoreFrac float64) ([]float32, []
 func init() {
 	for _, s := range ceShapes {
 		rows, cols, frac, eps := s.rows, s.cols, s.ignoreFrac, s.eps
-		register(Case{
-			Kernels: []string{"crossentropy_fwd", "lossmean_fwd"}, Shape: fmt.Sprintf("(%d,%d) ε=%g ignored %.0f%%", rows, cols, eps, 100*frac),
-			// loss and lse are O(10) sums over up to 50272 terms in f32.
-			Atol: 1e-5, Rtol: 1e-5, Browser: s.browser,
-			Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
-				x, y := ceInputs(rng, rows, cols, frac)
-				return ceForward(d, "crossentropy_fwd", x, y, rows, cols, eps)
-			},
-		})
+		for _, kernel := range []string{"crossentropy_fwd", "crossentropy_fwd_rows"} {
+			if kernel == "crossentropy_fwd_rows" && cols > 8192 {
+				continue // past the rows crossentropy_fwd_rows is chosen for
+			}
+			register(Case{
+				Kernels: []string{kernel, "lossmean_fwd"}, Shape: fmt.Sprintf("(%d,%d) ε=%g ignored %.0f%%", rows, cols, eps, 100*frac),
+				// loss and lse are O(10) sums over up to 50272 terms in f32.
+				Atol: 1e-5, Rtol: 1e-5, Browser: s.browser,
+				Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
+					x, y := ceInputs(rng, rows, cols, frac)
+					return ceForward(d, kernel, x, y, rows, cols, eps)
+				},
+			})
+		}
 		register(Case{
 			Kernels: []string{"crossentropy_bwd"}, Shape: fmt.Sprintf("(%d,%d) ε=%g ignored %.0f%%", rows, cols, eps, 100*frac),
 			// Compared as p − t (dlogits·count/g, see ceBackward): where
@@ -86,16 +91,19 @@ func init() {
 			return nanToSentinel(append(got, g2...)), nanToSentinel(append(want, w2...)), err
 		},
 	})
-	// A label out of range gives a NaN loss on that row (PyTorch raises).
-	register(Case{
-		Kernels: []string{"crossentropy_fwd"}, Shape: "(3,10) label 10 out of range", Atol: 1e-5, Rtol: 1e-5, Browser: true,
-		Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
-			x, y := ceInputs(rng, 3, 10, 0)
-			y[1] = 10
-			got, want, err := ceForward(d, "crossentropy_fwd", x, y, 3, 10, 0.1)
-			return nanToSentinel(got), nanToSentinel(want), err
-		},
-	})
+	// A label out of range gives a NaN loss on that row (PyTorch raises);
+	// an ignored row gives 0.
+	for _, kernel := range []string{"crossentropy_fwd", "crossentropy_fwd_rows"} {
+		register(Case{
+			Kernels: []string{kernel}, Shape: "(3,10) label 10 out of range, row 2 ignored", Atol: 1e-5, Rtol: 1e-5, Browser: true,
+			Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
+				x, y := ceInputs(rng, 3, 10, 0)
+				y[1], y[2] = 10, gpu.IgnoreIndex
+				got, want, err := ceForward(d, kernel, x, y, 3, 10, 0.1)
+				return nanToSentinel(got), nanToSentinel(want), err
+			},
+		})
+	}
 }
 
 // ceTexShapes are logits crossentropy_fwd_tex takes (rows of a multiple of
@@ -194,12 +202,12 @@ func nanToSentinel(v []float32) []float32 {
 }
 
 func init() {
-	for _, s := range []struct{ rows, cols int }{{64, 30522}, {32, 50272}, {2048, 8000}} {
+	for _, s := range []struct{ rows, cols int }{{64, 30522}, {32, 50272}, {2048, 8000}, {64, 64}, {64, 8000}, {96, 2}} {
 		rows, cols := s.rows, s.cols
 		shape := fmt.Sprintf("(%d,%d)", rows, cols)
 		setup := func(rng *rand.Rand) ([]float32, []int32) { return ceInputs(rng, rows, cols, 0.1) }
-		for _, kernel := range []string{"crossentropy_fwd", "crossentropy_fwd_tex"} {
-			if kernel == "crossentropy_fwd_tex" && cols%64 != 0 {
+		for _, kernel := range []string{"crossentropy_fwd", "crossentropy_fwd_tex", "crossentropy_fwd_rows"} {
+			if (kernel == "crossentropy_fwd_tex" && cols%64 != 0) || (kernel == "crossentropy_fwd_rows" && cols > 8192) {
 				continue
 			}
 			registerBench(Bench{

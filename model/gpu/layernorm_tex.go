@@ -1,0 +1,103 @@
+package gpu
+
+import (
+	"blip2/model/cpu"
+
+	"github.com/gogpu/wgpu"
+)
+
+// lnSlot is the texture slot of a LayerNorm kernel's first texture
+// operand (the next one takes the next slot), apart from the matmuls'
+// (0, 1) and the cross-entropy's (2).
+const lnSlot = 3
+
+// LayerNormKernel names the forward kernel LayerNorm runs for x of
+// rows × cols on this adapter: layernorm_fwd_tex on CPU-class adapters when
+// x can be copied into a texture (rows of a multiple of 64 columns, within
+// the adapter's texture size), else layernorm_fwd. The backward's input
+// gradient follows it (layernorm_bwd_input_tex with the first).
+func (d *Device) LayerNormKernel(rows, cols int) string {
+	if d.Info.Class == "cpu" {
+		if _, why := d.rowsTexture(rows, cols, rows*cols); why == "" {
+			return "layernorm_fwd_tex"
+		}
+	}
+	return "layernorm_fwd"
+}
+
+// rowsTexture is the region a _tex row kernel's texture holds for dense
+// rows × cols in a buffer of n elements, or why they cannot be copied into
+// one (the checks of the matmul operands).
+func (d *Device) rowsTexture(rows, cols, n int) (texRegion, string) {
+	r, why, _ := d.texCopyable(cpu.Layout{Row: cols}, texOperand{rows, cols, "columns", false}, cpu.MatMulDims{Batch: 1, Inner: 1}, n)
+	return r, why
+}
+
+// LayerNormWith is LayerNorm on a named kernel (parity tests run both).
+func (d *Device) LayerNormWith(kernel string, x, gamma, beta *Tensor, eps float32) (y, mean, rstd *Tensor) {
+	rows, cols := x.Rows(), x.Cols()
+	y, mean, rstd = d.Scratch(x.shape...), d.Scratch(rows), d.Scratch(rows)
+	if gamma.n != cols || beta.n != cols || cols == 0 {
+		d.failf("layernorm: x %v with gamma %v and beta %v: both must have x's last dimension", x.shape, gamma.shape, beta.shape)
+		return
+	}
+	d.layerNormFwd(kernel, y, mean, rstd, x, gamma, beta, eps)
+	return
+}
+
+// LayerNormBackwardInputWith is LayerNormBackwardInput on a named kernel.
+func (d *Device) LayerNormBackwardInputWith(kernel string, dy, x, gamma, mean, rstd *Tensor) *Tensor {
+	rows, cols := x.Rows(), x.Cols()
+	dx := d.Scratch(x.shape...)
+	if dy.n != x.n || gamma.n != cols || mean.n != rows || rstd.n != rows || cols == 0 {
+		d.failf("layernorm backward input: dy %v, x %v, gamma %v, mean %v, rstd %v: dy must match x, gamma its last dimension, mean and rstd its rows", dy.shape, x.shape, gamma.shape, mean.shape, rstd.shape)
+		return dx
+	}
+	d.layerNormBwdInputWith(kernel, dx, dy, x, gamma, mean, rstd)
+	return dx
+}
+
+func (d *Device) layerNormFwd(kernel string, y, mean, rstd, x, gamma, beta *Tensor, eps float32) {
+	rows, cols := x.Rows(), x.Cols()
+	g, stride := Groups1D(rows, rowsWG)
+	prm := rowParams{Rows: uint32(rows), Cols: uint32(cols), Eps: eps, Stride: stride}
+	if kernel != "layernorm_fwd_tex" {
+		d.Dispatch(kernel, g, prm, y, mean, rstd, x, gamma, beta)
+		return
+	}
+	if views := d.rowTextures(kernel, rows, cols, x); views != nil {
+		d.dispatch(kernel, g, prm, []*Tensor{y, mean, rstd, gamma, beta}, views)
+	}
+}
+
+func (d *Device) layerNormBwdInputWith(kernel string, dx, dy, x, gamma, mean, rstd *Tensor) {
+	rows, cols := x.Rows(), x.Cols()
+	g, stride := Groups1D(rows, rowsWG)
+	prm := rowBwdParams{Rows: uint32(rows), Cols: uint32(cols), Stride: stride}
+	if kernel != "layernorm_bwd_input_tex" {
+		d.Dispatch(kernel, g, prm, dx, dy, x, gamma, mean, rstd)
+		return
+	}
+	if views := d.rowTextures(kernel, rows, cols, dy, x); views != nil {
+		d.dispatch(kernel, g, prm, []*Tensor{dx, gamma, mean, rstd}, views)
+	}
+}
+
+// rowTextures copies each of ts (rows × cols, dense) into a texture of its
+// own slot and returns their views, or nil after recording why it cannot.
+func (d *Device) rowTextures(kernel string, rows, cols int, ts ...*Tensor) []*wgpu.TextureView {
+	var views []*wgpu.TextureView
+	for i, t := range ts {
+		r, why := d.rowsTexture(rows, cols, t.n)
+		if why != "" {
+			d.failf("%s cannot take %v: %s", kernel, t.shape, why)
+			return nil
+		}
+		v := d.copyToTexture(t, 0, r, lnSlot+i)
+		if v == nil {
+			return nil
+		}
+		views = append(views, v)
+	}
+	return views
+}
