@@ -32,8 +32,8 @@ func (d *Device) LayerNorm(x, gamma, beta *Tensor, eps float32) (y, mean, rstd *
 
 // LayerNormBackward returns dx (x's shape), dgamma and dbeta (C) from the
 // upstream gradient dy and what LayerNorm saved. Kernels
-// layernorm_bwd_input (or its _tex form, with layernorm_fwd_tex) and
-// layernorm_bwd_weight; twins
+// layernorm_bwd_input and layernorm_bwd_weight (or their _tex forms, with
+// layernorm_fwd_tex); twins
 // cpu.LayerNormBackwardInput and cpu.LayerNormBackwardWeight.
 func (d *Device) LayerNormBackward(dy, x, gamma, mean, rstd *Tensor) (dx, dgamma, dbeta *Tensor) {
 	rows, cols := x.Rows(), x.Cols()
@@ -85,7 +85,9 @@ func (d *Device) LayerNormBackwardWeight(dy, x, mean, rstd *Tensor) (dgamma, dbe
 }
 
 func (d *Device) layerNormBwdWeight(dgamma, dbeta, dy, x, mean, rstd *Tensor) {
-	rows, cols := x.Rows(), x.Cols()
-	g, stride := Groups1D(cols, rowsWG)
-	d.Dispatch("layernorm_bwd_weight", g, rowBwdParams{Rows: uint32(rows), Cols: uint32(cols), Stride: stride}, dgamma, dbeta, dy, x, mean, rstd)
+	kernel := "layernorm_bwd_weight"
+	if d.LayerNormKernel(x.Rows(), x.Cols()) == "layernorm_fwd_tex" {
+		kernel = "layernorm_bwd_weight_tex"
+	}
+	d.layerNormBwdWeightWith(kernel, dgamma, dbeta, dy, x, mean, rstd)
 }

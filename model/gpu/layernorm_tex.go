@@ -6,16 +6,16 @@ import (
 	"github.com/gogpu/wgpu"
 )
 
-// lnSlot is the texture slot of a LayerNorm kernel's first texture
-// operand (the next one takes the next slot), apart from the matmuls'
-// (0, 1) and the cross-entropy's (2).
-const lnSlot = 3
+// rowSlot is the texture slot of a row kernel's first texture operand
+// (LayerNorm, activations, bias gradient; the next one takes the next
+// slot), apart from the matmuls' (0, 1) and the cross-entropy's (2).
+const rowSlot = 3
 
 // LayerNormKernel names the forward kernel LayerNorm runs for x of
 // rows × cols on this adapter: layernorm_fwd_tex on CPU-class adapters when
 // x can be copied into a texture (rows of a multiple of 64 columns, within
-// the adapter's texture size), else layernorm_fwd. The backward's input
-// gradient follows it (layernorm_bwd_input_tex with the first).
+// the adapter's texture size), else layernorm_fwd. The backward follows it
+// (layernorm_bwd_input_tex and layernorm_bwd_weight_tex with the first).
 func (d *Device) LayerNormKernel(rows, cols int) string {
 	if d.Info.Class == "cpu" {
 		if _, why := d.rowsTexture(rows, cols, rows*cols); why == "" {
@@ -57,6 +57,31 @@ func (d *Device) LayerNormBackwardInputWith(kernel string, dy, x, gamma, mean, r
 	return dx
 }
 
+// LayerNormBackwardWeightWith is LayerNormBackwardWeight on a named kernel.
+func (d *Device) LayerNormBackwardWeightWith(kernel string, dy, x, mean, rstd *Tensor) (dgamma, dbeta *Tensor) {
+	rows, cols := x.Rows(), x.Cols()
+	dgamma, dbeta = d.Scratch(cols), d.Scratch(cols)
+	if dy.n != x.n || mean.n != rows || rstd.n != rows || cols == 0 {
+		d.failf("layernorm backward weight: dy %v, x %v, mean %v, rstd %v: dy must match x, mean and rstd its rows", dy.shape, x.shape, mean.shape, rstd.shape)
+		return
+	}
+	d.layerNormBwdWeightWith(kernel, dgamma, dbeta, dy, x, mean, rstd)
+	return
+}
+
+func (d *Device) layerNormBwdWeightWith(kernel string, dgamma, dbeta, dy, x, mean, rstd *Tensor) {
+	rows, cols := x.Rows(), x.Cols()
+	if kernel != "layernorm_bwd_weight_tex" {
+		g, stride := Groups1D(cols, rowsWG)
+		d.Dispatch(kernel, g, rowBwdParams{Rows: uint32(rows), Cols: uint32(cols), Stride: stride}, dgamma, dbeta, dy, x, mean, rstd)
+		return
+	}
+	if views := d.rowTextures(kernel, rows, cols, dy, x); views != nil {
+		g, stride := Groups1D(cols/4, rowsWG)
+		d.dispatch(kernel, g, rowBwdParams{Rows: uint32(rows), Cols: uint32(cols), Stride: stride}, []*Tensor{dgamma, dbeta, mean, rstd}, views)
+	}
+}
+
 func (d *Device) layerNormFwd(kernel string, y, mean, rstd, x, gamma, beta *Tensor, eps float32) {
 	rows, cols := x.Rows(), x.Cols()
 	g, stride := Groups1D(rows, rowsWG)
@@ -93,7 +118,7 @@ func (d *Device) rowTextures(kernel string, rows, cols int, ts ...*Tensor) []*wg
 			d.failf("%s cannot take %v: %s", kernel, t.shape, why)
 			return nil
 		}
-		v := d.copyToTexture(t, 0, r, lnSlot+i)
+		v := d.copyToTexture(t, 0, r, rowSlot+i)
 		if v == nil {
 			return nil
 		}

@@ -58,11 +58,23 @@ func (d *Device) linearBackward(dx, dy, x, w, dw, db *Tensor, add bool) {
 	}
 }
 
-type biasBwdParams struct{ Rows, Cols, Accumulate, _ uint32 }
+type biasBwdParams struct{ Rows, Cols, Accumulate, Stride uint32 }
 
 // BiasBackward writes (or adds, if accumulate) the column sums of dy
-// (..., N) into db (N). Kernel matmul_bwd_bias; twin cpu.MatMulBackwardBias.
+// (..., N) into db (N). Kernel matmul_bwd_bias, or matmul_bwd_bias_tex on
+// CPU-class adapters when dy can be copied into a texture (as
+// LayerNormKernel decides); twin cpu.MatMulBackwardBias.
 func (d *Device) BiasBackward(db, dy *Tensor, accumulate bool) {
+	kernel := "matmul_bwd_bias"
+	if d.LayerNormKernel(dy.Rows(), dy.Cols()) == "layernorm_fwd_tex" {
+		kernel = "matmul_bwd_bias_tex"
+	}
+	d.BiasBackwardWith(kernel, db, dy, accumulate)
+}
+
+// BiasBackwardWith is BiasBackward on a named kernel (parity tests run
+// both).
+func (d *Device) BiasBackwardWith(kernel string, db, dy *Tensor, accumulate bool) {
 	if db.n != dy.Cols() {
 		d.failf("bias backward: db %v for dy %v", db.shape, dy.shape)
 		return
@@ -71,7 +83,15 @@ func (d *Device) BiasBackward(db, dy *Tensor, accumulate bool) {
 	if accumulate {
 		acc = 1
 	}
-	d.Dispatch("matmul_bwd_bias", [3]uint32{uint32((dy.Cols() + 63) / 64), 1, 1}, biasBwdParams{uint32(dy.Rows()), uint32(dy.Cols()), acc, 0}, db, dy)
+	rows, cols := dy.Rows(), dy.Cols()
+	if kernel != "matmul_bwd_bias_tex" {
+		d.Dispatch(kernel, [3]uint32{uint32((cols + 63) / 64), 1, 1}, biasBwdParams{uint32(rows), uint32(cols), acc, 0}, db, dy)
+		return
+	}
+	if views := d.rowTextures(kernel, rows, cols, dy); views != nil {
+		g, stride := Groups1D(cols/4, 64)
+		d.dispatch(kernel, g, biasBwdParams{uint32(rows), uint32(cols), acc, stride}, []*Tensor{db}, views)
+	}
 }
 
 // ScoreStride is the row length HeadsQK's scores get for tk keys on this

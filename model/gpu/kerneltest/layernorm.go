@@ -55,7 +55,7 @@ func init() {
 				tdy, tx := d.Upload(dy, rows, cols), d.Upload(x, rows, cols)
 				tm, tr := d.Upload(mean, rows), d.Upload(rstd, rows)
 				defer release(tdy, tx, tm, tr)
-				got, err := readAll(d.LayerNormBackwardWeight(tdy, tx, tm, tr))
+				got, err := readAll(d.LayerNormBackwardWeightWith("layernorm_bwd_weight", tdy, tx, tm, tr))
 				return got, concat(dg, db), err
 			},
 		})
@@ -92,7 +92,7 @@ func init() {
 // on the storage-buffer kernels (tex "") or their _tex forms ("_tex").
 func registerLayerNormBench(rows, cols int, tex string) {
 	shape := fmt.Sprintf("(%d,%d)", rows, cols)
-	fwd, bwd := "layernorm_fwd"+tex, "layernorm_bwd_input"+tex
+	fwd, bwd, bw := "layernorm_fwd"+tex, "layernorm_bwd_input"+tex, "layernorm_bwd_weight"+tex
 	registerBench(Bench{
 		Kernel: fwd, Shape: shape, Bytes: 4 * float64(2*rows*cols+2*cols+2*rows),
 		Setup: func(d *gpu.Device, rng *rand.Rand) (func(), func()) {
@@ -105,13 +105,13 @@ func registerLayerNormBench(rows, cols int, tex string) {
 			return func() { cpu.LayerNormForward(y, m, r, x, g, b, rows, cols, 1e-6) }
 		},
 	}, Bench{
-		Kernel: bwd + "+weight", Shape: shape, Bytes: 4 * float64(4*rows*cols+3*cols+2*rows),
+		Kernel: bwd + "+" + bw, Shape: shape, Bytes: 4 * float64(4*rows*cols+3*cols+2*rows),
 		Setup: func(d *gpu.Device, rng *rand.Rand) (func(), func()) {
 			dy, x, g := d.Upload(randn(rng, rows*cols, 1), rows, cols), d.Upload(randn(rng, rows*cols, 1), rows, cols), d.Upload(randn(rng, cols, 1), cols)
 			m, r := d.Upload(randn(rng, rows, 0.1), rows), d.Upload(randnShift(rng, rows, 0.1, 1), rows)
 			return func() {
 				release(d.LayerNormBackwardInputWith(bwd, dy, x, g, m, r))
-				release(d.LayerNormBackwardWeight(dy, x, m, r))
+				release(d.LayerNormBackwardWeightWith(bw, dy, x, m, r))
 			}, func() { release(dy, x, g, m, r) }
 		},
 		Twin: func(rng *rand.Rand) func() {
@@ -135,9 +135,9 @@ var lnShapes = append(append([]rowShape(nil), rowShapes...), rowShape{2, 64, tru
 func registerLayerNorm(s rowShape, eps, scale, shift float32, tex bool) {
 	rows, cols := s.rows, s.cols
 	shape := fmt.Sprintf("(%d,%d) eps %g", rows, cols, eps)
-	fwd, bwd := "layernorm_fwd", "layernorm_bwd_input"
+	fwd, bwd, bw := "layernorm_fwd", "layernorm_bwd_input", "layernorm_bwd_weight"
 	if tex {
-		fwd, bwd = fwd+"_tex", bwd+"_tex"
+		fwd, bwd, bw = fwd+"_tex", bwd+"_tex", bw+"_tex"
 	}
 	register(Case{
 		Kernels: []string{fwd}, Shape: shape, Atol: 2e-6, Rtol: 2e-6, Browser: s.browser,
@@ -151,7 +151,7 @@ func registerLayerNorm(s rowShape, eps, scale, shift float32, tex bool) {
 			return got, concat(y, mean, rstd), err
 		},
 	}, Case{
-		Kernels: []string{bwd, "layernorm_bwd_weight"}, Shape: shape, Atol: 1e-5, Rtol: 4e-6, Browser: s.browser,
+		Kernels: []string{bwd, bw}, Shape: shape, Atol: 1e-5, Rtol: 4e-6, Browser: s.browser,
 		Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
 			x, gamma, beta := randnShift(rng, rows*cols, scale, shift), randnShift(rng, cols, 0.5, 1), randn(rng, cols, 0.5)
 			dy := randn(rng, rows*cols, 1)
@@ -164,7 +164,7 @@ func registerLayerNorm(s rowShape, eps, scale, shift float32, tex bool) {
 			tm, tr := d.Upload(mean, rows), d.Upload(rstd, rows)
 			defer release(tdy, tx, tg, tm, tr)
 			gdx := d.LayerNormBackwardInputWith(bwd, tdy, tx, tg, tm, tr)
-			gdg, gdb := d.LayerNormBackwardWeight(tdy, tx, tm, tr)
+			gdg, gdb := d.LayerNormBackwardWeightWith(bw, tdy, tx, tm, tr)
 			got, err := readAll(gdx, gdg, gdb)
 			return got, concat(dx, dg, db), err
 		},

@@ -251,22 +251,27 @@ func init() {
 	for _, s := range []struct {
 		rows, cols   int
 		acc, browser bool
-	}{{1, 1, false, true}, {5, 3, true, true}, {37, 70, false, true}, {257, 1408, true, false}, {64 * 32, 768, false, false}} {
-		s := s
-		register(Case{
-			Kernels: []string{"matmul_bwd_bias"}, Shape: fmt.Sprintf("colsum (%d,%d) acc=%v", s.rows, s.cols, s.acc),
-			Atol: 1e-6 + 1e-7*float64(s.rows), Rtol: 1e-6, Browser: s.browser,
-			Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
-				dy, db := randn(rng, s.rows*s.cols, 1), randn(rng, s.cols, 1)
-				want := append([]float32(nil), db...)
-				cpu.MatMulBackwardBias(want, dy, s.rows, s.cols, s.acc)
-				tdy, tdb := d.Upload(dy, s.rows, s.cols), d.Upload(db, s.cols)
-				d.BiasBackward(tdb, tdy, s.acc)
-				got, err := tdb.Read()
-				tdy.Release()
-				tdb.Release()
-				return got, want, err
-			},
-		})
+	}{{1, 1, false, true}, {5, 3, true, true}, {37, 70, false, true}, {257, 1408, true, false}, {64 * 32, 768, false, false},
+		{3, 64, true, true}, {1088, 128, false, false}, {1280, 512, true, false}} {
+		for _, kernel := range []string{"matmul_bwd_bias", "matmul_bwd_bias_tex"} {
+			if kernel == "matmul_bwd_bias_tex" && s.cols%64 != 0 {
+				continue // the _tex kernel takes rows of a multiple of 64
+			}
+			register(Case{
+				Kernels: []string{kernel}, Shape: fmt.Sprintf("colsum (%d,%d) acc=%v", s.rows, s.cols, s.acc),
+				Atol: 1e-6 + 1e-7*float64(s.rows), Rtol: 1e-6, Browser: s.browser,
+				Run: func(d *gpu.Device, rng *rand.Rand) ([]float32, []float32, error) {
+					dy, db := randn(rng, s.rows*s.cols, 1), randn(rng, s.cols, 1)
+					want := append([]float32(nil), db...)
+					cpu.MatMulBackwardBias(want, dy, s.rows, s.cols, s.acc)
+					tdy, tdb := d.Upload(dy, s.rows, s.cols), d.Upload(db, s.cols)
+					d.BiasBackwardWith(kernel, tdb, tdy, s.acc)
+					got, err := tdb.Read()
+					tdy.Release()
+					tdb.Release()
+					return got, want, err
+				},
+			})
+		}
 	}
 }
