@@ -41,11 +41,7 @@ func (d *Device) ActWith(kernel string, f Activation, x *Tensor) *Tensor {
 // ActBackward returns dy·f'(x). Kernel act_bwd, or act_bwd_tex where
 // ActKernel chooses act_fwd_tex; twin cpu.ActBackward.
 func (d *Device) ActBackward(f Activation, dy, x *Tensor) *Tensor {
-	kernel := "act_bwd"
-	if d.ActKernel(x.Rows(), x.Cols()) == "act_fwd_tex" {
-		kernel = "act_bwd_tex"
-	}
-	return d.ActBackwardWith(kernel, f, dy, x)
+	return d.ActBackwardWith(d.rowKernel("act_bwd", x.Rows(), x.Cols()), f, dy, x)
 }
 
 // ActBackwardWith is ActBackward on a named kernel.

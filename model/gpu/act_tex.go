@@ -9,12 +9,7 @@ type actTexParams struct{ Texels, Op, Stride, Width uint32 }
 // texture size), else act_fwd. ActBackward follows it (act_bwd_tex with the
 // first).
 func (d *Device) ActKernel(rows, cols int) string {
-	if d.Info.Class == "cpu" {
-		if _, why := d.rowsTexture(rows, cols, rows*cols); why == "" {
-			return "act_fwd_tex"
-		}
-	}
-	return "act_fwd"
+	return d.rowKernel("act_fwd", rows, cols)
 }
 
 // actTex dispatches an act _tex kernel: outs are its storage outputs, ins

@@ -1,10 +1,6 @@
 package gpu
 
-import (
-	"github.com/gogpu/wgpu"
-
-	"blip2/model/cpu"
-)
+import "github.com/gogpu/wgpu"
 
 // IgnoreIndex is the label that leaves a row out of a cross-entropy loss,
 // PyTorch's default ignore_index.
@@ -67,13 +63,11 @@ func (d *Device) CrossEntropy(logits, labels *Tensor, eps float32) (loss, lse *T
 // CrossEntropyKernel names the kernel CrossEntropy runs for logits of
 // rows × cols on this adapter.
 func (d *Device) CrossEntropyKernel(rows, cols int) string {
-	if d.Info.Class == "cpu" {
-		if _, why := d.logitsTexture(rows, cols, rows*cols); why == "" {
-			return "crossentropy_fwd_tex"
-		}
-		if cols <= rowsCEMaxCols {
-			return "crossentropy_fwd_rows"
-		}
+	switch {
+	case d.texRows(rows, cols):
+		return "crossentropy_fwd_tex"
+	case d.Info.Class == "cpu" && cols <= rowsCEMaxCols:
+		return "crossentropy_fwd_rows"
 	}
 	return "crossentropy_fwd"
 }
@@ -81,17 +75,8 @@ func (d *Device) CrossEntropyKernel(rows, cols int) string {
 // rowsCEMaxCols is the longest row crossentropy_fwd_rows takes: a thread
 // per row beat the workgroup per row by 30-300× up to 8,000 classes on
 // lavapipe, where even 64 rows fill one core only; past it the workgroup
-// kernel's threads read the long rows (docs/kernels-norms.md).
+// kernel's threads read the long rows (docs/kernels-train.md).
 const rowsCEMaxCols = 8192
-
-// logitsTexture is the region crossentropy_fwd_tex's texture holds for
-// dense logits of rows × cols in a buffer of n elements, or why they cannot
-// be copied into one (the checks of the matmul operands: rows of a multiple
-// of 64 classes, within the adapter's texture size).
-func (d *Device) logitsTexture(rows, cols, n int) (texRegion, string) {
-	r, why, _ := d.texCopyable(cpu.Layout{Row: cols}, texOperand{rows, cols, "classes", false}, cpu.MatMulDims{Batch: 1, Inner: 1}, n)
-	return r, why
-}
 
 // CrossEntropyWith is CrossEntropy on a named kernel (parity tests run
 // both).
@@ -115,7 +100,7 @@ func (d *Device) CrossEntropyWith(kernel string, logits, labels *Tensor, eps flo
 		d.Dispatch(kernel, g, prm, loss, lse, logits, labels)
 		return
 	}
-	r, why := d.logitsTexture(rows, cols, logits.n)
+	r, why := d.rowsTexture(rows, cols, logits.n)
 	if why != "" {
 		d.failf("crossentropy: %s cannot take logits %v: %s", kernel, logits.shape, why)
 		return

@@ -20,14 +20,7 @@ const rowsWG = 64
 // LayerNormBackward needs. Kernel layernorm_fwd, or layernorm_fwd_tex where
 // LayerNormKernel chooses it; twin cpu.LayerNormForward.
 func (d *Device) LayerNorm(x, gamma, beta *Tensor, eps float32) (y, mean, rstd *Tensor) {
-	rows, cols := x.Rows(), x.Cols()
-	y, mean, rstd = d.Scratch(x.shape...), d.Scratch(rows), d.Scratch(rows)
-	if gamma.n != cols || beta.n != cols || cols == 0 {
-		d.failf("layernorm: x %v with gamma %v and beta %v: both must have x's last dimension", x.shape, gamma.shape, beta.shape)
-		return
-	}
-	d.layerNormFwd(d.LayerNormKernel(rows, cols), y, mean, rstd, x, gamma, beta, eps)
-	return
+	return d.LayerNormWith(d.LayerNormKernel(x.Rows(), x.Cols()), x, gamma, beta, eps)
 }
 
 // LayerNormBackward returns dx (x's shape), dgamma and dbeta (C) from the
@@ -42,52 +35,23 @@ func (d *Device) LayerNormBackward(dy, x, gamma, mean, rstd *Tensor) (dx, dgamma
 		d.failf("layernorm backward: dy %v, x %v, gamma %v, mean %v, rstd %v: dy must match x, gamma its last dimension, mean and rstd its rows", dy.shape, x.shape, gamma.shape, mean.shape, rstd.shape)
 		return
 	}
-	d.layerNormBwdInput(dx, dy, x, gamma, mean, rstd)
-	d.layerNormBwdWeight(dgamma, dbeta, dy, x, mean, rstd)
+	d.layerNormBwdInputWith(d.rowKernel("layernorm_bwd_input", rows, cols), dx, dy, x, gamma, mean, rstd)
+	d.layerNormBwdWeightWith(d.rowKernel("layernorm_bwd_weight", rows, cols), dgamma, dbeta, dy, x, mean, rstd)
 	return
 }
 
 // LayerNormBackwardInput returns only dx, for a LayerNorm whose gamma and
 // beta are frozen (the language model's): the column reductions of
-// LayerNormBackward are skipped. Kernel layernorm_bwd_input; twin
-// cpu.LayerNormBackwardInput.
+// LayerNormBackward are skipped. Kernel layernorm_bwd_input (or its _tex
+// form); twin cpu.LayerNormBackwardInput.
 func (d *Device) LayerNormBackwardInput(dy, x, gamma, mean, rstd *Tensor) *Tensor {
-	rows, cols := x.Rows(), x.Cols()
-	dx := d.Scratch(x.shape...)
-	if dy.n != x.n || gamma.n != cols || mean.n != rows || rstd.n != rows || cols == 0 {
-		d.failf("layernorm backward input: dy %v, x %v, gamma %v, mean %v, rstd %v: dy must match x, gamma its last dimension, mean and rstd its rows", dy.shape, x.shape, gamma.shape, mean.shape, rstd.shape)
-		return dx
-	}
-	d.layerNormBwdInput(dx, dy, x, gamma, mean, rstd)
-	return dx
-}
-
-func (d *Device) layerNormBwdInput(dx, dy, x, gamma, mean, rstd *Tensor) {
-	kernel := "layernorm_bwd_input"
-	if d.LayerNormKernel(x.Rows(), x.Cols()) == "layernorm_fwd_tex" {
-		kernel = "layernorm_bwd_input_tex"
-	}
-	d.layerNormBwdInputWith(kernel, dx, dy, x, gamma, mean, rstd)
+	return d.LayerNormBackwardInputWith(d.rowKernel("layernorm_bwd_input", x.Rows(), x.Cols()), dy, x, gamma, mean, rstd)
 }
 
 // LayerNormBackwardWeight returns only dgamma and dbeta (C), for a
 // LayerNorm whose input needs no gradient (ln_vision over the frozen ViT's
-// features). Kernel layernorm_bwd_weight; twin cpu.LayerNormBackwardWeight.
+// features). Kernel layernorm_bwd_weight (or its _tex form); twin
+// cpu.LayerNormBackwardWeight.
 func (d *Device) LayerNormBackwardWeight(dy, x, mean, rstd *Tensor) (dgamma, dbeta *Tensor) {
-	rows, cols := x.Rows(), x.Cols()
-	dgamma, dbeta = d.Scratch(cols), d.Scratch(cols)
-	if dy.n != x.n || mean.n != rows || rstd.n != rows || cols == 0 {
-		d.failf("layernorm backward weight: dy %v, x %v, mean %v, rstd %v: dy must match x, mean and rstd its rows", dy.shape, x.shape, mean.shape, rstd.shape)
-		return
-	}
-	d.layerNormBwdWeight(dgamma, dbeta, dy, x, mean, rstd)
-	return
-}
-
-func (d *Device) layerNormBwdWeight(dgamma, dbeta, dy, x, mean, rstd *Tensor) {
-	kernel := "layernorm_bwd_weight"
-	if d.LayerNormKernel(x.Rows(), x.Cols()) == "layernorm_fwd_tex" {
-		kernel = "layernorm_bwd_weight_tex"
-	}
-	d.layerNormBwdWeightWith(kernel, dgamma, dbeta, dy, x, mean, rstd)
+	return d.LayerNormBackwardWeightWith(d.rowKernel("layernorm_bwd_weight", x.Rows(), x.Cols()), dy, x, mean, rstd)
 }

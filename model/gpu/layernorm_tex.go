@@ -1,36 +1,12 @@
 package gpu
 
-import (
-	"blip2/model/cpu"
-
-	"github.com/gogpu/wgpu"
-)
-
-// rowSlot is the texture slot of a row kernel's first texture operand
-// (LayerNorm, activations, bias gradient; the next one takes the next
-// slot), apart from the matmuls' (0, 1) and the cross-entropy's (2).
-const rowSlot = 3
-
 // LayerNormKernel names the forward kernel LayerNorm runs for x of
 // rows × cols on this adapter: layernorm_fwd_tex on CPU-class adapters when
 // x can be copied into a texture (rows of a multiple of 64 columns, within
 // the adapter's texture size), else layernorm_fwd. The backward follows it
 // (layernorm_bwd_input_tex and layernorm_bwd_weight_tex with the first).
 func (d *Device) LayerNormKernel(rows, cols int) string {
-	if d.Info.Class == "cpu" {
-		if _, why := d.rowsTexture(rows, cols, rows*cols); why == "" {
-			return "layernorm_fwd_tex"
-		}
-	}
-	return "layernorm_fwd"
-}
-
-// rowsTexture is the region a _tex row kernel's texture holds for dense
-// rows × cols in a buffer of n elements, or why they cannot be copied into
-// one (the checks of the matmul operands).
-func (d *Device) rowsTexture(rows, cols, n int) (texRegion, string) {
-	r, why, _ := d.texCopyable(cpu.Layout{Row: cols}, texOperand{rows, cols, "columns", false}, cpu.MatMulDims{Batch: 1, Inner: 1}, n)
-	return r, why
+	return d.rowKernel("layernorm_fwd", rows, cols)
 }
 
 // LayerNormWith is LayerNorm on a named kernel (parity tests run both).
@@ -106,23 +82,4 @@ func (d *Device) layerNormBwdInputWith(kernel string, dx, dy, x, gamma, mean, rs
 	if views := d.rowTextures(kernel, rows, cols, dy, x); views != nil {
 		d.dispatch(kernel, g, prm, []*Tensor{dx, gamma, mean, rstd}, views)
 	}
-}
-
-// rowTextures copies each of ts (rows × cols, dense) into a texture of its
-// own slot and returns their views, or nil after recording why it cannot.
-func (d *Device) rowTextures(kernel string, rows, cols int, ts ...*Tensor) []*wgpu.TextureView {
-	var views []*wgpu.TextureView
-	for i, t := range ts {
-		r, why := d.rowsTexture(rows, cols, t.n)
-		if why != "" {
-			d.failf("%s cannot take %v: %s", kernel, t.shape, why)
-			return nil
-		}
-		v := d.copyToTexture(t, 0, r, rowSlot+i)
-		if v == nil {
-			return nil
-		}
-		views = append(views, v)
-	}
-	return views
 }

@@ -62,14 +62,11 @@ type biasBwdParams struct{ Rows, Cols, Accumulate, Stride uint32 }
 
 // BiasBackward writes (or adds, if accumulate) the column sums of dy
 // (..., N) into db (N). Kernel matmul_bwd_bias, or matmul_bwd_bias_tex on
-// CPU-class adapters when dy can be copied into a texture (as
-// LayerNormKernel decides); twin cpu.MatMulBackwardBias.
+// CPU-class adapters for dy of many rows that can be copied into a texture
+// (rowKernel); twin
+// cpu.MatMulBackwardBias.
 func (d *Device) BiasBackward(db, dy *Tensor, accumulate bool) {
-	kernel := "matmul_bwd_bias"
-	if d.LayerNormKernel(dy.Rows(), dy.Cols()) == "layernorm_fwd_tex" {
-		kernel = "matmul_bwd_bias_tex"
-	}
-	d.BiasBackwardWith(kernel, db, dy, accumulate)
+	d.BiasBackwardWith(d.rowKernel("matmul_bwd_bias", dy.Rows(), dy.Cols()), db, dy, accumulate)
 }
 
 // BiasBackwardWith is BiasBackward on a named kernel (parity tests run
