@@ -1,7 +1,5 @@
 package gpu
 
-import "github.com/gogpu/wgpu"
-
 // IgnoreIndex is the label that leaves a row out of a cross-entropy loss,
 // PyTorch's default ignore_index.
 const IgnoreIndex int32 = -100
@@ -100,19 +98,12 @@ func (d *Device) CrossEntropyWith(kernel string, logits, labels *Tensor, eps flo
 		d.Dispatch(kernel, g, prm, loss, lse, logits, labels)
 		return
 	}
-	r, why := d.rowsTexture(rows, cols, logits.n)
-	if why != "" {
-		d.failf("crossentropy: %s cannot take logits %v: %s", kernel, logits.shape, why)
-		return
-	}
-	view := d.copyToTexture(logits, 0, r, 2)
-	if view == nil {
-		return
-	}
 	// One thread per row (crossentropy_fwd_tex.wgsl says why).
-	g, stride := Groups1D(rows, 64)
-	prm.GX = stride
-	d.dispatch(kernel, g, prm, []*Tensor{loss, lse, labels}, []*wgpu.TextureView{view})
+	if views := d.rowTextures(kernel, rows, cols, logits); views != nil {
+		g, stride := Groups1D(rows, 64)
+		prm.GX = stride
+		d.dispatch(kernel, g, prm, []*Tensor{loss, lse, labels}, views)
+	}
 	return
 }
 

@@ -13,8 +13,7 @@ import (
 // (docs/kernels-norms.md).
 
 // rowSlot is the texture slot of a row kernel's first texture operand
-// (LayerNorm, activations, bias gradient; the next one takes the next
-// slot), apart from the matmuls' (0, 1) and the cross-entropy's (2).
+// (the next one takes the next slot), apart from the matmuls' (0, 1).
 const rowSlot = 3
 
 // texRows says whether the row kernels (LayerNorm, activations, bias
