@@ -145,15 +145,20 @@ func (s *GPUStepper) keepOut(name string, t *gpu.Tensor) {
 	}
 }
 
-// finish records the finite checks and, with update, the clipped AdamW
-// step; then reads the stats back (the step's one wait) and checks them.
-// With update false the gradients stay readable until the next step.
+// finish records, with update, the clipped AdamW step (whose norm is the
+// finite check: a NaN or an Inf anywhere makes it not finite, and the
+// step is skipped and reported), and without, a finite check of each
+// gradient; then reads the stats back (the step's one wait) and checks
+// them. With update false the gradients stay readable until the next step.
 func (s *GPUStepper) finish(params []*weights.Param, update bool) ([]float32, error) {
 	d := s.d
-	for i, p := range params {
-		d.FiniteCheck(s.stats, s.grads[p], slotFlags+i)
+	if !update {
+		for i, p := range params {
+			d.FiniteCheck(s.stats, s.grads[p], slotFlags+i)
+		}
 	}
 	step := 0
+	var partials *gpu.Tensor
 	if update {
 		o := s.Opt
 		step = o.step + 1
@@ -161,7 +166,7 @@ func (s *GPUStepper) finish(params []*weights.Param, update bool) ([]float32, er
 		for _, p := range params {
 			n += gpu.SumSqSlots(len(p.Data))
 		}
-		partials := s.keep(d.Scratch(n))
+		partials = s.keep(d.Scratch(n))
 		slot := 0
 		for _, p := range params {
 			slot = d.SumSq(partials, s.grads[p], slot)
@@ -207,11 +212,16 @@ func (s *GPUStepper) finish(params []*weights.Param, update bool) ([]float32, er
 		}
 	}
 	for i, p := range params {
-		if st[slotFlags+i] != 0 {
-			// clipscale's norm is then not finite and adamw_step skips.
-			bad = append(bad, "the gradient of "+p.Name+" is not finite (no parameter was updated)")
+		if !update && st[slotFlags+i] != 0 {
+			bad = append(bad, "the gradient of "+p.Name+" is not finite")
 			break // the first in name order; the rest follow from it
 		}
+	}
+	if update && st[slotClip+1] == 0 {
+		// The norm is not finite and adamw_step skipped every tensor.
+		// The sums of squares say which: the first in name order whose
+		// sum is not finite (it holds a NaN or an Inf, or overflows).
+		bad = append(bad, s.nonFiniteGrad(params, partials))
 	}
 	if bad != nil {
 		s.ar.release()
@@ -223,6 +233,29 @@ func (s *GPUStepper) finish(params []*weights.Param, update bool) ([]float32, er
 		s.lastNorm = st[slotClip+2]
 	}
 	return st, nil
+}
+
+// nonFiniteGrad names the first tensor whose gradient's sum of squares
+// (SumSq's partials, in params order) is not finite; it is read only
+// when a step has failed, so that a step that does not fail reads one
+// buffer and records no per-tensor check.
+func (s *GPUStepper) nonFiniteGrad(params []*weights.Param, partials *gpu.Tensor) string {
+	const what = " is not finite, or its sum of squares overflows (no parameter was updated)"
+	sums, err := partials.Read()
+	if err != nil {
+		return "the gradients' norm is not finite; reading which: " + err.Error()
+	}
+	slot := 0
+	for _, p := range params {
+		n := gpu.SumSqSlots(len(p.Data))
+		for _, v := range sums[slot : slot+n] {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return "the gradient of " + p.Name + what
+			}
+		}
+		slot += n
+	}
+	return "the gradients' norm" + what
 }
 
 // cpuCopyOne copies element 0 of a tensor to element slot of another.
