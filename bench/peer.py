@@ -184,8 +184,10 @@ def peer_stage(c, stage, B, T, steps):
 
 
 def ours(checkpoint, stage, B, T, steps):
+    # -fill 1: every text position a token, as peer_stage's batches nearly are, and its ITG
+    # logits are computed at every position; ours skip the positions without a label.
     cmd = ["go", "run", "./server", "bench", "-train", "-checkpoint", checkpoint, "-stage", stage,
-           "-batch", str(B), "-text-len", str(T), "-steps", str(steps), "-profile=false"]
+           "-batch", str(B), "-text-len", str(T), "-steps", str(steps), "-profile=false", "-fill", "1"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     for line in out.splitlines():
         if line.startswith("{") and '"train_step"' in line:

@@ -28,13 +28,14 @@ func runBench(args []string) error {
 	stage := fs.String("stage", "all", "with -train: stage0-vision, stage0-lm, stage1, stage2, a comma-separated list, or all")
 	batch := fs.Int("batch", 0, "with -train: samples per step (0: each stage's training default)")
 	textLen := fs.Int("text-len", 0, "with -train: text tokens (0: each stage's training default)")
+	fill := fs.Float64("fill", 0.4, "with -train: share of each caption's text positions that hold tokens, the rest padding (the default dataset's training captions fill 0.4 of 24 on average: the bare label half the time)")
 	steps := fs.Int("steps", 3, "with -train: timed steps after the warm-up step")
 	profile := fs.Bool("profile", true, "with -train: then one step split by kernel")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *trainStep {
-		return benchTrain(trainBenchOptions{checkpoint: *ckpt, stages: parseStages(*stage), batch: *batch, textLen: *textLen,
+		return benchTrain(trainBenchOptions{checkpoint: *ckpt, stages: parseStages(*stage), batch: *batch, textLen: *textLen, fill: *fill,
 			steps: *steps, profile: *profile}, os.Stdout)
 	}
 	re, err := regexp.Compile(*match)

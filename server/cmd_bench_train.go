@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -23,9 +24,10 @@ import (
 type trainBenchOptions struct {
 	checkpoint string
 	stages     []string
-	batch      int // 0: each stage's training default
-	textLen    int // 0: each stage's training default
-	steps      int // timed steps after the first
+	batch      int     // 0: each stage's training default
+	textLen    int     // 0: each stage's training default
+	fill       float64 // share of each caption's text positions that hold tokens
+	steps      int     // timed steps after the first
 	profile    bool
 }
 
@@ -38,6 +40,7 @@ type trainBench struct {
 	Config     map[string]any `json:"config"`
 	Batch      int            `json:"batch"`
 	TextLen    int            `json:"text_len"`
+	Fill       float64        `json:"fill"`
 	// FirstStep includes compiling every pipeline the step uses:
 	// Precompile of them ahead of it (train.GPUStepper.Precompile, where
 	// the adapter compiles at first dispatch), the rest at first use.
@@ -59,7 +62,9 @@ type trainBench struct {
 // benchTrain times full training steps (forward, backward, clipped AdamW)
 // of each stage on a model of the checkpoint's configuration with random
 // weights and random batches of the stages' training shapes: cost does not
-// depend on the values. The checkpoint is a Hugging Face folder or the
+// depend on the values, but on how much of each caption is padding (the
+// heads run on the labelled positions alone), which o.fill sets. The
+// checkpoint is a Hugging Face folder or the
 // streaming format; only its config is read.
 func benchTrain(o trainBenchOptions, out io.Writer) error {
 	cfg, err := benchConfig(o.checkpoint)
@@ -125,7 +130,7 @@ func benchStage(d *gpu.Device, cfg *config.Blip2Config, stage string, o trainBen
 	if err != nil {
 		return nil, err
 	}
-	step, params, err := stageStep(m, stage, B, T)
+	step, params, err := stageStep(m, stage, B, T, o.fill)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +141,7 @@ func benchStage(d *gpu.Device, cfg *config.Blip2Config, stage string, o trainBen
 		return nil, err
 	}
 	defer s.Close()
-	r := &trainBench{Kind: "train_step", Stage: stage, Batch: B, TextLen: T, Config: benchSizes(cfg, params)}
+	r := &trainBench{Kind: "train_step", Stage: stage, Batch: B, TextLen: T, Fill: o.fill, Config: benchSizes(cfg, params)}
 	t0 := time.Now()
 	pc, kernels, err := s.Precompile(context.Background())
 	if err != nil {
@@ -184,8 +189,9 @@ func stageDefaults(stage string) (trainer.Options, error) {
 }
 
 // stageStep is the stage's device step on a fixed random batch of B
-// samples, T text tokens, and the parameters it trains.
-func stageStep(m *train.Model, stage string, B, T int) (func(*train.GPUStepper) (float32, error), int, error) {
+// samples, T text positions of which the first fill·T (at least 2) hold
+// tokens, and the parameters it trains.
+func stageStep(m *train.Model, stage string, B, T int, fill float64) (func(*train.GPUStepper) (float32, error), int, error) {
 	c, rng := m.Config, rand.New(rand.NewPCG(1, 2))
 	S, Hv := c.Vision.ImageSize, c.Vision.HiddenSize
 	P := c.Vision.NumPositions()
@@ -196,10 +202,11 @@ func stageStep(m *train.Model, stage string, B, T int) (func(*train.GPUStepper) 
 		}
 		return v
 	}
+	n := min(T, max(2, int(math.Round(fill*float64(T)))))
 	tokens := func(vocab int) (ids, mask [][]int) {
 		for range B {
 			row, ones := make([]int, T), make([]int, T)
-			for j := range row {
+			for j := range row[:n] {
 				row[j], ones[j] = 1+rng.IntN(vocab-2), 1
 			}
 			ids, mask = append(ids, row), append(mask, ones)
@@ -228,6 +235,9 @@ func stageStep(m *train.Model, stage string, B, T int) (func(*train.GPUStepper) 
 	b.Features = normals(B * P * Hv)
 	for _, row := range b.LMIDs {
 		labels := append([]int{-100}, row[1:]...)
+		for j := n; j < T; j++ {
+			labels[j] = -100
+		}
 		b.LMLabels = append(b.LMLabels, labels)
 	}
 	return stepOf(b, (*train.GPUStepper).Step2, func(r *train.Stage2Result) float32 { return r.Loss }), len(m.Stage2Params()), nil

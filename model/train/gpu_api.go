@@ -120,7 +120,6 @@ func (s *GPUStepper) stage1Pass(b *Batch, parts int) (*gpuStage1Pass, error) {
 	itg := s.itgForward(v, b.IDs, b.Mask, b.DecID)
 	s.keepOut("i2t", itc.logits)
 	s.keepOut("itm", itm.logits)
-	s.keepOut("itg", itg.logits)
 	s.keepOut("hidden", itg.h)
 
 	dv := s.keep(d.Zeros(v.Shape()...))

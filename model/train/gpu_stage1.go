@@ -103,6 +103,7 @@ type gpuITG struct {
 	h, ht, u, n, logits *gpu.Tensor
 	lse                 *gpu.Tensor
 	ln                  *gpuLN
+	sel                 *labelledRows // the rows of ht with a label
 }
 
 // itgForward runs the joint multimodal-causal pass and the ITG head and
@@ -113,6 +114,7 @@ func (s *GPUStepper) itgForward(v *gpu.Tensor, ids, mask [][]int, dec int) *gpuI
 	in, lab := ITGInputs(ids, mask, dec)
 	B, T := len(ids), len(ids[0])
 	t := &gpuITG{B: B, Q: Q, T: T}
+	var lists [][]int32
 	qe := s.queryEmbeds(B)
 	te, wid, pid := s.textEmbeds(in)
 	t.wid, t.pid = wid, pid
@@ -121,12 +123,6 @@ func (s *GPUStepper) itgForward(v *gpu.Tensor, ids, mask [][]int, dec int) *gpuI
 	L := Q + T
 	t.pass = &gpuPass{B: B, T: L, NQ: Q, image: v, spec: s.newAttnSpec(cpu.MaskCausal, Q, onesThen(Q, mask))}
 	t.h = s.qformerForward(emb, t.pass)
-	t.ht = s.rows(t.h, Q, T)
-	hd := s.m.Head
-	t.u = s.linear(&hd.Dense, t.ht)
-	a := s.keep(d.Act(gpu.GELU, t.u))
-	t.n, t.ln = s.layerNorm(&hd.Norm, a)
-	t.logits = s.keep(d.Linear(t.n, s.w(&s.m.TextEmbed.Word), s.w(&hd.Bias)))
 	labels := make([]int32, 0, B*T)
 	for _, row := range lab {
 		for i := 0; i < T; i++ {
@@ -137,12 +133,31 @@ func (s *GPUStepper) itgForward(v *gpu.Tensor, ids, mask [][]int, dec int) *gpuI
 			labels = append(labels, y)
 		}
 	}
-	t.labels = s.labels(labels)
+	ht := s.rows(t.h, Q, T)
+	if s.keepOutputs { // every position's logits, for the parity checks
+		_, _, _, all := s.itgHead(ht)
+		s.keepOut("itg", all)
+	}
+	t.ht, t.sel, lists = s.gatherLabelled(ht, labels)
+	ht.Release()
+	t.u, t.n, t.ln, t.logits = s.itgHead(t.ht)
+	t.labels = s.labels(lists[0])
 	loss, lse := d.CrossEntropy(t.logits, t.labels, 0.1)
 	s.keep(loss, lse)
 	t.lse = lse
 	d.LossMean(s.stats, loss, t.labels, slotITG)
 	return t
+}
+
+// itgHead is the ITG head's forward over rows x: the dense layer's
+// output, the normalised activations and their LayerNorm, the logits.
+func (s *GPUStepper) itgHead(x *gpu.Tensor) (u, n *gpu.Tensor, ln *gpuLN, logits *gpu.Tensor) {
+	hd := s.m.Head
+	u = s.linear(&hd.Dense, x)
+	a := s.keep(s.d.Act(gpu.GELU, u))
+	n, ln = s.layerNorm(&hd.Norm, a)
+	logits = s.keep(s.d.Linear(n, s.w(&s.m.TextEmbed.Word), s.w(&hd.Bias)))
+	return u, n, ln, logits
 }
 
 // itgBackward back-propagates loss_itg and returns d(V).
@@ -155,10 +170,11 @@ func (s *GPUStepper) itgBackward(t *gpuITG) *gpu.Tensor {
 	dn := s.keep(d.LinearBackward(dl, t.n, s.w(word), s.grad(word), s.grad(&hd.Bias)))
 	da := s.layerNormBack(&hd.Norm, dn, t.ln)
 	du := s.keep(d.ActBackward(gpu.GELU, da, t.u))
-	dht := s.linearBack(&hd.Dense, du, t.ht)
+	dsel := s.linearBack(&hd.Dense, du, t.ht)
+	dht := s.scatterLabelled(dsel, t.sel).Reshape(B, T, H)
 	dh := s.keep(d.Zeros(B, Q+T, H))
 	s.putRows(dh, dht, Q)
-	release(dl, dn, da, du, dht, t.n, t.u, t.ht)
+	release(dl, dn, da, du, dsel, t.n, t.u, t.ht) // dht is a view of a kept tensor
 	demb, dimg := s.qformerBackward(dh, t.pass)
 	dq, dt := s.rows(demb, 0, Q), s.rows(demb, Q, T)
 	s.queryBackward(dq, B)

@@ -186,7 +186,6 @@ func (s *GPUStepper) stage2Pass(b *Batch, g float32) error {
 		return err
 	}
 	lm := &m.OPT.LMHead
-	logits := s.keep(d.Linear(out, s.w(lm), nil)) // row r of each batch: position Q−1+r
 	labels, withBOS := make([]int32, 0, B*T), make([]int32, 0, B*T)
 	for _, row := range b.LMLabels {
 		for r := 0; r < T; r++ {
@@ -198,7 +197,10 @@ func (s *GPUStepper) stage2Pass(b *Batch, g float32) error {
 			labels = append(labels, y)
 		}
 	}
-	lb, lab := s.labels(withBOS), s.labels(labels)
+	// Row r of each batch of out is position Q−1+r.
+	rows, sel, lists := s.gatherLabelled(out, withBOS, labels)
+	logits := s.keep(d.Linear(rows, s.w(lm), nil))
+	lb, lab := s.labels(lists[0]), s.labels(lists[1])
 	lossB, lseB := d.CrossEntropy(logits, lb, 0)
 	s.keep(lossB, lseB)
 	d.LossMean(s.stats, lossB, lb, slotLMBOS)
@@ -206,8 +208,9 @@ func (s *GPUStepper) stage2Pass(b *Batch, g float32) error {
 	s.keep(loss, lse)
 	d.LossMean(s.stats, loss, lab, slotLM)
 	dl := s.keep(d.CrossEntropyBackward(logits, lab, lse, s.stats, slotLM, 0, g))
-	dout := s.keep(d.LinearBackward(dl, out, s.w(lm), nil, nil))
-	release(dl, logits, out)
+	drows := s.keep(d.LinearBackward(dl, rows, s.w(lm), nil, nil))
+	dout := s.scatterLabelled(drows, sel).Reshape(out.Shape()...)
+	release(dl, logits, rows, drows, out)
 	dx := s.optBackward(dout, os, Q)
 	s.visualPromptBack(s.rows(dx, 0, Q), vp)
 	return nil
