@@ -116,7 +116,7 @@ func (s *GPUStepper) stage1Pass(b *Batch, parts int) (*gpuStage1Pass, error) {
 		s.abort()
 		return nil, err
 	}
-	itm := s.itmForward(v, b.IDs, pairImg, pairTxt, s.itmAttnSpec(pairTxt, b.Mask, m.Config.NumQueryTokens))
+	itm := s.itmForward(v, b.IDs, b.Mask, pairImg, pairTxt, s.itmAttnSpec(pairTxt, b.Mask, m.Config.NumQueryTokens))
 	itg := s.itgForward(v, b.IDs, b.Mask, b.DecID)
 	s.keepOut("i2t", itc.logits)
 	s.keepOut("itm", itm.logits)

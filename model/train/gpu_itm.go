@@ -64,8 +64,10 @@ func (s *GPUStepper) itmAttnSpec(txt *gpu.Tensor, mask [][]int, Q int) *attnSpec
 }
 
 // itmForward runs the joint bi-directional pass over the pairs and writes
-// loss_itm into the stats at slotITM.
-func (s *GPUStepper) itmForward(v *gpu.Tensor, ids [][]int, img, txt *gpu.Tensor, spec *attnSpec) *gpuITM {
+// loss_itm into the stats at slotITM. mask is the batch's captions' (the
+// text of the first two blocks of pairs; the third block's are drawn on
+// the device).
+func (s *GPUStepper) itmForward(v *gpu.Tensor, ids, mask [][]int, img, txt *gpu.Tensor, spec *attnSpec) *gpuITM {
 	d := s.d
 	B, T := len(ids), len(ids[0])
 	Q, H := s.m.Config.NumQueryTokens, s.m.Config.QFormer.HiddenSize
@@ -79,7 +81,7 @@ func (s *GPUStepper) itmForward(v *gpu.Tensor, ids [][]int, img, txt *gpu.Tensor
 	qe := s.queryEmbeds(t.N)
 	emb := s.keep(d.Concat(qe, pairTxt))
 	release(qe, te, pairTxt)
-	t.pass = &gpuPass{B: t.N, T: Q + T, NQ: Q, image: pairImg, spec: spec}
+	t.pass = &gpuPass{B: t.N, T: Q + T, NQ: Q, image: pairImg, spec: spec, tokens: tokenRows(append(append([][]int(nil), mask...), mask...), t.N, T)}
 	h := s.qformerForward(emb, t.pass)
 	t.hq = s.rows(h, 0, Q)
 	h.Release()

@@ -2,60 +2,94 @@ package train
 
 import "blip2/model/gpu"
 
-// Logits only where there is a label. A caption fills a third of its
-// text positions on average (stage 1 draws the bare label half the time:
-// 5 tokens of 24), and the rows after it carry the ignore index, so their
-// logits over the whole vocabulary, the largest product of the ITG head
-// and of stage 2, are computed and then thrown away. The heads therefore
-// run on the labelled rows alone, gathered by Embedding (the rows as the
-// table) and scattered back by its backward; a row's logits, loss and
-// gradient are those it had among all the rows.
+// Work only on the rows that matter. A caption fills a third of its text
+// positions on average (stages 0 to 2 draw the bare label half the time:
+// 5 tokens of 24), and the positions after it are padding: masked out as
+// keys, their outputs never read, their labels the ignore index. So the
+// text feed-forward runs on the tokens alone, and the ITG head and stage
+// 2's language-model head on the labelled rows alone: the rows are picked
+// out, the layer runs on them, and its output is put back in place, with
+// zero rows where it did not run. A padding row then carries zeros into
+// the next layer, which is harmless where nothing reads it. A row that ran
+// has the output, loss and gradient it had among all the rows.
 
-// labelledRows is which rows of an (N, C) tensor a head ran on.
-type labelledRows struct {
-	n   int         // rows of the full tensor
-	idx *gpu.Tensor // the gathered rows' indices, padding included
+// rowPick is a subset of the rows of (n, C) tensors, gathered and
+// scattered by embedding_fwd, whose rows outside the table read as zeros.
+type rowPick struct {
+	n, k int         // rows of the full tensor; rows picked, padding included
+	idx  *gpu.Tensor // (k) the picked rows, then n (a zero row) as padding
+	inv  *gpu.Tensor // (n) each row's place among the picked, or k (a zero row)
 }
 
-// labelRowsMultiple pads the gathered rows to a multiple of 32 (with
-// ignored copies of row 0), so that the products take a few shapes rather
-// than one per batch.
-const labelRowsMultiple = 32
+// pickMultiple pads a pick to a multiple of 32 rows, so that the products
+// take a few shapes rather than one per batch; the padding rows are zeros
+// and their gradients zero.
+const pickMultiple = 32
 
-// gatherLabelled returns the rows of x (N, C) that carry a label in any of
-// the lists (each of N labels), and each list's labels of those rows.
-func (s *GPUStepper) gatherLabelled(x *gpu.Tensor, lists ...[]int32) (*gpu.Tensor, *labelledRows, [][]int32) {
-	n := x.Rows()
-	var idx []uint32
+// newRowPick picks rows (ascending, each below n).
+func (s *GPUStepper) newRowPick(rows []int, n int) *rowPick {
+	k := max(pickMultiple, (len(rows)+pickMultiple-1)/pickMultiple*pickMultiple)
+	idx, inv := make([]uint32, k), make([]uint32, n)
+	for i := range inv {
+		inv[i] = uint32(k)
+	}
+	for i := range idx {
+		idx[i] = uint32(n)
+		if i < len(rows) {
+			idx[i], inv[rows[i]] = uint32(rows[i]), uint32(i)
+		}
+	}
+	return &rowPick{n: n, k: k, idx: s.keep(s.d.UploadU32(idx, k)), inv: s.keep(s.d.UploadU32(inv, n))}
+}
+
+// pick returns the picked rows of x (n rows of C), (k, C).
+func (s *GPUStepper) pick(x *gpu.Tensor, r *rowPick) *gpu.Tensor {
+	return s.keep(s.d.Embedding(r.idx, x.Reshape(r.n, x.Len()/r.n), 0))
+}
+
+// put returns y (k rows of C) in place among n rows, (n, C), zero rows
+// where nothing was picked: pick's backward, and pick is put's.
+func (s *GPUStepper) put(y *gpu.Tensor, r *rowPick) *gpu.Tensor {
+	return s.keep(s.d.Embedding(r.inv, y.Reshape(r.k, y.Len()/r.k), 0))
+}
+
+// labelledRows picks the rows that carry a label in any of the lists
+// (each of n labels) and returns each list's labels of the picked rows.
+func (s *GPUStepper) labelledRows(n int, lists ...[]int32) (*rowPick, [][]int32) {
+	var rows []int
 	for r := 0; r < n; r++ {
 		for _, l := range lists {
 			if l[r] != gpu.IgnoreIndex {
-				idx = append(idx, uint32(r))
+				rows = append(rows, r)
 				break
 			}
 		}
 	}
-	keep := len(idx)
-	for len(idx) == 0 || len(idx)%labelRowsMultiple != 0 {
-		idx = append(idx, 0)
-	}
+	p := s.newRowPick(rows, n)
 	out := make([][]int32, len(lists))
 	for i, l := range lists {
-		out[i] = make([]int32, len(idx))
-		for j, r := range idx {
+		out[i] = make([]int32, p.k)
+		for j := range out[i] {
 			out[i][j] = gpu.IgnoreIndex
-			if j < keep {
-				out[i][j] = l[r]
+			if j < len(rows) {
+				out[i][j] = l[rows[j]]
 			}
 		}
 	}
-	r := &labelledRows{n: n, idx: s.ids(idx, n, len(idx))}
-	rows := s.keep(s.d.Embedding(r.idx, x.Reshape(n, x.Cols()), 0))
-	return rows, r, out
+	return p, out
 }
 
-// scatterLabelled is gatherLabelled's backward: d(x) (N, C) from d(rows),
-// zero on the rows the head did not run on.
-func (s *GPUStepper) scatterLabelled(drows *gpu.Tensor, r *labelledRows) *gpu.Tensor {
-	return s.keep(s.d.EmbeddingBackward(drows, r.idx, r.n, 0))
+// tokenRows is the text rows of b captions of t positions that hold
+// tokens, by each caption's mask; a caption past len(masks) (ITM's third
+// block, whose captions are drawn on the device) keeps every row.
+func tokenRows(masks [][]int, b, t int) []int {
+	var rows []int
+	for i := 0; i < b; i++ {
+		for j := 0; j < t; j++ {
+			if i >= len(masks) || masks[i][j] != 0 {
+				rows = append(rows, i*t+j)
+			}
+		}
+	}
+	return rows
 }

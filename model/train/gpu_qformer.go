@@ -91,6 +91,10 @@ type gpuPass struct {
 	spec     *attnSpec
 	emb      *gpuLN
 	layers   []gpuLayer
+	// tokens, when not nil, is the text rows (of B·(T−NQ)) that hold
+	// tokens: the text feed-forward runs on those alone (rowPick).
+	tokens []int
+	text   *rowPick
 }
 
 // qformerForward runs the Q-Former over emb (B, T, H), before its
@@ -105,6 +109,9 @@ func (s *GPUStepper) qformerForward(emb *gpu.Tensor, p *gpuPass) *gpu.Tensor {
 		spec = noMask
 	}
 	p.emb = ln
+	if p.tokens != nil && len(p.tokens) < B*(T-NQ) {
+		p.text = s.newRowPick(p.tokens, B*(T-NQ))
+	}
 	p.layers = make([]gpuLayer, len(qf.Layers))
 	for i := range qf.Layers {
 		l, ls := &qf.Layers[i], &p.layers[i]
@@ -123,9 +130,21 @@ func (s *GPUStepper) qformerForward(emb *gpu.Tensor, p *gpuPass) *gpu.Tensor {
 		}
 		if T > NQ {
 			ht := s.rows(a, NQ, T-NQ)
+			if p.text != nil {
+				hp := s.pick(ht, p.text)
+				ht.Release()
+				ht = hp
+			}
 			ot, st := s.ffnForward(l.TextUp, l.TextDown, l.TextNorm, ht)
 			ls.tffn = st
-			s.putRows(out, ot, NQ)
+			if p.text != nil {
+				op := s.put(ot, p.text)
+				ot.Release()
+				ot = op // (B·(T−NQ), H): putRows reads its dims from a 3-D view
+				s.putRows(out, op.Reshape(B, T-NQ, H), NQ)
+			} else {
+				s.putRows(out, ot, NQ)
+			}
 			ot.Release()
 		}
 		a.Release()
@@ -146,8 +165,20 @@ func (s *GPUStepper) qformerBackward(dout *gpu.Tensor, p *gpuPass) (demb, dimage
 		da := s.keep(s.d.Scratch(B, T, H))
 		if T > NQ {
 			dt := s.rows(dx, NQ, T-NQ)
+			if p.text != nil {
+				dp := s.pick(dt, p.text)
+				dt.Release()
+				dt = dp
+			}
 			dtx := ls.tffn.backward(s, l.TextUp, l.TextDown, l.TextNorm, dt)
-			s.putRows(da, dtx, NQ)
+			if p.text != nil {
+				dp := s.put(dtx, p.text)
+				dtx.Release()
+				dtx = dp
+				s.putRows(da, dp.Reshape(B, T-NQ, H), NQ)
+			} else {
+				s.putRows(da, dtx, NQ)
+			}
 			release(dt, dtx)
 		}
 		if NQ > 0 {

@@ -42,7 +42,7 @@ func (s *GPUStepper) itcForward(z *gpu.Tensor, ids, mask [][]int) *gpuITC {
 	t.imgF = s.keep(d.L2Normalize(t.imgP, l2eps))
 	emb, wid, pid := s.textEmbeds(ids)
 	t.wid, t.pid = wid, pid
-	t.text = &gpuPass{B: t.Bt, T: t.T, spec: s.newAttnSpec(cpu.MaskNone, 0, mask)}
+	t.text = &gpuPass{B: t.Bt, T: t.T, spec: s.newAttnSpec(cpu.MaskNone, 0, mask), tokens: tokenRows(mask, t.Bt, t.T)}
 	ht := s.qformerForward(emb, t.text)
 	t.cls = s.rows(ht, 0, 1)
 	ht.Release()
@@ -103,7 +103,7 @@ type gpuITG struct {
 	h, ht, u, n, logits *gpu.Tensor
 	lse                 *gpu.Tensor
 	ln                  *gpuLN
-	sel                 *labelledRows // the rows of ht with a label
+	sel                 *rowPick // the text rows with a label
 }
 
 // itgForward runs the joint multimodal-causal pass and the ITG head and
@@ -122,6 +122,9 @@ func (s *GPUStepper) itgForward(v *gpu.Tensor, ids, mask [][]int, dec int) *gpuI
 	release(qe, te)
 	L := Q + T
 	t.pass = &gpuPass{B: B, T: L, NQ: Q, image: v, spec: s.newAttnSpec(cpu.MaskCausal, Q, onesThen(Q, mask))}
+	if !s.keepOutputs { // the parity checks read every position's hidden state
+		t.pass.tokens = tokenRows(mask, B, T)
+	}
 	t.h = s.qformerForward(emb, t.pass)
 	labels := make([]int32, 0, B*T)
 	for _, row := range lab {
@@ -138,7 +141,8 @@ func (s *GPUStepper) itgForward(v *gpu.Tensor, ids, mask [][]int, dec int) *gpuI
 		_, _, _, all := s.itgHead(ht)
 		s.keepOut("itg", all)
 	}
-	t.ht, t.sel, lists = s.gatherLabelled(ht, labels)
+	t.sel, lists = s.labelledRows(B*T, labels)
+	t.ht = s.pick(ht, t.sel)
 	ht.Release()
 	t.u, t.n, t.ln, t.logits = s.itgHead(t.ht)
 	t.labels = s.labels(lists[0])
@@ -171,7 +175,7 @@ func (s *GPUStepper) itgBackward(t *gpuITG) *gpu.Tensor {
 	da := s.layerNormBack(&hd.Norm, dn, t.ln)
 	du := s.keep(d.ActBackward(gpu.GELU, da, t.u))
 	dsel := s.linearBack(&hd.Dense, du, t.ht)
-	dht := s.scatterLabelled(dsel, t.sel).Reshape(B, T, H)
+	dht := s.put(dsel, t.sel).Reshape(B, T, H)
 	dh := s.keep(d.Zeros(B, Q+T, H))
 	s.putRows(dh, dht, Q)
 	release(dl, dn, da, du, dsel, t.n, t.u, t.ht) // dht is a view of a kept tensor

@@ -198,7 +198,8 @@ func (s *GPUStepper) stage2Pass(b *Batch, g float32) error {
 		}
 	}
 	// Row r of each batch of out is position Q−1+r.
-	rows, sel, lists := s.gatherLabelled(out, withBOS, labels)
+	sel, lists := s.labelledRows(B*T, withBOS, labels)
+	rows := s.pick(out, sel)
 	logits := s.keep(d.Linear(rows, s.w(lm), nil))
 	lb, lab := s.labels(lists[0]), s.labels(lists[1])
 	lossB, lseB := d.CrossEntropy(logits, lb, 0)
@@ -209,7 +210,7 @@ func (s *GPUStepper) stage2Pass(b *Batch, g float32) error {
 	d.LossMean(s.stats, loss, lab, slotLM)
 	dl := s.keep(d.CrossEntropyBackward(logits, lab, lse, s.stats, slotLM, 0, g))
 	drows := s.keep(d.LinearBackward(dl, rows, s.w(lm), nil, nil))
-	dout := s.scatterLabelled(drows, sel).Reshape(out.Shape()...)
+	dout := s.put(drows, sel).Reshape(out.Shape()...)
 	release(dl, logits, rows, drows, out)
 	dx := s.optBackward(dout, os, Q)
 	s.visualPromptBack(s.rows(dx, 0, Q), vp)
