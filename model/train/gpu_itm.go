@@ -81,7 +81,8 @@ func (s *GPUStepper) itmForward(v *gpu.Tensor, ids, mask [][]int, img, txt *gpu.
 	qe := s.queryEmbeds(t.N)
 	emb := s.keep(d.Concat(qe, pairTxt))
 	release(qe, te, pairTxt)
-	t.pass = &gpuPass{B: t.N, T: Q + T, NQ: Q, image: pairImg, spec: spec, tokens: tokenRows(append(append([][]int(nil), mask...), mask...), t.N, T)}
+	t.pass = &gpuPass{B: t.N, T: Q + T, NQ: Q, image: pairImg, spec: spec, tokens: tokenRows(append(append([][]int(nil), mask...), mask...), t.N, T),
+		outTextSet: true} // ITM reads the query rows alone
 	h := s.qformerForward(emb, t.pass)
 	t.hq = s.rows(h, 0, Q)
 	h.Release()

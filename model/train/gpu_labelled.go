@@ -79,6 +79,16 @@ func (s *GPUStepper) labelledRows(n int, lists ...[]int32) (*rowPick, [][]int32)
 	return p, out
 }
 
+// firstRows is row 0 of each of b captions of t positions ([CLS], which
+// ITC and the stage-0 text tower read).
+func firstRows(b, t int) []int {
+	rows := make([]int, b)
+	for i := range rows {
+		rows[i] = i * t
+	}
+	return rows
+}
+
 // tokenRows is the text rows of b captions of t positions that hold
 // tokens, by each caption's mask; a caption past len(masks) (ITM's third
 // block, whose captions are drawn on the device) keeps every row.

@@ -80,6 +80,7 @@ func (f *gpuFFN) backward(s *GPUStepper, up, down *nn.Linear, norm *nn.LayerNorm
 type gpuLayer struct {
 	self, cross *gpuAttnBlock
 	qffn, tffn  *gpuFFN
+	tpick       *rowPick // the text rows tffn ran on (nil: all)
 }
 
 // gpuPass is one Q-Former call on the device: NQ leading query rows of T,
@@ -94,7 +95,13 @@ type gpuPass struct {
 	// tokens, when not nil, is the text rows (of B·(T−NQ)) that hold
 	// tokens: the text feed-forward runs on those alone (rowPick).
 	tokens []int
-	text   *rowPick
+	// What is read of the last layer's output: with outText set, only
+	// the text rows in it (none: no text row), and without outQueries
+	// no query row. The last layer's feed-forwards (and cross-attention)
+	// run on those alone; the other rows of the output are zero.
+	outText    []int
+	outTextSet bool
+	noQueries  bool
 }
 
 // qformerForward runs the Q-Former over emb (B, T, H), before its
@@ -109,16 +116,34 @@ func (s *GPUStepper) qformerForward(emb *gpu.Tensor, p *gpuPass) *gpu.Tensor {
 		spec = noMask
 	}
 	p.emb = ln
+	var text *rowPick
 	if p.tokens != nil && len(p.tokens) < B*(T-NQ) {
-		p.text = s.newRowPick(p.tokens, B*(T-NQ))
+		text = s.newRowPick(p.tokens, B*(T-NQ))
 	}
 	p.layers = make([]gpuLayer, len(qf.Layers))
 	for i := range qf.Layers {
 		l, ls := &qf.Layers[i], &p.layers[i]
+		last := i == len(qf.Layers)-1
 		a, sa := s.attnForward(&l.Attention, x, x, spec)
 		ls.self = sa
-		out := s.keep(s.d.Scratch(B, T, H))
-		if NQ > 0 {
+		runText, runQueries := T > NQ, NQ > 0
+		ls.tpick = text
+		if last && p.outTextSet {
+			runText = runText && len(p.outText) > 0
+			if runText {
+				ls.tpick = s.newRowPick(p.outText, B*(T-NQ))
+			}
+		}
+		if last && p.noQueries {
+			runQueries = false
+		}
+		var out *gpu.Tensor
+		if (T > NQ && !runText) || (NQ > 0 && !runQueries) {
+			out = s.keep(s.d.Zeros(B, T, H)) // the rows not run stay zero
+		} else {
+			out = s.keep(s.d.Scratch(B, T, H))
+		}
+		if runQueries {
 			hq := s.rows(a, 0, NQ)
 			if l.CrossAttention != nil && p.image != nil {
 				hq, ls.cross = s.attnForward(l.CrossAttention, hq, p.image, noMask)
@@ -128,29 +153,58 @@ func (s *GPUStepper) qformerForward(emb *gpu.Tensor, p *gpuPass) *gpu.Tensor {
 			s.putRows(out, oq, 0)
 			oq.Release()
 		}
-		if T > NQ {
-			ht := s.rows(a, NQ, T-NQ)
-			if p.text != nil {
-				hp := s.pick(ht, p.text)
-				ht.Release()
-				ht = hp
-			}
-			ot, st := s.ffnForward(l.TextUp, l.TextDown, l.TextNorm, ht)
-			ls.tffn = st
-			if p.text != nil {
-				op := s.put(ot, p.text)
-				ot.Release()
-				ot = op // (B·(T−NQ), H): putRows reads its dims from a 3-D view
-				s.putRows(out, op.Reshape(B, T-NQ, H), NQ)
-			} else {
-				s.putRows(out, ot, NQ)
-			}
-			ot.Release()
+		if runText {
+			ls.tffn = s.textFFNForward(l, a, out, NQ, ls.tpick)
 		}
 		a.Release()
 		x = out
 	}
 	return x
+}
+
+// textFFNForward runs l's text feed-forward on the text rows of a (B, T,
+// H) from NQ on, those r picks (every one when r is nil), and writes them
+// into out.
+func (s *GPUStepper) textFFNForward(l *blip2.QFormerLayer, a, out *gpu.Tensor, NQ int, r *rowPick) *gpuFFN {
+	B, T, H := a.Dim(0), a.Dim(1), a.Dim(2)
+	ht := s.rows(a, NQ, T-NQ)
+	if r != nil {
+		hp := s.pick(ht, r)
+		ht.Release()
+		ht = hp
+	}
+	ot, st := s.ffnForward(l.TextUp, l.TextDown, l.TextNorm, ht)
+	if r != nil {
+		op := s.put(ot, r)
+		ot.Release()
+		ot = op
+		s.putRows(out, op.Reshape(B, T-NQ, H), NQ) // putRows reads its dims from a 3-D view
+	} else {
+		s.putRows(out, ot, NQ)
+	}
+	ot.Release()
+	return st
+}
+
+// textFFNBackward is textFFNForward's: d(text rows of dx) into da.
+func (s *GPUStepper) textFFNBackward(l *blip2.QFormerLayer, f *gpuFFN, dx, da *gpu.Tensor, NQ int, r *rowPick) {
+	B, T, H := dx.Dim(0), dx.Dim(1), dx.Dim(2)
+	dt := s.rows(dx, NQ, T-NQ)
+	if r != nil {
+		dp := s.pick(dt, r)
+		dt.Release()
+		dt = dp
+	}
+	dtx := f.backward(s, l.TextUp, l.TextDown, l.TextNorm, dt)
+	if r != nil {
+		dp := s.put(dtx, r)
+		dtx.Release()
+		dtx = dp
+		s.putRows(da, dp.Reshape(B, T-NQ, H), NQ)
+	} else {
+		s.putRows(da, dtx, NQ)
+	}
+	release(dt, dtx)
 }
 
 // qformerBackward takes d(last hidden) and returns d(emb) and d(image)
@@ -162,26 +216,16 @@ func (s *GPUStepper) qformerBackward(dout *gpu.Tensor, p *gpuPass) (demb, dimage
 	dx := dout
 	for i := len(qf.Layers) - 1; i >= 0; i-- {
 		l, ls := &qf.Layers[i], &p.layers[i]
-		da := s.keep(s.d.Scratch(B, T, H))
-		if T > NQ {
-			dt := s.rows(dx, NQ, T-NQ)
-			if p.text != nil {
-				dp := s.pick(dt, p.text)
-				dt.Release()
-				dt = dp
-			}
-			dtx := ls.tffn.backward(s, l.TextUp, l.TextDown, l.TextNorm, dt)
-			if p.text != nil {
-				dp := s.put(dtx, p.text)
-				dtx.Release()
-				dtx = dp
-				s.putRows(da, dp.Reshape(B, T-NQ, H), NQ)
-			} else {
-				s.putRows(da, dtx, NQ)
-			}
-			release(dt, dtx)
+		var da *gpu.Tensor
+		if (ls.tffn != nil || T == NQ) && (ls.qffn != nil || NQ == 0) {
+			da = s.keep(s.d.Scratch(B, T, H))
+		} else { // a skipped block's rows get no gradient
+			da = s.keep(s.d.Zeros(B, T, H))
 		}
-		if NQ > 0 {
+		if ls.tffn != nil {
+			s.textFFNBackward(l, ls.tffn, dx, da, NQ, ls.tpick)
+		}
+		if ls.qffn != nil {
 			dq := s.rows(dx, 0, NQ)
 			dh := ls.qffn.backward(s, &l.QueryUp, &l.QueryDown, &l.QueryNorm, dq)
 			if ls.cross != nil {

@@ -46,7 +46,8 @@ func (s *GPUStepper) stage0(b *Batch, update bool) (*Stage0Result, error) {
 	imgP := s.linear(&m.Dual.VisualProj, cls)
 	imgF := s.keep(d.L2Normalize(imgP, l2eps))
 	emb, wid, pid := s.textEmbeds(b.IDs)
-	text := &gpuPass{B: B, T: T, spec: s.newAttnSpec(cpu.MaskNone, 0, b.Mask), tokens: tokenRows(b.Mask, B, T)}
+	text := &gpuPass{B: B, T: T, spec: s.newAttnSpec(cpu.MaskNone, 0, b.Mask), tokens: tokenRows(b.Mask, B, T),
+		outText: firstRows(B, T), outTextSet: true}
 	ht := s.qformerForward(emb, text)
 	tcls := s.rows(ht, 0, 1)
 	ht.Release()

@@ -42,7 +42,8 @@ func (s *GPUStepper) itcForward(z *gpu.Tensor, ids, mask [][]int) *gpuITC {
 	t.imgF = s.keep(d.L2Normalize(t.imgP, l2eps))
 	emb, wid, pid := s.textEmbeds(ids)
 	t.wid, t.pid = wid, pid
-	t.text = &gpuPass{B: t.Bt, T: t.T, spec: s.newAttnSpec(cpu.MaskNone, 0, mask), tokens: tokenRows(mask, t.Bt, t.T)}
+	t.text = &gpuPass{B: t.Bt, T: t.T, spec: s.newAttnSpec(cpu.MaskNone, 0, mask), tokens: tokenRows(mask, t.Bt, t.T),
+		outText: firstRows(t.Bt, t.T), outTextSet: true}
 	ht := s.qformerForward(emb, t.text)
 	t.cls = s.rows(ht, 0, 1)
 	ht.Release()
@@ -123,7 +124,7 @@ func (s *GPUStepper) itgForward(v *gpu.Tensor, ids, mask [][]int, dec int) *gpuI
 	L := Q + T
 	t.pass = &gpuPass{B: B, T: L, NQ: Q, image: v, spec: s.newAttnSpec(cpu.MaskCausal, Q, onesThen(Q, mask))}
 	if !s.keepOutputs { // the parity checks read every position's hidden state
-		t.pass.tokens = tokenRows(mask, B, T)
+		t.pass.tokens, t.pass.noQueries = tokenRows(mask, B, T), true
 	}
 	t.h = s.qformerForward(emb, t.pass)
 	labels := make([]int32, 0, B*T)
