@@ -166,45 +166,43 @@ func (s *GPUStepper) qformerForward(emb *gpu.Tensor, p *gpuPass) *gpu.Tensor {
 // H) from NQ on, those r picks (every one when r is nil), and writes them
 // into out.
 func (s *GPUStepper) textFFNForward(l *blip2.QFormerLayer, a, out *gpu.Tensor, NQ int, r *rowPick) *gpuFFN {
-	B, T, H := a.Dim(0), a.Dim(1), a.Dim(2)
-	ht := s.rows(a, NQ, T-NQ)
-	if r != nil {
-		hp := s.pick(ht, r)
-		ht.Release()
-		ht = hp
-	}
-	ot, st := s.ffnForward(l.TextUp, l.TextDown, l.TextNorm, ht)
-	if r != nil {
-		op := s.put(ot, r)
-		ot.Release()
-		ot = op
-		s.putRows(out, op.Reshape(B, T-NQ, H), NQ) // putRows reads its dims from a 3-D view
-	} else {
-		s.putRows(out, ot, NQ)
-	}
-	ot.Release()
+	ot, st := s.ffnForward(l.TextUp, l.TextDown, l.TextNorm, s.pickText(a, NQ, r))
+	s.putText(out, ot, NQ, r)
 	return st
 }
 
 // textFFNBackward is textFFNForward's: d(text rows of dx) into da.
 func (s *GPUStepper) textFFNBackward(l *blip2.QFormerLayer, f *gpuFFN, dx, da *gpu.Tensor, NQ int, r *rowPick) {
-	B, T, H := dx.Dim(0), dx.Dim(1), dx.Dim(2)
-	dt := s.rows(dx, NQ, T-NQ)
-	if r != nil {
-		dp := s.pick(dt, r)
-		dt.Release()
-		dt = dp
+	dt := s.pickText(dx, NQ, r)
+	s.putText(da, f.backward(s, l.TextUp, l.TextDown, l.TextNorm, dt), NQ, r)
+	dt.Release()
+}
+
+// pickText returns the text rows of x (B, T, H) from NQ on that r picks
+// ((B, T−NQ, H) when r is nil).
+func (s *GPUStepper) pickText(x *gpu.Tensor, NQ int, r *rowPick) *gpu.Tensor {
+	t := s.rows(x, NQ, x.Dim(1)-NQ)
+	if r == nil {
+		return t
 	}
-	dtx := f.backward(s, l.TextUp, l.TextDown, l.TextNorm, dt)
+	p := s.pick(t, r)
+	t.Release()
+	return p
+}
+
+// putText writes y, pickText's rows, into the text rows of dst (B, T, H)
+// from NQ on, and releases it.
+func (s *GPUStepper) putText(dst, y *gpu.Tensor, NQ int, r *rowPick) {
 	if r != nil {
-		dp := s.put(dtx, r)
-		dtx.Release()
-		dtx = dp
-		s.putRows(da, dp.Reshape(B, T-NQ, H), NQ)
+		p := s.put(y, r)
+		y.Release()
+		y = p
+		// putRows reads its dims from a 3-D view; the view is not released.
+		s.putRows(dst, p.Reshape(dst.Dim(0), dst.Dim(1)-NQ, dst.Dim(2)), NQ)
 	} else {
-		s.putRows(da, dtx, NQ)
+		s.putRows(dst, y, NQ)
 	}
-	release(dt, dtx)
+	y.Release()
 }
 
 // qformerBackward takes d(last hidden) and returns d(emb) and d(image)
