@@ -95,10 +95,10 @@ type gpuPass struct {
 	// tokens, when not nil, is the text rows (of B·(T−NQ)) that hold
 	// tokens: the text feed-forward runs on those alone (rowPick).
 	tokens []int
-	// What is read of the last layer's output: with outText set, only
-	// the text rows in it (none: no text row), and without outQueries
-	// no query row. The last layer's feed-forwards (and cross-attention)
-	// run on those alone; the other rows of the output are zero.
+	// What is read of the last layer's output: with outTextSet, only the
+	// text rows in outText (none when it is empty), and with noQueries no
+	// query row. The last layer's feed-forwards (and cross-attention) run
+	// on those alone; the other rows of the output are zero.
 	outText    []int
 	outTextSet bool
 	noQueries  bool

@@ -137,14 +137,12 @@ func (s *GPUStepper) itgForward(v *gpu.Tensor, ids, mask [][]int, dec int) *gpuI
 			labels = append(labels, y)
 		}
 	}
-	ht := s.rows(t.h, Q, T)
 	if s.keepOutputs { // every position's logits, for the parity checks
-		_, _, _, all := s.itgHead(ht)
+		_, _, _, all := s.itgHead(s.rows(t.h, Q, T))
 		s.keepOut("itg", all)
 	}
 	t.sel, lists = s.labelledRows(B*T, labels)
-	t.ht = s.pick(ht, t.sel)
-	ht.Release()
+	t.ht = s.pickText(t.h, Q, t.sel)
 	t.u, t.n, t.ln, t.logits = s.itgHead(t.ht)
 	t.labels = s.labels(lists[0])
 	loss, lse := d.CrossEntropy(t.logits, t.labels, 0.1)
@@ -175,11 +173,9 @@ func (s *GPUStepper) itgBackward(t *gpuITG) *gpu.Tensor {
 	dn := s.keep(d.LinearBackward(dl, t.n, s.w(word), s.grad(word), s.grad(&hd.Bias)))
 	da := s.layerNormBack(&hd.Norm, dn, t.ln)
 	du := s.keep(d.ActBackward(gpu.GELU, da, t.u))
-	dsel := s.linearBack(&hd.Dense, du, t.ht)
-	dht := s.put(dsel, t.sel).Reshape(B, T, H)
 	dh := s.keep(d.Zeros(B, Q+T, H))
-	s.putRows(dh, dht, Q)
-	release(dl, dn, da, du, dsel, t.n, t.u, t.ht) // dht is a view of a kept tensor
+	s.putText(dh, s.linearBack(&hd.Dense, du, t.ht), Q, t.sel)
+	release(dl, dn, da, du, t.n, t.u, t.ht)
 	demb, dimg := s.qformerBackward(dh, t.pass)
 	dq, dt := s.rows(demb, 0, Q), s.rows(demb, Q, T)
 	s.queryBackward(dq, B)
