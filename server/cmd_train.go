@@ -75,6 +75,7 @@ func runTrain(args []string) error {
 	fs.Float64Var(&o.KeywordLines, "keyword-lines", 0, "stage0-lm: the share of sequences that are a train pair's sentence after its label and tags in the visual prompt's places, so that the language model learns to read what stands before its BOS")
 	fs.BoolVar(&o.Pack, "pack", false, "stage0-lm: lay the corpus lines end to end in each sequence (</s> a </s> b </s> …) instead of one line a sequence, so that a step trains on tokens rather than padding")
 	fs.Float64Var(&o.CrossInit, "cross-init", def.CrossInit, "stage1: draw the Q-Former's cross-attention anew with this std before the first step (0: keep the init's)")
+	fs.StringVar(&o.Augment, "augment", "", "stage0-vision: augmentation strength, standard (the default: crops of 55–100 % of the area, jitter, background tints), mild (crops of 80–100 %, jitter) or none (the inference view)")
 	fs.StringVar(&o.Prompt, "prompt", "", "stage2: text before each caption, e.g. \"a picture of\" (no loss on it)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err

@@ -26,30 +26,57 @@ import (
 //
 // No flips and no hue changes: captions name directions ("left arrow")
 // and colours ("red heart").
-const (
-	cropMinArea = 0.55
-	tintProb    = 0.3
-)
+//
+// That is the standard strength; -augment picks another: mild keeps the
+// jitter with crops of 80–100 % of the area and no background tint, none
+// is the inference view (LoadImage), for measuring what augmentation costs
+// a run in fit and buys it in generalisation.
+type augmentation struct {
+	cropMinArea, tintProb float64
+}
 
-// augmentedPixels is one training view of p's image, normalised CHW.
-func augmentedPixels(dataDir string, p Pair, size int, rng *rand.Rand) ([]float32, error) {
+var augmentations = map[string]augmentation{
+	"standard": {cropMinArea: 0.55, tintProb: 0.3},
+	"mild":     {cropMinArea: 0.8, tintProb: 0},
+}
+
+// augmentNames lists -augment's values.
+const augmentNames = "standard, mild or none"
+
+// viewFunc is a run's view of a pair's image at the model's size.
+func viewFunc(dataDir, strength string, size int) (func(Pair, *rand.Rand) ([]float32, error), error) {
+	if strength == "none" {
+		return func(p Pair, _ *rand.Rand) ([]float32, error) { return LoadImage(dataDir, p, size) }, nil
+	}
+	if strength == "" {
+		strength = "standard"
+	}
+	a, ok := augmentations[strength]
+	if !ok {
+		return nil, fmt.Errorf("trainer: -augment %q (want %s)", strength, augmentNames)
+	}
+	return func(p Pair, rng *rand.Rand) ([]float32, error) { return a.pixels(dataDir, p, size, rng) }, nil
+}
+
+// pixels is one training view of p's image, normalised CHW.
+func (a augmentation) pixels(dataDir string, p Pair, size int, rng *rand.Rand) ([]float32, error) {
 	img, err := decodeFile(dataDir, p, p.File)
 	if err != nil {
 		return nil, err
 	}
-	if p.Master != p.File && float64(min(img.W, img.H))*minCropSide < float64(size) {
+	if p.Master != p.File && float64(min(img.W, img.H))*a.minCropSide() < float64(size) {
 		if img, err = decodeFile(dataDir, p, p.Master); err != nil {
 			return nil, err
 		}
 	}
-	img = image.ResizeBicubic(randomCrop(img, rng), size, size)
-	jitter(img, rng)
+	img = image.ResizeBicubic(randomCrop(img, a.cropMinArea, rng), size, size)
+	jitter(img, a.tintProb, rng)
 	return image.Normalize(img), nil
 }
 
 // minCropSide is the shortest side of the smallest crop, as a fraction of
 // a square image's side.
-var minCropSide = math.Sqrt(cropMinArea * 3 / 4)
+func (a augmentation) minCropSide() float64 { return math.Sqrt(a.cropMinArea * 3 / 4) }
 
 func decodeFile(dataDir string, p Pair, file string) (*image.RGB, error) {
 	data, err := os.ReadFile(filepath.Join(dataDir, file))
@@ -65,7 +92,7 @@ func decodeFile(dataDir string, p Pair, file string) (*image.RGB, error) {
 
 // randomCrop cuts a random window of cropMinArea–1 of the area with
 // aspect ratio in [3/4, 4/3].
-func randomCrop(img *image.RGB, rng *rand.Rand) *image.RGB {
+func randomCrop(img *image.RGB, cropMinArea float64, rng *rand.Rand) *image.RGB {
 	area := float64(img.W*img.H) * (cropMinArea + (1-cropMinArea)*rng.Float64())
 	aspect := math.Exp(math.Log(3.0/4) + (math.Log(4.0/3)-math.Log(3.0/4))*rng.Float64())
 	w := min(img.W, max(1, int(math.Round(math.Sqrt(area*aspect)))))
@@ -79,7 +106,7 @@ func randomCrop(img *image.RGB, rng *rand.Rand) *image.RGB {
 }
 
 // jitter applies the colour changes in place.
-func jitter(img *image.RGB, rng *rand.Rand) {
+func jitter(img *image.RGB, tintProb float64, rng *rand.Rand) {
 	contrast := 0.8 + 0.4*rng.Float64()
 	offset := (rng.Float64()*2 - 1) * 0.08 * 255
 	tint := rng.Float64() < tintProb

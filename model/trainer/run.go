@@ -56,6 +56,9 @@ type Options struct {
 	// Pack lays stage0-lm's corpus lines end to end in each sequence
 	// (PackLines) instead of one line a sequence.
 	Pack bool `json:"pack,omitempty"`
+	// Augment is stage0-vision's augmentation strength (augment.go);
+	// empty is the standard one.
+	Augment string `json:"augment,omitempty"`
 }
 
 // featurePath is where the run's frozen features are cached.
@@ -108,6 +111,9 @@ func (o *Options) check() error {
 	}
 	if o.Pack && o.Stage != "stage0-lm" {
 		bad = append(bad, "-pack (for stage0-lm only)")
+	}
+	if _, err := viewFunc("", o.Augment, 1); err != nil || (o.Augment != "" && o.Stage != "stage0-vision") {
+		bad = append(bad, fmt.Sprintf("-augment %q (%s, for stage0-vision only)", o.Augment, augmentNames))
 	}
 	if o.Canonical < 0 || o.Canonical > 1 {
 		bad = append(bad, fmt.Sprintf("-canonical %g (a probability)", o.Canonical))

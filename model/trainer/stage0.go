@@ -47,11 +47,13 @@ func RunStage0Vision(ctx context.Context, d *gpu.Device, out string, o Options, 
 	if err := r.begin(); err != nil {
 		return nil, err
 	}
+	view, err := viewFunc(r.o.Data, r.o.Augment, c.Vision.ImageSize)
+	if err != nil {
+		return nil, err
+	}
 	ord := newOrder(r.o.Seed, len(r.pairs), r.o.Batch)
 	load := func(step int) (*train.Batch, error) {
-		return stage0Batch(ord, step, r.pairs, r.o, c.Vision.ImageSize, func(p Pair, rng *rand.Rand) ([]float32, error) {
-			return augmentedPixels(r.o.Data, p, c.Vision.ImageSize, rng)
-		}, r.tok.EncodePadded)
+		return stage0Batch(ord, step, r.pairs, r.o, c.Vision.ImageSize, view, r.tok.EncodePadded)
 	}
 	pf := newPrefetch(ctx, r.start, r.o.Steps, load)
 	defer pf.stop()
