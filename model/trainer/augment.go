@@ -43,17 +43,24 @@ var augmentations = map[string]augmentation{
 // augmentNames lists -augment's values.
 const augmentNames = "standard, mild or none"
 
+// knownAugment says whether strength is one of -augment's values ("" is
+// the standard one).
+func knownAugment(strength string) bool {
+	_, ok := augmentations[strength]
+	return ok || strength == "" || strength == "none"
+}
+
 // viewFunc is a run's view of a pair's image at the model's size.
 func viewFunc(dataDir, strength string, size int) (func(Pair, *rand.Rand) ([]float32, error), error) {
+	if !knownAugment(strength) {
+		return nil, fmt.Errorf("trainer: -augment %q (want %s)", strength, augmentNames)
+	}
 	if strength == "none" {
 		return func(p Pair, _ *rand.Rand) ([]float32, error) { return LoadImage(dataDir, p, size) }, nil
 	}
-	if strength == "" {
-		strength = "standard"
-	}
-	a, ok := augmentations[strength]
-	if !ok {
-		return nil, fmt.Errorf("trainer: -augment %q (want %s)", strength, augmentNames)
+	a := augmentations["standard"]
+	if strength != "" {
+		a = augmentations[strength]
 	}
 	return func(p Pair, rng *rand.Rand) ([]float32, error) { return a.pixels(dataDir, p, size, rng) }, nil
 }

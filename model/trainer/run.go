@@ -112,7 +112,7 @@ func (o *Options) check() error {
 	if o.Pack && o.Stage != "stage0-lm" {
 		bad = append(bad, "-pack (for stage0-lm only)")
 	}
-	if _, err := viewFunc("", o.Augment, 1); err != nil || (o.Augment != "" && o.Stage != "stage0-vision") {
+	if !knownAugment(o.Augment) || (o.Augment != "" && o.Stage != "stage0-vision") {
 		bad = append(bad, fmt.Sprintf("-augment %q (%s, for stage0-vision only)", o.Augment, augmentNames))
 	}
 	if o.Canonical < 0 || o.Canonical > 1 {
