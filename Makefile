@@ -10,7 +10,7 @@ export XDG_RUNTIME_DIR ?= /tmp
 
 DATA_DIR ?= /tmp/blip2-data
 
-.PHONY: demo serve test setup vet build build-wasm test-native test-browser test-demo test-finetune test-scale bench bench-peer gallery data model model-data model-init model-stage0-vision model-stage0-lm model-stage1 model-stage1b model-stage1b-int8 model-stage2
+.PHONY: demo serve test setup vet build build-wasm test-native test-browser test-demo test-finetune test-scale bench bench-peer gallery data model model-data model-init model-stage0-vision model-stage0-lm model-stage1 model-stage1-int8 model-stage2
 
 demo: setup build-wasm serve            ## run the demo at http://$(ADDR)/
 
@@ -157,10 +157,9 @@ data:                                   ## the image–text dataset from registr
 RUNS         ?= runs
 MODEL_SIZES  ?= -vision-width 128 -vision-layers 6 -image-size 32 -patch 8 -qformer-width 128 -qformer-layers 4 \
                 -queries 16 -embed 128 -text-positions 32 -vocab 8000 -lm-width 256 -lm-layers 4 -lm-vocab 8000 -lm-positions 64
-STAGE0V_ARGS ?= -steps 4000 -batch 64 -text-len 24
+STAGE0V_ARGS ?= -steps 4000 -batch 64 -text-len 24 -canonical 1 -augment none
 STAGE0L_ARGS ?= -steps 1400 -batch 32 -text-len 64 -warmup 30 -pack
 STAGE1_ARGS  ?= -steps 1300 -batch 32 -text-len 24 -lr 3e-4 -warmup 30 -cross-init 0.09 -features $(RUNS)/features.f32
-STAGE1B_ARGS ?= -steps 1500 -batch 32 -text-len 24 -lr 3e-4 -warmup 30 -seed 2 -features $(RUNS)/features.f32
 STAGE2_ARGS  ?= -steps 1000 -batch 32 -text-len 24 -lr 1e-3 -warmup 30 -freeze-qformer -features $(RUNS)/features-int8.f32
 TRAIN        ?= $(GO) run ./server train
 
@@ -186,19 +185,16 @@ model-stage0-vision: model-init         ## stage 0: the image encoder (4,000 ste
 model-stage0-lm: model-stage0-vision    ## stage 0: the language model (about 70 min)
 	$(call stage,stage0-lm,$(RUNS)/stage0-vision/model,$(RUNS)/stage0-lm,$(STAGE0L_ARGS))
 
-model-stage1: model-stage0-lm           ## stage 1: the Q-Former (frozen features, 2 min, then about 63 min)
+model-stage1: model-stage0-lm           ## stage 1: the Q-Former (frozen features, 3 min, then about 40 min)
 	$(call stage,stage1,$(RUNS)/stage0-lm/model,$(RUNS)/stage1,$(STAGE1_ARGS))
 
-model-stage1b: model-stage1             ## stage 1 continued: a second warmup and cosine from where stage 1 ended, another order of the data (about 63 min)
-	$(call stage,stage1,$(RUNS)/stage1/model,$(RUNS)/stage1b,$(STAGE1B_ARGS),stage1b)
+model-stage1-int8: model-stage1         ## stage 1's model as the default ships it (int8 image encoder, f16 language model): stage 2 learns on the features the shipped encoder gives
+	test -e $(RUNS)/stage1-int8 || $(GO) run ./server convert -from $(RUNS)/stage1/model -to $(RUNS)/stage1-int8 -quant int8
 
-model-stage1b-int8: model-stage1b       ## stage 1b's model as the default ships it (int8 image encoder, f16 language model): stage 2 learns on the features the shipped encoder gives
-	test -e $(RUNS)/stage1b-int8 || $(GO) run ./server convert -from $(RUNS)/stage1b/model -to $(RUNS)/stage1b-int8 -quant int8
+model-stage2: model-stage1-int8         ## stage 2: the Q-Former to the language model (about 20 min)
+	$(call stage,stage2,$(RUNS)/stage1-int8,$(RUNS)/stage2,$(STAGE2_ARGS))
 
-model-stage2: model-stage1b-int8        ## stage 2: the Q-Former to the language model (about 20 min)
-	$(call stage,stage2,$(RUNS)/stage1b-int8,$(RUNS)/stage2,$(STAGE2_ARGS))
-
-model: model-stage2                     ## the default model in web/models/default, from a built dataset (about 4 h 40 min; resumable)
+model: model-stage2                     ## the default model in web/models/default, from a built dataset (about 3 h; resumable)
 	$(GO) run ./server convert -from $(RUNS)/stage2/model -to web/models/default -quant int8
 	# convert keeps the replaced version for clients mid-download; the repository keeps one.
 	cd web/models && for v in default.v*; do [ "$$v" = "$$(readlink default)" ] || rm -rf "$$v"; done
